@@ -1,0 +1,28 @@
+/**
+ * Public API. This file only re-exports; each concern lives in its own file.
+ */
+export { encodeBase64url, decodeBase64url, encodeBase64urlText, decodeBase64urlText } from './base64url.ts';
+export { hmacSha256, prepareHmacKey, HmacSha256Key, BLOCK_SIZE, HASH_SIZE, IPAD, OPAD } from './hmac.ts';
+export { timingSafeEqualBytes, timingSafeEqualText } from './constant-time.ts';
+export { prepareSecret, MIN_SECRET_BYTES, type SecretInput } from './secret.ts';
+export { durationToSeconds, type Duration } from './duration.ts';
+export { compileVerifyOptions, DEFAULT_MAX_TOKEN_LENGTH, MAX_CLOCK_TOLERANCE, type JwtPayload, type VerifyOptions, type CompiledVerifyOptions } from './claims.ts';
+export { ALGORITHM, STANDARD_HEADER, type JwtHeader } from './header.ts';
+export { Keyring, type KeyringOptions } from './keyring.ts';
+export { signJwt, verifyJwt, verifyJwtComplete, decodeJwt, type SignOptions, type VerifiedJwt, type DecodedJwt } from './jwt.ts';
+export {
+  AuthError,
+  JWTDecodeError,
+  MalformedTokenError,
+  TokenTooLongError,
+  AlgorithmNotAllowedError,
+  UnsupportedTokenError,
+  UnknownKeyError,
+  SignatureInvalidError,
+  ClaimInvalidError,
+  TokenExpiredError,
+  TokenNotYetValidError,
+  Base64urlError,
+  type AuthErrorOptions,
+  type ClaimErrorOptions,
+} from './errors.ts';

@@ -1,0 +1,226 @@
+/**
+ * HS256 JSON Web Tokens (RFC 7519) in JWS compact serialization (RFC 7515): sign, verify,
+ * and decode-for-inspection.
+ */
+import { decodeBase64urlText, encodeBase64url, encodeBase64urlText } from './base64url.ts';
+import { compileVerifyOptions, normalizeTyp, validateClaims, type CompiledVerifyOptions, type JwtPayload, type VerifyOptions } from './claims.ts';
+import { timingSafeEqualText } from './constant-time.ts';
+import { durationToSeconds, type Duration } from './duration.ts';
+import { ClaimInvalidError, MalformedTokenError, SignatureInvalidError, TokenTooLongError } from './errors.ts';
+import { decodeHeaderSegment, encodeHeader, parseHeader, type JwtHeader } from './header.ts';
+import { HmacSha256Key } from './hmac.ts';
+import { parseJsonObject } from './json-segment.ts';
+import { Keyring } from './keyring.ts';
+import { prepareSecret, type SecretInput } from './secret.ts';
+
+/** Options of {@link signJwt}. Each one that sets a claim refuses a payload that already has it. */
+export interface SignOptions {
+  /** Lifetime: seconds, or a string such as `"15m"`, `"2h"`, `"30d"`; sets `exp`. */
+  expiresIn?: Duration;
+  /** Delay before the token becomes valid; sets `nbf`. */
+  notBefore?: Duration;
+  /** Sets `sub`. */
+  subject?: string;
+  /** Sets `iss`. */
+  issuer?: string;
+  /** Sets `aud`. */
+  audience?: string | readonly string[];
+  /** Sets `jti`. */
+  jwtId?: string;
+  /** The clock; default `new Date()`. */
+  currentDate?: Date;
+  /** Leave `iat` out. */
+  noTimestamp?: boolean;
+  /** Key id written into the header. */
+  kid?: string;
+}
+
+/** A verified token: its header and its payload. */
+export interface VerifiedJwt {
+  header: JwtHeader;
+  payload: JwtPayload;
+}
+
+/** A decoded but NOT verified token. */
+export interface DecodedJwt {
+  header: Record<string, unknown>;
+  payload: JwtPayload;
+}
+
+/**
+ * Signs a payload as an HS256 JWT with `iat` (unless `noTimestamp`) and the claims the options set.
+ *
+ * @example signJwt({ sub: "user1" }, secret, { expiresIn: "15m" })
+ * @throws {TypeError} When the payload is not a plain object, a registered claim has the wrong
+ *   type, an option is invalid or sets a claim the payload already has, or the secret is invalid.
+ * @throws {RangeError} When the secret is shorter than 32 bytes or a duration is negative.
+ */
+export function signJwt(payload: JwtPayload, secret: SecretInput, options: SignOptions = {}): string {
+  const key = prepareSecret(secret);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new TypeError('payload must be a plain object');
+  }
+  const claims: JwtPayload = { ...payload };
+  const nowMs = options.currentDate === undefined ? Date.now() : validDate(options.currentDate);
+  const now = Math.floor(nowMs / 1000);
+  if (!options.noTimestamp && !Object.hasOwn(claims, 'iat')) claims.iat = now;
+  const base = typeof claims.iat === 'number' ? claims.iat : now;
+  if (options.expiresIn !== undefined) setClaim(claims, 'exp', base + durationToSeconds(options.expiresIn, 'expiresIn'));
+  if (options.notBefore !== undefined) setClaim(claims, 'nbf', base + durationToSeconds(options.notBefore, 'notBefore'));
+  if (options.subject !== undefined) setClaim(claims, 'sub', nonEmptyString(options.subject, 'subject'));
+  if (options.issuer !== undefined) setClaim(claims, 'iss', nonEmptyString(options.issuer, 'issuer'));
+  if (options.jwtId !== undefined) setClaim(claims, 'jti', nonEmptyString(options.jwtId, 'jwtId'));
+  if (options.audience !== undefined) setClaim(claims, 'aud', audienceValue(options.audience));
+  assertRegisteredClaimTypes(claims);
+  const header = encodeHeader(options.kid);
+  return signEncoded(header, encodeBase64urlText(JSON.stringify(claims)), key);
+}
+
+/**
+ * Joins an encoded header and payload and appends their HS256 signature.
+ *
+ * @example signEncoded(STANDARD_HEADER_SEGMENT, encodeBase64urlText('{"sub":"a"}'), key)
+ * @throws Never for valid segments and a prepared key.
+ */
+export function signEncoded(header: string, payload: string, key: HmacSha256Key): string {
+  const signingInput = `${header}.${payload}`;
+  return `${signingInput}.${encodeBase64url(key.sign(signingInput))}`;
+}
+
+/**
+ * Verifies an HS256 JWT and returns its payload. See {@link verifyJwtComplete} for the checks.
+ *
+ * @example const payload = verifyJwt(token, secret, { audience: "api" })
+ * @throws {JWTDecodeError} (or a subclass, each with its `code`) when the token is not acceptable.
+ * @throws {TypeError | RangeError} When the secret or an option is invalid.
+ */
+export function verifyJwt(token: string, secret: SecretInput | Keyring, options?: VerifyOptions): JwtPayload {
+  return verifyJwtComplete(token, secret, options).payload;
+}
+
+/**
+ * Verifies an HS256 JWT and returns its header and payload. The order is fixed: length cap,
+ * three segments, strict header decode, `alg` exactly HS256, no `crit`/`b64`/nested token,
+ * `typ` when required, then the signature over the received bytes in constant time, then the
+ * payload (a JSON object), then the claims.
+ *
+ * @example const { header, payload } = verifyJwtComplete(token, secret)
+ * @throws {TokenTooLongError} `ERR_JWT_TOO_LONG`.
+ * @throws {MalformedTokenError} `ERR_JWT_MALFORMED`.
+ * @throws {AlgorithmNotAllowedError} `ERR_JWT_ALG_NOT_ALLOWED`.
+ * @throws {UnsupportedTokenError} `ERR_JWT_UNSUPPORTED`.
+ * @throws {UnknownKeyError} `ERR_JWT_KEY_UNKNOWN` (named keys only).
+ * @throws {SignatureInvalidError} `ERR_JWT_SIGNATURE_INVALID`.
+ * @throws {ClaimInvalidError} `ERR_JWT_CLAIM_INVALID`, and its subclasses `TokenExpiredError`
+ *   (`ERR_JWT_EXPIRED`) and `TokenNotYetValidError` (`ERR_JWT_NOT_YET_VALID`).
+ * @throws {TypeError | RangeError} When the secret or an option is invalid.
+ */
+export function verifyJwtComplete(token: string, secret: SecretInput | Keyring, options?: VerifyOptions): VerifiedJwt {
+  const keys = secret instanceof Keyring ? secret : prepareSecret(secret);
+  return verifyCompiled(token, keys, compileVerifyOptions(options));
+}
+
+/**
+ * The verification itself, for callers that validated their options and keys once (the AuthX
+ * layer does). Same checks and errors as {@link verifyJwtComplete}.
+ *
+ * @example verifyCompiled(token, keyring, compileVerifyOptions({}))
+ * @throws {JWTDecodeError} (or a subclass) when the token is not acceptable.
+ */
+export function verifyCompiled(token: string, keys: HmacSha256Key | Keyring, options: CompiledVerifyOptions): VerifiedJwt {
+  if (typeof token !== 'string') throw new MalformedTokenError('Token must be a string');
+  if (token.length > options.maxTokenLength) throw new TokenTooLongError('Token is longer than the allowed maximum');
+  const dot1 = token.indexOf('.');
+  const dot2 = dot1 === -1 ? -1 : token.indexOf('.', dot1 + 1);
+  if (dot2 === -1 || token.indexOf('.', dot2 + 1) !== -1) throw new MalformedTokenError('Token must have three segments');
+  if (dot1 === 0 || dot2 === dot1 + 1) throw new MalformedTokenError('Token header or payload segment is empty');
+
+  const header = parseHeader(token.slice(0, dot1));
+  if (options.typ !== undefined && (header.typ === undefined || normalizeTyp(header.typ) !== options.typ)) {
+    throw new ClaimInvalidError('Token type header (typ) does not have the expected value', { claim: 'typ', reason: 'mismatch' });
+  }
+  const candidates = keys instanceof HmacSha256Key ? [keys] : keys.candidates(header.kid);
+  const signingInput = token.slice(0, dot2);
+  const signature = token.slice(dot2 + 1);
+  if (!signatureMatches(candidates, signingInput, signature)) throw new SignatureInvalidError('Token signature is invalid');
+
+  const payload = decodePayloadSegment(token.slice(dot1 + 1, dot2));
+  const nowMs = options.fixedNowMs ?? Date.now();
+  validateClaims(payload, options, Math.floor(nowMs / 1000));
+  return { header, payload };
+}
+
+/**
+ * Compares the received signature text with the canonical encoding of the expected MAC, in
+ * constant time. Text comparison also refuses every non-canonical spelling of a valid MAC.
+ */
+function signatureMatches(keys: readonly HmacSha256Key[], signingInput: string, signature: string): boolean {
+  // 32 bytes encode to exactly 43 characters: anything else fails before any MAC is computed.
+  if (signature.length !== 43) return false;
+  for (const key of keys) {
+    if (timingSafeEqualText(encodeBase64url(key.sign(signingInput)), signature)) return true;
+  }
+  return false;
+}
+
+function decodePayloadSegment(segment: string): JwtPayload {
+  let text: string;
+  try {
+    text = decodeBase64urlText(segment);
+  } catch (cause) {
+    throw new MalformedTokenError('Token payload is not valid base64url', { cause });
+  }
+  return parseJsonObject(text, 'payload') as JwtPayload;
+}
+
+/**
+ * Decodes a token WITHOUT verifying anything: for logging and debugging only. Never trust what
+ * it returns; use {@link verifyJwt} for that.
+ *
+ * @example decodeJwt(token).payload.exp
+ * @throws {TokenTooLongError} When the token is longer than `maxTokenLength` (default 8192).
+ * @throws {MalformedTokenError} When the token is not three segments of base64url JSON objects.
+ */
+export function decodeJwt(token: string, options: { maxTokenLength?: number } = {}): DecodedJwt {
+  const { maxTokenLength } = compileVerifyOptions(options);
+  if (typeof token !== 'string') throw new MalformedTokenError('Token must be a string');
+  if (token.length > maxTokenLength) throw new TokenTooLongError('Token is longer than the allowed maximum');
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[0] === '' || parts[1] === '') throw new MalformedTokenError('Token must have three segments');
+  return { header: decodeHeaderSegment(parts[0]!), payload: decodePayloadSegment(parts[1]!) };
+}
+
+function validDate(date: Date): number {
+  const ms = date instanceof Date ? date.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new TypeError('currentDate must be a valid Date');
+  return ms;
+}
+
+function setClaim(claims: JwtPayload, claim: string, value: unknown): void {
+  if (Object.hasOwn(claims, claim)) throw new TypeError(`payload already has "${claim}"; set it in the payload or by option, not both`);
+  claims[claim] = value;
+}
+
+function nonEmptyString(value: string, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
+  return value;
+}
+
+function audienceValue(audience: string | readonly string[]): string | string[] {
+  if (typeof audience === 'string' && audience !== '') return audience;
+  if (Array.isArray(audience) && audience.length > 0 && audience.every((a) => typeof a === 'string' && a !== '')) return [...audience];
+  throw new TypeError('audience must be a non-empty string or a non-empty array of non-empty strings');
+}
+
+function assertRegisteredClaimTypes(claims: JwtPayload): void {
+  for (const claim of ['exp', 'nbf', 'iat'] as const) {
+    const value = claims[claim];
+    if (Object.hasOwn(claims, claim) && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new TypeError(`payload claim "${claim}" must be a finite number of seconds`);
+    }
+  }
+  for (const claim of ['sub', 'iss', 'jti'] as const) {
+    if (Object.hasOwn(claims, claim) && typeof claims[claim] !== 'string') throw new TypeError(`payload claim "${claim}" must be a string`);
+  }
+  if (Object.hasOwn(claims, 'aud')) audienceValue(claims.aud as string | string[]);
+}
