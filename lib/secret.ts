@@ -33,7 +33,7 @@ export function prepareSecret(secret: SecretInput, name = 'secret'): HmacSha256K
   }
   const key = new HmacSha256Key(secret);
   assertLongEnough(key.keyLength, name);
-  const text = typeof secret === 'string' ? secret : Buffer.from(secret.subarray(0, 64)).toString('latin1');
+  const text = typeof secret === 'string' ? secret : Buffer.from(secret).toString('latin1');
   if (looksLikePublicKeyMaterial(text)) {
     throw new TypeError(
       `${name} looks like a PEM or JWK key; HS256 needs a random shared secret, ${HOW_TO_MAKE_ONE}`,
