@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: one process, one run. Micro-benchmarks with their platform baselines, then
+ * memory over a million verifications, then HTTP through server.ts against a bare handler.
+ * Every figure is also printed as a ratio to a baseline measured in the same run, so numbers
+ * from different machines can be compared by their ratios. Not a test: it never fails a build.
+ *
+ * Environment: BENCH_QUICK=1 shortens every phase (for trying changes, not for the README).
+ */
+import { cpus } from 'node:os';
+import { coreCases, verificationFixture } from './bench-micro.ts';
+import { levelsOff, memoryTable, snapshot, type MemorySnapshot } from './bench-memory.ts';
+import { resultsTable, runCases, type BenchResult } from './bench-stats.ts';
+
+const quick = process.env.BENCH_QUICK === '1';
+const settings = quick ? { warmupMs: 100, rounds: 3, roundMs: 50 } : { warmupMs: 300, rounds: 9, roundMs: 120 };
+const VERIFICATIONS = 1_000_000;
+
+function heading(text: string): void {
+  console.log(`\n## ${text}\n`);
+}
+
+function verifyMany(count: number, verify: (token: string) => unknown, token: string): void {
+  for (let i = 0; i < count; i++) verify(token);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`# npm run bench: Node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} x ${cpu}`);
+  console.log(`settings: warm-up ${settings.warmupMs} ms per case, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms, medians`);
+
+  heading('Micro-benchmarks (ratio = our ops/s / baseline ops/s, median over rounds; higher is better)');
+  const results: BenchResult[] = await runCases(coreCases(), settings);
+  console.log(resultsTable(results));
+
+  heading(`Memory over ${VERIFICATIONS.toLocaleString('en-US')} verifications (after full GC)`);
+  const { token, verify } = verificationFixture();
+  const checkpoints: MemorySnapshot[] = [snapshot('before')];
+  const quarter = VERIFICATIONS / 4;
+  for (let done = quarter; done <= VERIFICATIONS; done += quarter) {
+    verifyMany(quarter, verify, token);
+    checkpoints.push(snapshot(`after ${done.toLocaleString('en-US')}`));
+  }
+  console.log(memoryTable(checkpoints));
+  const verifyLevels = levelsOff(checkpoints[2]!, checkpoints[4]!);
+  console.log(`\nheap levels off over the second half: ${verifyLevels ? 'yes' : 'NO'}`);
+
+  heading('Targets');
+  const targeted = results.filter((r) => r.met !== undefined);
+  for (const r of targeted) console.log(`${r.met ? 'met ' : 'MISS'}  ${r.name}: ${r.ratio!.toFixed(2)} x ${r.baseline} (target ${r.target!.label})`);
+  console.log(`${verifyLevels ? 'met ' : 'MISS'}  memory levels off over ${VERIFICATIONS.toLocaleString('en-US')} verifications`);
+  console.log(`\ntotal time ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+await main();
