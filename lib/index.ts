@@ -26,3 +26,30 @@ export {
   type AuthErrorOptions,
   type ClaimErrorOptions,
 } from './errors.ts';
+// AuthX layer
+export { AuthX, type NodeHandler, type HandleErrorsOptions } from './authx.ts';
+export { resolveConfig, TOKEN_LOCATIONS, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation, type SameSitePolicy } from './config.ts';
+export { RESERVED_CLAIMS, type CreateTokenOptions, type TokenPairOptions, type TokenPair } from './tokens.ts';
+export { toTokenPayload, type TokenPayload, type VerifyTokenOptions } from './token-verifier.ts';
+export { type RequestToken, type TokenType, type GetTokenOptions, type AnyRequest } from './request-token.ts';
+export { parseAuthorizationHeader } from './authorization-header.ts';
+export { parseCookieHeader, getCookie } from './cookie-header.ts';
+export { type SetCookieOptions } from './cookies.ts';
+export { checkCsrf, createCsrfValue } from './csrf.ts';
+export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, type RevocationStore, type MemoryRevocationStoreOptions } from './revocation.ts';
+export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './scopes.ts';
+export { errorToHttp, wwwAuthenticateFor, type HttpErrorAnswer } from './http-errors.ts';
+export {
+  MissingTokenError,
+  InvalidAuthorizationHeaderError,
+  RevokedTokenError,
+  WrongTokenTypeError,
+  AccessTokenRequiredError,
+  RefreshTokenRequiredError,
+  FreshTokenRequiredError,
+  CSRFError,
+  InsufficientScopeError,
+  RevocationStoreFullError,
+  type AuthorizationHeaderProblem,
+  type CsrfProblem,
+} from './authx-errors.ts';

@@ -1,0 +1,264 @@
+/**
+ * `AuthX`: the one object an application configures. It is thin: each concern lives in its own
+ * file (configuration, token creation, extraction, verification, cookies, errors to HTTP), and
+ * all of them are prepared once here, at construction.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { locations as validateLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig } from './config.ts';
+import { appendSetCookie, CookieWriter, type SetCookieOptions } from './cookies.ts';
+import { errorToHttp } from './http-errors.ts';
+import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './request-token.ts';
+import { MemoryRevocationStore, type RevocationStore } from './revocation.ts';
+import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens.ts';
+import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './token-verifier.ts';
+
+/** A `node:http` request handler. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** Options of {@link AuthX.handleErrors}. */
+export interface HandleErrorsOptions {
+  /** Called with every error that is not an `AuthError` (answered as a generic 500). Default: nothing. */
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+/**
+ * JWT authentication as AuthX (Python) offers it: access and refresh tokens, extraction from
+ * headers, cookies, query and JSON bodies, CSRF double submit, revocation, scopes, and errors as
+ * RFC 6750 answers.
+ *
+ * @example
+ * const auth = new AuthX({ secretKey: process.env.JWT_SECRET_KEY! });
+ * const token = auth.createAccessToken('user1');
+ * const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
+ */
+export class AuthX {
+  /** The validated configuration (frozen; no secrets in it). */
+  readonly config: ResolvedAuthXConfig;
+  readonly #factory: TokenFactory;
+  readonly #extractor: TokenExtractor;
+  readonly #verifier: TokenVerifier;
+  readonly #cookies: CookieWriter;
+  readonly #store: RevocationStore;
+  readonly #clockTolerance: number;
+
+  /**
+   * @example new AuthX({ secretKey, tokenLocation: ["headers", "cookies"] })
+   * @throws {TypeError} When an option has the wrong type or value; the message names it.
+   * @throws {RangeError} When a number is out of range or a secret is shorter than 32 bytes.
+   */
+  constructor(config: AuthXConfig) {
+    const { config: resolved, keyring } = resolveConfig(config);
+    const clock = config.clock;
+    if (clock !== undefined && typeof clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
+    const store = config.revocationStore ?? new MemoryRevocationStore(clock === undefined ? {} : { clock });
+    if (typeof store.isRevoked !== 'function' || typeof store.revoke !== 'function') {
+      throw new TypeError('revocationStore must have isRevoked(jti) and revoke(jti, expiresAt) methods');
+    }
+    this.config = resolved;
+    this.#factory = new TokenFactory(resolved, keyring, clock ?? Date.now);
+    this.#extractor = new TokenExtractor(resolved);
+    this.#verifier = new TokenVerifier(resolved, keyring, store, clock);
+    this.#cookies = new CookieWriter(resolved);
+    this.#store = store;
+    this.#clockTolerance = resolved.clockTolerance;
+  }
+
+  /**
+   * Creates an access token (`type: "access"`, `fresh`, lifetime `accessTokenExpires`).
+   *
+   * @example auth.createAccessToken("user1", { fresh: true, scopes: ["read"] })
+   * @throws {TypeError} When `subject` is empty or an option is invalid, e.g. `data` naming a registered claim.
+   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   */
+  createAccessToken(subject: string, options?: CreateTokenOptions): string {
+    return this.#factory.create(subject, 'access', options);
+  }
+
+  /**
+   * Creates a refresh token (`type: "refresh"`, lifetime `refreshTokenExpires`).
+   *
+   * @example auth.createRefreshToken("user1")
+   * @throws {TypeError} As {@link createAccessToken}; also when `fresh` is given.
+   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   */
+  createRefreshToken(subject: string, options?: CreateTokenOptions): string {
+    return this.#factory.create(subject, 'refresh', options);
+  }
+
+  /**
+   * Creates both tokens. `fresh` and `expiresIn` apply to the access token; `refreshExpiresIn`
+   * to the refresh token; `data`, `audience`, `scopes` and `headers` to both.
+   *
+   * @example const { access_token, refresh_token } = auth.createTokenPair("user1", { fresh: true })
+   * @throws {TypeError | RangeError} As {@link createAccessToken}.
+   */
+  createTokenPair(subject: string, options?: TokenPairOptions): TokenPair {
+    const access_token = this.#factory.create(subject, 'access', options);
+    const { fresh: _fresh, expiresIn: _expiresIn, refreshExpiresIn, ...shared } = options ?? {};
+    const refresh_token = this.#factory.create(subject, 'refresh', shared, refreshExpiresIn);
+    return { access_token, refresh_token, token_type: 'bearer' };
+  }
+
+  /**
+   * Finds the access token of a request in the configured locations, in order.
+   *
+   * @example const found = await auth.getAccessTokenFromRequest(req)
+   * @throws {MissingTokenError} `ERR_TOKEN_MISSING` when no location holds one.
+   * @throws {InvalidAuthorizationHeaderError} For a malformed or other-scheme `Authorization` header.
+   * @throws {BodyError} When a JSON body is too large or invalid (`json` location).
+   * @throws {TypeError} When `options.locations` is invalid.
+   */
+  getAccessTokenFromRequest(req: AnyRequest, options?: GetTokenOptions): Promise<RequestToken> {
+    return this.#find(req, 'access', options);
+  }
+
+  /**
+   * Finds the refresh token of a request; every location works, the query string included.
+   *
+   * @example const found = await auth.getRefreshTokenFromRequest(req, { locations: ["cookies"] })
+   * @throws {MissingTokenError | InvalidAuthorizationHeaderError | BodyError | TypeError} As {@link getAccessTokenFromRequest}.
+   */
+  getRefreshTokenFromRequest(req: AnyRequest, options?: GetTokenOptions): Promise<RequestToken> {
+    return this.#find(req, 'refresh', options);
+  }
+
+  /**
+   * Verifies a token: the JWT core, revocation, type, freshness, CSRF, scopes, in that order.
+   *
+   * @example const payload = await auth.verifyToken(found, { requiredScopes: ["read"] })
+   * @throws {JWTDecodeError} Or a subclass: `TokenExpiredError`, `SignatureInvalidError`,
+   *   `RevokedTokenError`, `AccessTokenRequiredError`, `RefreshTokenRequiredError`, `FreshTokenRequiredError`, ...
+   * @throws {CSRFError} When a cookie token on a `csrfMethods` request fails the CSRF check.
+   * @throws {InsufficientScopeError} When `requiredScopes` are not granted.
+   * @throws {TypeError} When an option is invalid.
+   */
+  verifyToken(token: RequestToken | string, options?: VerifyTokenOptions): Promise<TokenPayload> {
+    return this.#verifier.verify(token, options);
+  }
+
+  /**
+   * {@link verifyToken} without a Promise, for synchronous revocation stores (the default one is).
+   *
+   * @example const payload = auth.verifyTokenSync(token)
+   * @throws {JWTDecodeError | CSRFError | InsufficientScopeError} As {@link verifyToken}.
+   * @throws {TypeError} When an option is invalid or the store's `isRevoked` returns a Promise.
+   */
+  verifyTokenSync(token: RequestToken | string, options?: VerifyTokenOptions): TokenPayload {
+    return this.#verifier.verifySync(token, options);
+  }
+
+  /**
+   * Revokes a verified token until it would have expired (plus the clock tolerance, during which
+   * it would still verify).
+   *
+   * @example await auth.revokeToken(await auth.verifyToken(found))
+   * @throws {TypeError} When the payload has no string `jti` or no numeric `exp`.
+   * @throws {RevocationStoreFullError} When the default store is full of unexpired revocations.
+   */
+  async revokeToken(payload: Pick<TokenPayload, 'jti' | 'exp'>): Promise<void> {
+    if (typeof payload?.jti !== 'string' || payload.jti === '' || typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
+      throw new TypeError('revokeToken needs a verified payload with a string jti and a numeric exp');
+    }
+    await this.#store.revoke(payload.jti, payload.exp + Math.ceil(this.#clockTolerance));
+  }
+
+  /**
+   * Sets the access token cookie and, with CSRF protection, the script-readable CSRF cookie.
+   *
+   * @example auth.setAccessCookies(res, auth.createAccessToken("user1"))
+   * @throws {TypeError} When the token has no `csrf` claim but the CSRF cookie is wanted, or `maxAge` is invalid.
+   */
+  setAccessCookies(res: ServerResponse, token: string, options?: SetCookieOptions): void {
+    appendSetCookie(res, this.#cookies.setValues('access', token, options));
+  }
+
+  /**
+   * Sets the refresh token cookie and its CSRF cookie.
+   *
+   * @example auth.setRefreshCookies(res, auth.createRefreshToken("user1"))
+   * @throws {TypeError} As {@link setAccessCookies}.
+   */
+  setRefreshCookies(res: ServerResponse, token: string, options?: SetCookieOptions): void {
+    appendSetCookie(res, this.#cookies.setValues('refresh', token, options));
+  }
+
+  /**
+   * Deletes the access token cookie and its CSRF cookie.
+   *
+   * @example auth.unsetAccessCookies(res)
+   * @throws Never (node:http throws if the headers were already sent).
+   */
+  unsetAccessCookies(res: ServerResponse): void {
+    appendSetCookie(res, this.#cookies.unsetValues('access'));
+  }
+
+  /**
+   * Deletes the refresh token cookie and its CSRF cookie.
+   *
+   * @example auth.unsetRefreshCookies(res)
+   * @throws Never (node:http throws if the headers were already sent).
+   */
+  unsetRefreshCookies(res: ServerResponse): void {
+    appendSetCookie(res, this.#cookies.unsetValues('refresh'));
+  }
+
+  /**
+   * Deletes every token and CSRF cookie (logout).
+   *
+   * @example auth.unsetCookies(res)
+   * @throws Never (node:http throws if the headers were already sent).
+   */
+  unsetCookies(res: ServerResponse): void {
+    appendSetCookie(res, [...this.#cookies.unsetValues('access'), ...this.#cookies.unsetValues('refresh')]);
+  }
+
+  /**
+   * `Set-Cookie` values for fetch-style responses: append each with `headers.append("Set-Cookie", v)`.
+   * With a token, the values that set its cookies; with `null`, the values that delete them.
+   *
+   * @example for (const v of auth.cookieHeaderValues("access", token)) headers.append("Set-Cookie", v)
+   * @throws {TypeError} As {@link setAccessCookies}.
+   */
+  cookieHeaderValues(type: TokenType, token: string | null, options?: SetCookieOptions): string[] {
+    if (type !== 'access' && type !== 'refresh') throw new TypeError('type must be "access" or "refresh"');
+    return token === null ? this.#cookies.unsetValues(type) : this.#cookies.setValues(type, token, options);
+  }
+
+  /**
+   * Wraps a `node:http` handler: a thrown or rejected library error becomes AuthX's JSON answer
+   * `{"message", "error_type"}` with its status and `WWW-Authenticate` (see `errorToHttp`); any
+   * other error becomes a generic 500. If the response had already started, it is destroyed.
+   *
+   * @example http.createServer(auth.handleErrors(async (req, res) => { ... }))
+   * @throws Never: the returned function resolves in every case.
+   */
+  handleErrors(handler: NodeHandler, options?: HandleErrorsOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+    const onUnexpectedError = options?.onUnexpectedError;
+    return async (req, res) => {
+      try {
+        await handler(req, res);
+      } catch (error) {
+        const answer = errorToHttp(error);
+        if (answer.status === 500 && onUnexpectedError !== undefined) {
+          try {
+            onUnexpectedError(error);
+          } catch {
+            // a failing logger must not turn one error into an unhandled rejection
+          }
+        }
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        // Headers the handler set before failing (cookies above all) must not ride on the error.
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body));
+      }
+    };
+  }
+
+  #find(req: AnyRequest, type: TokenType, options: GetTokenOptions | undefined): Promise<RequestToken> {
+    const locations = options?.locations === undefined ? this.config.tokenLocation : validateLocations(options.locations, 'locations');
+    return this.#extractor.find(req, type, locations);
+  }
+}
