@@ -1,0 +1,292 @@
+/**
+ * Verification beyond the JWT core: token type, freshness, CSRF double submit, scopes, key
+ * rotation, clock tolerance, issuer and audience, the sync/async split.
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import {
+  AccessTokenRequiredError,
+  AuthX,
+  ClaimInvalidError,
+  CSRFError,
+  FreshTokenRequiredError,
+  InsufficientScopeError,
+  RefreshTokenRequiredError,
+  SignatureInvalidError,
+  TokenExpiredError,
+  UnknownKeyError,
+  type RequestToken,
+} from '../lib/index.ts';
+import { inspect, makeAuth, OLD_SECRET, SECRET, sendJson, startServer, testClock, type TestServer } from './authx-helpers.ts';
+
+describe('token type and freshness over node:http', () => {
+  const auth = makeAuth({ tokenLocation: ['headers'] });
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(
+      auth.handleErrors(async (req, res) => {
+        if (req.url === '/refresh') {
+          const payload = await auth.verifyToken(await auth.getRefreshTokenFromRequest(req));
+          return sendJson(res, 200, { access_token: auth.createAccessToken(payload.sub) });
+        }
+        const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req), { verifyFresh: req.url === '/fresh' });
+        return sendJson(res, 200, { sub: payload.sub, fresh: payload.fresh });
+      }),
+    );
+  });
+  after(() => server.close());
+  const get = (path: string, token: string): Promise<Response> => fetch(server.url + path, { headers: { authorization: `Bearer ${token}` } });
+
+  test('a refresh token is refused on an access route', async () => {
+    const response = await get('/protected', auth.createRefreshToken('user1'));
+    assert.equal(response.status, 401);
+    assert.deepEqual(await response.json(), { message: 'An access token is required', error_type: 'AccessTokenRequiredError' });
+    assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+  });
+
+  test('an access token is refused on the refresh route', async () => {
+    const response = await get('/refresh', auth.createAccessToken('user1'));
+    assert.equal(response.status, 401);
+    assert.equal(((await response.json()) as { error_type: string }).error_type, 'RefreshTokenRequiredError');
+  });
+
+  test('each token works on its own route', async () => {
+    assert.equal((await get('/protected', auth.createAccessToken('user1'))).status, 200);
+    assert.equal((await get('/refresh', auth.createRefreshToken('user1'))).status, 200);
+  });
+
+  test('a non-fresh token is refused where fresh is required', async () => {
+    const response = await get('/fresh', auth.createAccessToken('user1'));
+    assert.equal(response.status, 401);
+    assert.equal(((await response.json()) as { error_type: string }).error_type, 'FreshTokenRequiredError');
+    assert.equal((await get('/fresh', auth.createAccessToken('user1', { fresh: true }))).status, 200);
+  });
+
+  test('verifyType: false accepts either kind; verifyFresh never accepts a refresh token', () => {
+    const refresh = auth.createRefreshToken('user1');
+    assert.equal(auth.verifyTokenSync(refresh, { verifyType: false }).type, 'refresh');
+    assert.throws(() => auth.verifyTokenSync(refresh, { verifyType: false, verifyFresh: true }), FreshTokenRequiredError);
+  });
+
+  test('the expected type defaults to the RequestToken type, else access; the option wins', () => {
+    const refresh = auth.createRefreshToken('user1');
+    const found: RequestToken = { token: refresh, location: 'headers', type: 'refresh' };
+    assert.equal(auth.verifyTokenSync(found).type, 'refresh');
+    assert.throws(() => auth.verifyTokenSync(refresh), AccessTokenRequiredError);
+    assert.throws(() => auth.verifyTokenSync(found, { type: 'access' }), AccessTokenRequiredError);
+    assert.throws(() => auth.verifyTokenSync(auth.createAccessToken('u'), { type: 'refresh' }), RefreshTokenRequiredError);
+    assert.throws(() => auth.verifyTokenSync(refresh, { type: 'id' as 'access' }), TypeError);
+  });
+
+  test('a token without a valid type claim is refused', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const forged = (claims: object): string => {
+      const h = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
+      const p = Buffer.from(JSON.stringify({ sub: 'u', iat: now, exp: now + 60, jti: 'j', ...claims })).toString('base64url');
+      return `${h}.${p}.${createHmac('sha256', SECRET).update(`${h}.${p}`).digest('base64url')}`;
+    };
+    assert.throws(() => auth.verifyTokenSync(forged({})), { name: 'ClaimInvalidError', claim: 'type', reason: 'missing' });
+    assert.throws(() => auth.verifyTokenSync(forged({ type: 'id' })), { claim: 'type' });
+    assert.throws(() => auth.verifyTokenSync(forged({ type: 'access', fresh: 'yes' })), { claim: 'fresh' });
+    assert.throws(() => auth.verifyTokenSync(forged({ type: 'access', scopes: 'admin' })), { claim: 'scopes' });
+    assert.equal(auth.verifyTokenSync(forged({ type: 'access' })).fresh, false);
+  });
+});
+
+describe('CSRF double submit for cookie tokens', () => {
+  const auth = makeAuth({ tokenLocation: ['cookies'] });
+  const token = auth.createAccessToken('user1');
+  const csrf = inspect(token).payload.csrf as string;
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(
+      auth.handleErrors(async (req, res) => {
+        const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
+        sendJson(res, 200, { sub: payload.sub });
+      }),
+    );
+  });
+  after(() => server.close());
+  const send = (method: string, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${server.url}/x`, { method, headers: { cookie: `access_token_cookie=${token}`, ...headers } });
+
+  test('cookie POST without the CSRF header is refused', async () => {
+    const response = await send('POST');
+    assert.equal(response.status, 401);
+    assert.deepEqual(await response.json(), { message: 'CSRF token is missing from the request headers', error_type: 'CSRFError' });
+  });
+
+  test('cookie POST with a wrong CSRF header is refused', async () => {
+    const response = await send('POST', { 'x-csrf-token': `${csrf.slice(0, -1)}0` });
+    assert.equal(response.status, 401);
+    assert.deepEqual(await response.json(), { message: 'CSRF token does not match', error_type: 'CSRFError' });
+  });
+
+  test('cookie POST with the right CSRF header passes', async () => {
+    assert.equal((await send('POST', { 'x-csrf-token': csrf })).status, 200);
+  });
+
+  test('every configured method needs the header; GET does not', async () => {
+    for (const method of ['PUT', 'PATCH', 'DELETE']) assert.equal((await send(method)).status, 401, method);
+    assert.equal((await send('GET')).status, 200);
+  });
+
+  test('a header token on POST needs no CSRF header', async () => {
+    const both = makeAuth({ tokenLocation: ['headers', 'cookies'] });
+    const found = await both.getAccessTokenFromRequest(new Request('http://x/', { method: 'POST', headers: { authorization: `Bearer ${token}` } }));
+    assert.equal(both.verifyTokenSync(found).sub, 'user1');
+  });
+
+  test('a cookie token without a csrf claim is refused on POST', () => {
+    const noCsrf = makeAuth({ tokenLocation: ['headers'] }).createAccessToken('user1');
+    assert.throws(() => auth.verifyTokenSync({ token: noCsrf, location: 'cookies', type: 'access', method: 'POST', csrf: 'x' }), {
+      name: 'CSRFError',
+      reason: 'mismatch',
+    });
+  });
+
+  test('verifyCsrf: false and cookieCsrfProtect: false skip the check; a RequestToken without method is checked', () => {
+    const found: RequestToken = { token, location: 'cookies', type: 'access', method: 'POST' };
+    assert.equal(auth.verifyTokenSync(found, { verifyCsrf: false }).sub, 'user1');
+    assert.equal(makeAuth({ tokenLocation: ['cookies'], cookieCsrfProtect: false }).verifyTokenSync(found).sub, 'user1');
+    assert.throws(() => auth.verifyTokenSync({ token, location: 'cookies', type: 'access' }), CSRFError);
+  });
+});
+
+describe('scopes', () => {
+  const auth = makeAuth();
+  const token = auth.createAccessToken('user1', { scopes: ['read', 'admin:*'] });
+
+  test('all: every required scope must be granted', () => {
+    assert.equal(auth.verifyTokenSync(token, { requiredScopes: ['read', 'admin:users'] }).sub, 'user1');
+    assert.throws(() => auth.verifyTokenSync(token, { requiredScopes: ['read', 'write'] }), (error: unknown) => {
+      assert.ok(error instanceof InsufficientScopeError);
+      assert.equal(error.status, 403);
+      assert.deepEqual(error.required, ['read', 'write']);
+      return true;
+    });
+  });
+
+  test('any: one granted scope is enough', () => {
+    assert.equal(auth.verifyTokenSync(token, { requiredScopes: ['write', 'read'], scopeMatch: 'any' }).sub, 'user1');
+    assert.throws(() => auth.verifyTokenSync(token, { requiredScopes: ['write', 'delete'], scopeMatch: 'any' }), InsufficientScopeError);
+  });
+
+  test('wildcard: admin:* covers admin and admin:x but not administrator', () => {
+    for (const scope of ['admin', 'admin:x', 'admin:x:y']) assert.equal(auth.verifyTokenSync(token, { requiredScopes: [scope] }).sub, 'user1');
+    for (const scope of ['administrator', 'admin:', 'adminx:y']) assert.throws(() => auth.verifyTokenSync(token, { requiredScopes: [scope] }), InsufficientScopeError, scope);
+  });
+
+  test('a token without scopes satisfies only an empty requirement', () => {
+    const plain = auth.createAccessToken('user1');
+    assert.equal(auth.verifyTokenSync(plain, { requiredScopes: [] }).sub, 'user1');
+    assert.throws(() => auth.verifyTokenSync(plain, { requiredScopes: ['read'] }), InsufficientScopeError);
+  });
+
+  test('a bare * is not a master scope', () => {
+    const star = auth.createAccessToken('user1', { scopes: ['*'] });
+    assert.throws(() => auth.verifyTokenSync(star, { requiredScopes: ['read'] }), InsufficientScopeError);
+  });
+
+  test('invalid scope options are programming errors', () => {
+    assert.throws(() => auth.verifyTokenSync(token, { requiredScopes: ['a b'] }), TypeError);
+    assert.throws(() => auth.verifyTokenSync(token, { requiredScopes: ['read'], scopeMatch: 'most' as 'all' }), TypeError);
+    assert.throws(() => auth.createAccessToken('u', { scopes: ['x"y'] }), TypeError);
+  });
+});
+
+describe('key rotation', () => {
+  test('previousSecretKeys: old tokens still verify, new tokens use the current key', () => {
+    const old = makeAuth({ secretKey: OLD_SECRET }).createAccessToken('user1');
+    const rotated = makeAuth({ secretKey: SECRET, previousSecretKeys: [OLD_SECRET] });
+    assert.equal(rotated.verifyTokenSync(old).sub, 'user1');
+    inspect(rotated.createAccessToken('user1'), SECRET); // throws unless signed with the current key
+    assert.throws(() => makeAuth({ secretKey: SECRET }).verifyTokenSync(old), SignatureInvalidError);
+  });
+
+  test('named keys: the current kid signs, an old kid still verifies, an unknown kid is refused', () => {
+    const before = new AuthX({ keys: new Map([['2026-10', OLD_SECRET]]), currentKeyId: '2026-10' });
+    const after = new AuthX({ keys: new Map([['2026-11', SECRET], ['2026-10', OLD_SECRET]]), currentKeyId: '2026-11' });
+    const oldToken = before.createAccessToken('user1');
+    assert.equal(inspect(oldToken, OLD_SECRET).header.kid, '2026-10');
+    const newToken = after.createAccessToken('user1');
+    assert.deepEqual(inspect(newToken, SECRET).header, { alg: 'HS256', typ: 'JWT', kid: '2026-11' });
+    assert.equal(after.verifyTokenSync(oldToken).sub, 'user1');
+    const stranger = new AuthX({ keys: new Map([['2026-12', SECRET]]), currentKeyId: '2026-12' }).createAccessToken('user1');
+    assert.throws(() => after.verifyTokenSync(stranger), UnknownKeyError);
+    assert.throws(() => after.verifyTokenSync(makeAuth().createAccessToken('user1')), UnknownKeyError); // no kid at all
+  });
+
+  test('a kid of __proto__ or constructor names no key', () => {
+    const named = new AuthX({ keys: new Map([['k1', SECRET]]), currentKeyId: 'k1' });
+    for (const kid of ['__proto__', 'constructor', 'toString']) {
+      const token = named.createAccessToken('user1');
+      const [, payload, ] = token.split('.');
+      const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })).toString('base64url');
+      const forged = `${header}.${payload}.${createHmac('sha256', SECRET).update(`${header}.${payload}`).digest('base64url')}`;
+      assert.throws(() => named.verifyTokenSync(forged), UnknownKeyError, kid);
+    }
+  });
+});
+
+describe('clock tolerance, issuer and audience', () => {
+  test('clock tolerance is applied to exp', () => {
+    const clock = testClock();
+    const strict = makeAuth({ clock });
+    const lenient = makeAuth({ clock, clockTolerance: 30 });
+    const token = strict.createAccessToken('user1', { expiresIn: 60 });
+    clock.now += 60_000; // exactly exp: expired without tolerance (RFC 7519 needs now < exp)
+    assert.throws(() => strict.verifyTokenSync(token), TokenExpiredError);
+    assert.equal(lenient.verifyTokenSync(token).sub, 'user1');
+    clock.now += 29_000;
+    assert.equal(lenient.verifyTokenSync(token).sub, 'user1');
+    clock.now += 1_000;
+    assert.throws(() => lenient.verifyTokenSync(token), TokenExpiredError);
+  });
+
+  test('clock tolerance is applied to iat in the future', () => {
+    const clock = testClock();
+    const token = makeAuth({ clock }).createAccessToken('user1');
+    clock.now -= 10_000;
+    assert.throws(() => makeAuth({ clock }).verifyTokenSync(token), { name: 'TokenNotYetValidError' });
+    assert.equal(makeAuth({ clock, clockTolerance: 10 }).verifyTokenSync(token).sub, 'user1');
+  });
+
+  test('issuer and audience are written and required', () => {
+    const auth = makeAuth({ issuer: 'https://auth.example', audience: ['api', 'web'] });
+    const token = auth.createAccessToken('user1');
+    assert.equal(inspect(token).payload.iss, 'https://auth.example');
+    assert.deepEqual(inspect(token).payload.aud, ['api', 'web']);
+    assert.equal(auth.verifyTokenSync(token).sub, 'user1');
+    assert.throws(() => makeAuth({ issuer: 'other' }).verifyTokenSync(token), { claim: 'iss', reason: 'mismatch' });
+    assert.throws(() => makeAuth({ audience: 'mobile' }).verifyTokenSync(token), { claim: 'aud', reason: 'mismatch' });
+    assert.throws(() => auth.verifyTokenSync(makeAuth().createAccessToken('user1')), ClaimInvalidError);
+    assert.equal(makeAuth({ audience: 'web' }).verifyTokenSync(auth.createAccessToken('u', { audience: 'web' })).sub, 'u');
+  });
+});
+
+describe('sync and async verification', () => {
+  test('verifyTokenSync refuses an asynchronous revocation store; verifyToken awaits it', async () => {
+    const revoked = new Set<string>();
+    const auth = makeAuth({
+      revocationStore: {
+        isRevoked: async (jti) => revoked.has(jti),
+        revoke: async (jti) => void revoked.add(jti),
+      },
+    });
+    const token = auth.createAccessToken('user1');
+    assert.throws(() => auth.verifyTokenSync(token), /verifyToken instead/);
+    const payload = await auth.verifyToken(token);
+    await auth.revokeToken(payload);
+    await assert.rejects(auth.verifyToken(token), { name: 'RevokedTokenError', code: 'ERR_TOKEN_REVOKED' });
+  });
+
+  test('bad tokens of any shape are refused with JWT errors, not TypeErrors', async () => {
+    const auth = makeAuth();
+    for (const bad of ['', 'a.b.c', 'x'.repeat(9000), 42, null, { token: 7 }]) {
+      await assert.rejects(auth.verifyToken(bad as string), { name: /Error$/ }, String(bad));
+      assert.throws(() => auth.verifyTokenSync(bad as string), (error: unknown) => !(error instanceof TypeError));
+    }
+  });
+});
