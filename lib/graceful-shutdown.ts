@@ -1,0 +1,87 @@
+/**
+ * Stopping a `node:http` server without cutting requests off: stop accepting connections, let
+ * requests in flight finish, close keep-alive connections as soon as they are idle, and give up
+ * after a deadline.
+ */
+import type { Server } from 'node:http';
+
+/** How a drain ended: every request finished, or the deadline cut the rest off. */
+export type DrainOutcome = 'drained' | 'forced';
+
+/** Options of {@link drainServer}. */
+export interface DrainOptions {
+  /** Longest wait for requests in flight, in milliseconds; default 10 000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Stops accepting connections and waits for requests in flight. Idle keep-alive connections are
+ * closed at once and again every 100 ms (a connection becomes idle when its last answer is sent;
+ * answers sent while draining carry `Connection: close` if the handler checks `server.listening`).
+ * After `timeoutMs` every connection is closed.
+ *
+ * @example const outcome = await drainServer(server, { timeoutMs: 5000 })
+ * @throws {RangeError} When `timeoutMs` is not a positive finite number.
+ */
+export function drainServer(server: Server, options?: DrainOptions): Promise<DrainOutcome> {
+  const timeoutMs = options?.timeoutMs ?? 10_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be a positive finite number');
+  return new Promise((resolve) => {
+    let outcome: DrainOutcome = 'drained';
+    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => {
+      outcome = 'forced';
+      server.closeAllConnections();
+    }, timeoutMs);
+    server.close(() => {
+      clearInterval(sweeper);
+      clearTimeout(deadline);
+      resolve(outcome);
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Options of {@link exitOnSignals}. */
+export interface ExitOnSignalsOptions extends DrainOptions {
+  /** Signals that start a drain; default `SIGTERM` and `SIGINT`. */
+  signals?: readonly NodeJS.Signals[];
+  /** Where the one-line notes go; default `process.stderr`. */
+  log?: (line: string) => void;
+  /** Ends the process; default `process.exit`. */
+  exit?: (code: number) => void;
+}
+
+/**
+ * On the first signal: drain the server, then exit 0 (or 1 if the deadline cut requests off).
+ * A second signal exits 1 at once, for an operator who does not want to wait.
+ *
+ * @returns A function that removes the signal handlers again.
+ * @example exitOnSignals(server)
+ * @throws {RangeError} When `timeoutMs` is invalid.
+ */
+export function exitOnSignals(server: Server, options?: ExitOnSignalsOptions): () => void {
+  const signals = options?.signals ?? ['SIGTERM', 'SIGINT'];
+  const log = options?.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const exit = options?.exit ?? ((code: number) => process.exit(code));
+  const timeoutMs = options?.timeoutMs ?? 10_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be a positive finite number');
+  let draining = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (draining) {
+      log(`${signal} again: exiting without waiting`);
+      exit(1);
+      return;
+    }
+    draining = true;
+    log(`${signal}: no longer accepting connections; finishing requests in flight`);
+    drainServer(server, { timeoutMs }).then((outcome) => {
+      log(outcome === 'drained' ? 'all requests finished; exiting' : `requests still running after ${timeoutMs} ms were cut off`);
+      exit(outcome === 'drained' ? 0 : 1);
+    });
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  return () => {
+    for (const signal of signals) process.off(signal, onSignal);
+  };
+}
