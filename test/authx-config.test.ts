@@ -56,7 +56,7 @@ describe('defaults', () => {
 
 describe('bad values are refused at construction, naming the option', () => {
   const cases: Array<[string, Partial<AuthXConfig> & Record<string, unknown>, typeof TypeError | typeof RangeError, RegExp]> = [
-    ['missing secretKey', { secretKey: undefined }, TypeError, /secretKey is required/],
+    ['missing secretKey', { secretKey: undefined as unknown as string }, TypeError, /secretKey is required/],
     ['short secretKey', { secretKey: 'short' }, RangeError, /secretKey is 5 bytes.*32/],
     ['empty secretKey', { secretKey: '' }, RangeError, /secretKey is empty/],
     ['PEM secretKey', { secretKey: `-----BEGIN PUBLIC KEY-----${'A'.repeat(64)}` }, TypeError, /secretKey looks like a PEM/],

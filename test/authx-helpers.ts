@@ -25,7 +25,7 @@ export interface TestClock {
  *
  * @throws Never.
  */
-export function testClock(startMs = START_MS): TestClock {
+export function testClock(startMs: number = START_MS): TestClock {
   const clock = (() => clock.now) as TestClock;
   clock.now = startMs;
   return clock;
