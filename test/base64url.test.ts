@@ -92,3 +92,16 @@ test('text decoding keeps a byte-order mark instead of hiding it', () => {
   const withBom = encodeBase64url(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]));
   assert.equal(decodeBase64urlText(withBom), '\ufeff{}');
 });
+
+test('handles inputs larger than the reused buffers, of odd and even lengths', () => {
+  for (const length of [4097, 5000, 49153, 70001, 70002]) {
+    const bytes = new Uint8Array(randomBytes(length));
+    const expected = Buffer.from(bytes).toString('base64url');
+    assert.equal(encodeBase64url(bytes), expected);
+    assert.deepEqual(decodeBase64url(expected), bytes);
+    const text = 'é'.repeat(length);
+    assert.equal(decodeBase64urlText(encodeBase64urlText(text)), text);
+  }
+  // A short input after a long one still decodes with the shared buffers.
+  assert.equal(decodeBase64urlText('Zm9v'), 'foo');
+});
