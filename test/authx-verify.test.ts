@@ -146,6 +146,16 @@ describe('CSRF double submit for cookie tokens', () => {
     });
   });
 
+  test('a refresh cookie on POST needs the refresh CSRF value in the header', async () => {
+    const refresh = auth.createRefreshToken('user1');
+    const refreshCsrf = inspect(refresh).payload.csrf as string;
+    const request = (headers: Record<string, string>): Request =>
+      new Request('http://x/refresh', { method: 'POST', headers: { cookie: `refresh_token_cookie=${refresh}`, ...headers } });
+    assert.equal((await auth.verifyToken(await auth.getRefreshTokenFromRequest(request({ 'x-csrf-token': refreshCsrf })))).type, 'refresh');
+    await assert.rejects(auth.verifyToken(await auth.getRefreshTokenFromRequest(request({}))), { name: 'CSRFError', reason: 'missing' });
+    await assert.rejects(auth.verifyToken(await auth.getRefreshTokenFromRequest(request({ 'x-csrf-token': csrf }))), { name: 'CSRFError', reason: 'mismatch' });
+  });
+
   test('verifyCsrf: false and cookieCsrfProtect: false skip the check; a RequestToken without method is checked', () => {
     const found: RequestToken = { token, location: 'cookies', type: 'access', method: 'POST' };
     assert.equal(auth.verifyTokenSync(found, { verifyCsrf: false }).sub, 'user1');
