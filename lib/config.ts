@@ -3,12 +3,15 @@
  * A bad value is a programming mistake, so it throws `TypeError`/`RangeError` naming the option;
  * nothing here is re-checked per request.
  */
-import { DEFAULT_MAX_TOKEN_LENGTH, MAX_CLOCK_TOLERANCE } from './claims.ts';
-import { durationToSeconds, type Duration } from './duration.ts';
+import type { Duration } from './duration.ts';
 import { Keyring } from './keyring.ts';
 import { prepareSecret, type SecretInput } from './secret.ts';
 import type { RevocationStore } from './revocation.ts';
-import { assertCookieAttribute, assertCookieName, assertHttpToken, assertPrefixRules } from './cookie-rules.ts';
+import { assertCookieAttribute, assertPrefixRules } from './cookie-rules.ts';
+import {
+  audience, bool, cookieName, cookiePath, httpToken, isHttpToken, lifetime, maxLength, methods, nonEmpty, nonNegativeInteger,
+  optionalString, positiveInteger, tolerance,
+} from './option-checks.ts';
 
 /** Where a token may be found in a request. */
 export type TokenLocation = 'headers' | 'cookies' | 'query' | 'json';
@@ -255,95 +258,4 @@ function buildKeyring(input: AuthXConfig): Keyring {
   const previous = input.previousSecretKeys ?? [];
   if (!Array.isArray(previous)) throw new TypeError('previousSecretKeys must be an array of secrets');
   return new Keyring({ current, previous: previous.map((s: SecretInput, i: number) => prepareSecret(s, `previousSecretKeys[${i}]`)) });
-}
-
-function isHttpToken(value: string): boolean {
-  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value);
-}
-
-function httpToken(value: string | undefined, fallback: string, name: string): string {
-  const v = value ?? fallback;
-  assertHttpToken(v, name);
-  return v;
-}
-
-function nonEmpty(value: string | undefined, fallback: string, name: string): string {
-  const v = value ?? fallback;
-  if (typeof v !== 'string' || v === '') throw new TypeError(`${name} must be a non-empty string`);
-  return v;
-}
-
-function optionalString(value: string | undefined, name: string): string | undefined {
-  if (value !== undefined && (typeof value !== 'string' || value === '')) throw new TypeError(`${name} must be a non-empty string`);
-  return value;
-}
-
-function cookieName(value: string | undefined, fallback: string, name: string): string {
-  const v = value ?? fallback;
-  assertCookieName(v, name);
-  return v;
-}
-
-function cookiePath(value: string | undefined, name: string): string {
-  const v = value ?? '/';
-  if (typeof v !== 'string' || !v.startsWith('/')) throw new TypeError(`${name} must be a string starting with "/"`);
-  assertCookieAttribute(v, name);
-  return v;
-}
-
-function bool(value: boolean | undefined, fallback: boolean, name: string): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
-  return value;
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer`);
-  return v;
-}
-
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer number of seconds >= 0`);
-  return value;
-}
-
-function lifetime(value: Duration | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  const seconds = durationToSeconds(value, name);
-  // A token that never expires cannot be forgotten by the revocation store either.
-  if (seconds < 1) throw new RangeError(`${name} must be at least 1 second`);
-  return seconds;
-}
-
-function tolerance(value: number | undefined): number {
-  const v = value ?? 0;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_CLOCK_TOLERANCE) {
-    throw new RangeError(`clockTolerance must be a finite number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`);
-  }
-  return v;
-}
-
-function maxLength(value: number | undefined): number {
-  const v = value ?? DEFAULT_MAX_TOKEN_LENGTH;
-  if (!Number.isSafeInteger(v) || v < 16) throw new RangeError('maxTokenLength must be an integer >= 16');
-  return v;
-}
-
-function audience(value: string | readonly string[] | undefined): string | readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string' && value !== '') return value;
-  if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === 'string' && a !== '')) return Object.freeze([...value]);
-  throw new TypeError('audience must be a non-empty string or a non-empty array of non-empty strings');
-}
-
-function methods(value: readonly string[] | undefined): readonly string[] {
-  const list = value ?? ['POST', 'PUT', 'PATCH', 'DELETE'];
-  if (!Array.isArray(list)) throw new TypeError('csrfMethods must be an array of HTTP method names');
-  return Object.freeze(
-    list.map((m: string, i: number) => {
-      assertHttpToken(m, `csrfMethods[${i}]`);
-      return m.toUpperCase();
-    }),
-  );
 }
