@@ -124,6 +124,17 @@ describe('MemoryRevocationStore', () => {
     await assert.rejects(auth.revokeToken({ jti: 'a' } as never), TypeError);
   });
 
+  test('a custom store answering with any truthy value revokes (never fails open)', async () => {
+    const expiries = new Map<string, number>();
+    const store = { isRevoked: (jti: string) => expiries.get(jti) as unknown as boolean, revoke: (jti: string, exp: number) => void expiries.set(jti, exp) };
+    const auth = makeAuth({ revocationStore: store });
+    const token = auth.createAccessToken('u');
+    assert.equal(auth.verifyTokenSync(token).sub, 'u'); // undefined: not revoked
+    await auth.revokeToken(auth.verifyTokenSync(token));
+    assert.throws(() => auth.verifyTokenSync(token), RevokedTokenError);
+    await assert.rejects(auth.verifyToken(token), RevokedTokenError);
+  });
+
   test('each AuthX gets its own default store', async () => {
     const first = makeAuth();
     const second = makeAuth();
