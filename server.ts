@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { AccessTokenRequiredError } from './lib/authx-errors.ts';
 import { AuthX } from './lib/authx.ts';
@@ -55,6 +55,11 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Password checks allowed to wait for the thread pool before answering 503; default 32. */
   maxPendingPasswordChecks?: number;
+  /**
+   * While it returns `true`, answers carry `Connection: close` (set by {@link createServer} to
+   * "the server is draining", so keep-alive clients move to another instance).
+   */
+  closeConnections?: () => boolean;
   /** Gets every error that is not an `AuthError` (answered as a bare 500); default: name to stderr. */
   onUnexpectedError?: (error: unknown) => void;
 }
@@ -87,6 +92,7 @@ const ROOT_ANSWER = {
 const INVALID_CREDENTIALS = { detail: 'Invalid username or password' };
 const FIFTEEN_MINUTES = 15 * 60;
 
+type Send = (res: ServerResponse, status: number, body: unknown, headers?: OutgoingHttpHeaders) => void;
 type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 /**
@@ -107,10 +113,12 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   if (!Number.isSafeInteger(maxPending) || maxPending < 1) throw new RangeError('maxPendingPasswordChecks must be a positive integer');
   const onUnexpectedError = options.onUnexpectedError ?? reportUnexpectedError;
   let pendingPasswordChecks = 0;
+  const closing = options.closeConnections ?? (() => false);
+  const send: Send = (res, status, body, headers) => sendJson(res, status, body, closing() ? { ...headers, connection: 'close' } : headers);
 
   const login: Route = async (req, res) => {
     const fields = validateStringFields(await readJsonBody(req), ['username', 'password']);
-    if (!fields.ok) return sendJson(res, 422, fields.answer);
+    if (!fields.ok) return send(res, 422, fields.answer);
     const { username, password } = fields.values;
     // Keys are short digests so a 16 KiB username cannot bloat the throttle's memory.
     const userKey = createHash('sha256').update(username).digest('base64url');
@@ -118,10 +126,10 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     const decisions = [perUsername.check(userKey), perAddress.check(addressKey)];
     const retryAfter = Math.max(0, ...decisions.map((d) => (d.allowed ? 0 : d.retryAfterSeconds)));
     if (retryAfter > 0) {
-      return sendJson(res, 429, { detail: 'Too many failed login attempts; try again later' }, { 'retry-after': String(retryAfter) });
+      return send(res, 429, { detail: 'Too many failed login attempts; try again later' }, { 'retry-after': String(retryAfter) });
     }
     if (pendingPasswordChecks >= maxPending) {
-      return sendJson(res, 503, { detail: 'Server busy; try again later' }, { 'retry-after': '1' });
+      return send(res, 503, { detail: 'Server busy; try again later' }, { 'retry-after': '1' });
     }
     pendingPasswordChecks++;
     let valid: boolean;
@@ -133,16 +141,16 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     if (!valid) {
       perUsername.recordFailure(userKey);
       perAddress.recordFailure(addressKey);
-      return sendJson(res, 401, INVALID_CREDENTIALS);
+      return send(res, 401, INVALID_CREDENTIALS);
     }
     perUsername.reset(userKey);
     const { access_token, refresh_token } = auth.createTokenPair(username);
-    sendJson(res, 200, { access_token, token_type: 'bearer', refresh_token });
+    send(res, 200, { access_token, token_type: 'bearer', refresh_token });
   };
 
   const protectedRoute: Route = async (req, res) => {
     const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
-    sendJson(res, 200, {
+    send(res, 200, {
       message: 'You have access to this protected resource',
       username: payload.sub,
       email: users.emailOf(payload.sub),
@@ -152,7 +160,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const refresh: Route = async (req, res) => {
     const payload = await auth.verifyToken(await auth.getRefreshTokenFromRequest(req), { type: 'refresh' });
     if (!users.has(payload.sub)) throw new JWTDecodeError('Token subject is not a known user');
-    sendJson(res, 200, { access_token: auth.createAccessToken(payload.sub), token_type: 'bearer' });
+    send(res, 200, { access_token: auth.createAccessToken(payload.sub), token_type: 'bearer' });
   };
 
   const logout: Route = async (req, res) => {
@@ -163,11 +171,11 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
       throw error;
     });
     await auth.revokeToken(payload);
-    sendJson(res, 200, { detail: 'Token revoked' });
+    send(res, 200, { detail: 'Token revoked' });
   };
 
   const routes = new Map<string, Readonly<Record<string, Route>>>([
-    ['/', { GET: (_req, res) => sendJson(res, 200, ROOT_ANSWER) }],
+    ['/', { GET: (_req, res) => send(res, 200, ROOT_ANSWER) }],
     ['/login', { POST: login }],
     ['/protected', { GET: protectedRoute }],
     ['/refresh', { POST: refresh }],
@@ -179,33 +187,31 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     logRequest(req, res, { sink, knownPaths });
     const path = pathOf(req.url);
     const methods = routes.get(path);
-    if (methods === undefined) return sendJson(res, 404, { detail: 'Not Found' });
+    if (methods === undefined) return send(res, 404, { detail: 'Not Found' });
     const route = Object.hasOwn(methods, req.method ?? '') ? methods[req.method ?? ''] : undefined;
-    if (route === undefined) return sendJson(res, 405, { detail: 'Method Not Allowed' }, { allow: Object.keys(methods).join(', ') });
+    if (route === undefined) return send(res, 405, { detail: 'Method Not Allowed' }, { allow: Object.keys(methods).join(', ') });
     // Only POST /login reads a body; any other route answers before a client's body matters.
-    if (route === login && !hasBody(req)) return sendJson(res, 422, missingBody());
+    if (route === login && !hasBody(req)) return send(res, 422, missingBody());
     Promise.resolve()
       .then(() => route(req, res))
-      .catch((error: unknown) => answerError(res, error, onUnexpectedError));
+      .catch((error: unknown) => answerError(res, error, send, onUnexpectedError));
   };
 }
 
 /**
- * A `node:http` server around {@link createHandler}, with deliberate limits: 16 KiB of headers,
+ * A `node:http` server around {@link createHandler}, with deliberate limits: 16 KiB and 100 headers,
  * the timeouts of {@link ServerTimeouts}, and `Connection: close` on answers sent while draining.
  *
  * @example createServer({ secretKey }).listen(8000)
  * @throws {TypeError | RangeError} As {@link createHandler}.
  */
 export function createServer(options: ServerOptions & ServerTimeouts): Server {
-  const handler = createHandler(options);
+  const handler = createHandler({ closeConnections: () => !server.listening, ...options });
   const server: Server = createHttpServer(
     { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: options.checkIntervalMs ?? 1_000 },
-    (req, res) => {
-      if (!server.listening) res.setHeader('connection', 'close');
-      handler(req, res);
-    },
+    handler,
   );
+  server.maxHeadersCount = 100;
   server.headersTimeout = options.headersTimeoutMs ?? 10_000;
   server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
@@ -213,23 +219,23 @@ export function createServer(options: ServerOptions & ServerTimeouts): Server {
 }
 
 /** The one place where errors become answers; bodies follow FastAPI's shapes. */
-function answerError(res: ServerResponse, error: unknown, onUnexpectedError: (error: unknown) => void): void {
+function answerError(res: ServerResponse, error: unknown, send: Send, onUnexpectedError: (error: unknown) => void): void {
   if (error instanceof BodyTooLargeError) {
-    return sendJson(res, 413, { detail: error.message }, { connection: 'close' });
+    return send(res, 413, { detail: error.message }, { connection: 'close' });
   }
-  if (error instanceof EmptyBodyError) return sendJson(res, 422, missingBody());
+  if (error instanceof EmptyBodyError) return send(res, 422, missingBody());
   if (error instanceof InvalidJsonBodyError) {
     // FastAPI answers undecodable bytes with this 400 and bad JSON with a json_invalid 422.
-    if (error.reason === 'Invalid UTF-8') return sendJson(res, 400, { detail: 'There was an error parsing the body' });
-    return sendJson(res, 422, invalidJson(error.position ?? 0, error.reason));
+    if (error.reason === 'Invalid UTF-8') return send(res, 400, { detail: 'There was an error parsing the body' });
+    return send(res, 422, invalidJson(error.position ?? 0, error.reason));
   }
-  if (error instanceof BodyError) return sendJson(res, error.status, { detail: error.message });
+  if (error instanceof BodyError) return send(res, error.status, { detail: error.message });
   if (error instanceof AuthError) {
     const challenge = error.status === 401 || error.status === 403 ? { 'www-authenticate': wwwAuthenticateFor(error) } : undefined;
-    return sendJson(res, error.status, { detail: error.message }, challenge);
+    return send(res, error.status, { detail: error.message }, challenge);
   }
   onUnexpectedError(error);
-  sendJson(res, 500, { detail: 'Internal Server Error' });
+  send(res, 500, { detail: 'Internal Server Error' });
 }
 
 function reportUnexpectedError(error: unknown): void {
