@@ -75,6 +75,11 @@ export class TokenExtractor {
       let token: string | undefined;
       if (location === 'headers') {
         const value = headers(this.#headerName);
+        // node:http keeps only the first of repeated Authorization headers; two credentials
+        // in one request are ambiguous (RFC 6750 section 3.1, invalid_request), so refuse them.
+        if (value !== undefined && !isWhatwgRequest(req) && countRawHeader(req, this.#headerName) > 1) {
+          throw new InvalidAuthorizationHeaderError('malformed');
+        }
         if (value !== undefined) {
           try {
             token = parseAuthorizationHeader(value, this.#config.headerType);
@@ -133,6 +138,17 @@ function headerReader(req: AnyRequest): HeaderGetter {
     const value = headers[name];
     return Array.isArray(value) ? value.join(', ') : value;
   };
+}
+
+function countRawHeader(req: IncomingMessage, lowerCaseName: string): number {
+  const raw = req.rawHeaders;
+  if (!Array.isArray(raw)) return 1;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) count++;
+  }
+  return count;
 }
 
 function methodOf(req: AnyRequest): string {

@@ -199,6 +199,22 @@ describe('Authorization header rule', () => {
     await assert.rejects(both.getAccessTokenFromRequest(req), { reason: 'malformed' });
   });
 
+  test('duplicate Authorization headers over node:http are refused, not silently reduced to the first', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(server.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end(`GET /access HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${access}\r\nAuthorization: Bearer ${refresh}\r\nConnection: close\r\n\r\n`);
+      });
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 401 /);
+    assert.match(raw, /InvalidAuthorizationHeaderError/);
+  });
+
   test('duplicate Authorization headers in a WHATWG Request are refused', async () => {
     const headers = new Headers();
     headers.append('authorization', `Bearer ${access}`);
