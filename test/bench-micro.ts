@@ -4,6 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { decodeBase64url, encodeBase64url } from '../lib/base64url.ts';
+import { AuthX } from '../lib/authx.ts';
 import { prepareHmacKey } from '../lib/hmac.ts';
 import { signJwt, verifyJwt } from '../lib/jwt.ts';
 import type { JwtPayload } from '../lib/claims.ts';
@@ -147,6 +148,44 @@ export function coreCases(): BenchCase[] {
     },
   );
   return cases;
+}
+
+/** The AuthX layer (`lib/authx.ts`) with its defaults, against the same `createHmac` baseline. */
+export function authxCases(): BenchCase[] {
+  const auth = new AuthX({ secretKey: BENCH_SECRET });
+  const token = auth.createAccessToken('user1');
+  const hmacBaseline = 'createHmac sha256 (baseline)';
+  return [
+    {
+      name: 'AuthX#createAccessToken (new jti, iat)',
+      baseline: hmacBaseline,
+      target: { minRatio: 0.55, label: '>= 0.55 x' },
+      run: (n) => {
+        let out = '';
+        for (let i = 0; i < n; i++) out = auth.createAccessToken('user1');
+        return out;
+      },
+    },
+    {
+      name: 'AuthX#verifyToken (await)',
+      baseline: hmacBaseline,
+      target: { minRatio: 0.55, label: '>= 0.55 x' },
+      run: async (n) => {
+        let out: unknown;
+        for (let i = 0; i < n; i++) out = await auth.verifyToken(token);
+        return out;
+      },
+    },
+    {
+      name: 'AuthX#verifyTokenSync',
+      baseline: hmacBaseline,
+      run: (n) => {
+        let out: unknown;
+        for (let i = 0; i < n; i++) out = auth.verifyTokenSync(token);
+        return out;
+      },
+    },
+  ];
 }
 
 /** A valid token and the prepared key, for the memory check. */

@@ -6,12 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const serverFile = fileURLToPath(new URL('../server.ts', import.meta.url));
 
 /** `process.features.typescript` is `'strip'` or `'transform'` where Node runs .ts natively. */
 const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
@@ -21,6 +20,8 @@ const START_TIMEOUT_MS = 15_000;
 
 interface RunningServer {
   child: ChildProcess;
+  /** Settles when the child has exited, however that happens. */
+  exited: Promise<unknown>;
   baseUrl: string;
   stderr: () => string;
 }
@@ -38,42 +39,44 @@ function startServer(): Promise<RunningServer> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = once(child, 'exit');
   let stdout = '';
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return new Promise((resolve, reject) => {
+    let started = false;
     const timer = setTimeout(() => {
-      child.kill();
+      child.kill('SIGKILL');
       reject(new Error(`server did not print a listening URL within ${START_TIMEOUT_MS} ms; stderr: ${stderr}`));
     }, START_TIMEOUT_MS);
-    child.on('exit', (code, signal) => {
+    exited.then(([code, signal]) => {
       clearTimeout(timer);
-      reject(new Error(`server exited early (code ${code}, signal ${signal}); stderr: ${stderr}`));
-    });
+      if (!started) reject(new Error(`server exited early (code ${code}, signal ${signal}); stderr: ${stderr}`));
+    }, reject);
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (started) return;
       stdout += chunk;
       // The server prints e.g. "listening on http://127.0.0.1:43127"; only the port matters here.
       const match = /https?:\/\/[^\s/]+:(\d+)/.exec(stdout);
       if (match) {
+        started = true;
         clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, baseUrl: `http://127.0.0.1:${match[1]}`, stderr: () => stderr });
+        resolve({ child, exited, baseUrl: `http://127.0.0.1:${match[1]}`, stderr: () => stderr });
       }
     });
   });
 }
 
-function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+/** SIGTERM starts the server's graceful drain; SIGKILL after 5 s so a stuck drain cannot hang the suite. */
+async function stopServer(server: RunningServer): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  const killer = setTimeout(() => server.child.kill('SIGKILL'), 5_000);
+  await server.exited;
+  clearTimeout(killer);
 }
 
-describe(`server.ts as a process: node ${childArgs.join(' ')} (Node ${process.version})`, {
-  skip: existsSync(serverFile) ? false : 'server.ts is not written yet',
-}, () => {
+describe(`server.ts as a process: node ${childArgs.join(' ')} (Node ${process.version})`, () => {
   let server: RunningServer;
 
   before(async () => {
@@ -81,7 +84,7 @@ describe(`server.ts as a process: node ${childArgs.join(' ')} (Node ${process.ve
   });
 
   after(async () => {
-    if (server) await stopServer(server.child);
+    if (server) await stopServer(server);
   });
 
   test('starts without type-stripping warnings or errors on stderr', () => {
