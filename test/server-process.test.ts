@@ -40,6 +40,18 @@ function startServer(): Promise<RunningServer> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = once(child, 'exit');
+  // If this test process ends abruptly (a runner timeout, Ctrl-C), take the server down with it
+  // instead of leaving it orphaned on its port.
+  const killChild = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killChild);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killChild();
+      process.kill(process.pid, signal);
+    });
+  }
   let stdout = '';
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
