@@ -289,7 +289,7 @@ async function main(): Promise<void> {
     const address = server.address();
     if (address !== null && typeof address === 'object') {
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      process.stdout.write(`listening on http://${host}:${address.port}\n`);
+      process.stdout.write(`listening on http://${host}:${address.port} (pid ${process.pid})\n`);
     }
   });
   exitOnSignals(server);

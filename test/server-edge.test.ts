@@ -115,14 +115,14 @@ test('a slow client that never finishes its headers is cut off by headersTimeout
     const answer = await slow;
     assert.match(answer, /^HTTP\/1\.1 408 /);
     assert.ok(performance.now() - started < 2000);
-  }, { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 50 });
+  }, { headersTimeoutMs: 150, requestTimeoutMs: 300, checkIntervalMs: 25 });
 });
 
 test('a slow client that never finishes its body is cut off by requestTimeout', async () => {
   await withTestServer(async ({ port }) => {
     const answer = await rawRequest(port, 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
     assert.match(answer, /^HTTP\/1\.1 408 /);
-  }, { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 50 });
+  }, { headersTimeoutMs: 150, requestTimeoutMs: 300, checkIntervalMs: 25 });
 });
 
 test('the production timeouts are set deliberately', async () => {
