@@ -53,3 +53,8 @@ export {
   type AuthorizationHeaderProblem,
   type CsrfProblem,
 } from './authx-errors.ts';
+export { readJsonBody, DEFAULT_BODY_LIMIT, type ReadJsonBodyOptions } from './body.ts';
+export { BodyError, BodyTooLargeError, BodyContentTypeError, InvalidJsonBodyError, EmptyBodyError, BodyAbortedError, type InvalidJsonBodyErrorOptions } from './body-errors.ts';
+export { describeJsonSyntaxError, type JsonSyntaxErrorDescription } from './json-syntax-error.ts';
+export { hashPassword, verifyPassword, parsePasswordHash, formatPasswordHash, createDummyPasswordHash, isBelowOwaspMinimum, DEFAULT_SCRYPT_PARAMETERS, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, SALT_BYTES, HASH_BYTES, type ScryptParameters, type ParsedPasswordHash, type HashPasswordOptions } from './password.ts';
+export { LoginThrottle, type LoginThrottleOptions, type ThrottleDecision } from './login-throttle.ts';
