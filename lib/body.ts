@@ -110,9 +110,8 @@ function assertJsonContentType(contentType: string | undefined): void {
 }
 
 function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  if (req.readableEnded || req.destroyed) {
-    return Promise.reject(new TypeError('The request body was already consumed or the request destroyed'));
-  }
+  if (req.readableEnded) return Promise.reject(new TypeError('The request body was already consumed'));
+  if (req.destroyed) return Promise.reject(new BodyAbortedError('Request was closed before its body was read'));
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;

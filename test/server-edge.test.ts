@@ -125,6 +125,24 @@ test('a slow client that never finishes its body is cut off by requestTimeout', 
   }, { headersTimeoutMs: 150, requestTimeoutMs: 300, checkIntervalMs: 25 });
 });
 
+test('an idle keep-alive connection outlives headersTimeout and serves its next request', async () => {
+  await withTestServer(async ({ port }) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (data) => (received += data.toString('latin1')));
+    try {
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 400)); // idle for more than twice headersTimeout
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(received.match(/HTTP\/1\.1 200 /g)?.length, 2);
+      assert.match(received, /Keep-Alive: timeout=65/);
+    } finally {
+      socket.destroy();
+    }
+  }, { headersTimeoutMs: 150, requestTimeoutMs: 300, checkIntervalMs: 25 });
+});
+
 test('the production timeouts are set deliberately', async () => {
   await withTestServer(async ({ server }) => {
     assert.equal(server.headersTimeout, 10_000);
