@@ -118,13 +118,13 @@ export async function runLoad(url: string, settings: LoadSettings, wrk: string |
     // One wrk thread: on a small machine the other cores belong to the server being measured.
     const seconds = Math.max(1, Math.round(settings.durationMs / 1000));
     const args = ['-t1', `-c${settings.connections}`, `-d${seconds}s`, '--latency', ...headerArgs.flatMap((h) => ['-H', h]), url];
-    return { tool: `wrk -t1 -c${settings.connections}`, ...parseWrkOutput(await collect(wrk, args)) };
+    return { tool: `wrk -t1, ${settings.connections} connections`, ...parseWrkOutput(await collect(wrk, args)) };
   }
   // The child runs the way this process runs (with tsx on Node 20, natively on Node 24).
   const args = [...process.execArgv, loadScript, url, String(settings.connections), String(settings.durationMs), ...headerArgs];
   const report = JSON.parse(await collect(process.execPath, args)) as LoadReport;
   return {
-    tool: `node keep-alive loop, ${settings.connections} connections`,
+    tool: `test/bench-load.ts (node:net keep-alive loop; wrk not used, the client may be the bottleneck), ${settings.connections} connections`,
     requests: report.requests,
     requestsPerSecond: (report.requests / report.elapsedMs) * 1000,
     p50Ms: report.latenciesMs.p50,
