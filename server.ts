@@ -171,7 +171,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
       throw error;
     });
     await auth.revokeToken(payload);
-    send(res, 200, { detail: 'Token revoked' });
+    send(res, 200, { message: 'Token revoked' });
   };
 
   const routes = new Map<string, Readonly<Record<string, Route>>>([
@@ -199,7 +199,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
 }
 
 /**
- * A `node:http` server around {@link createHandler}, with deliberate limits: 16 KiB and 100 headers,
+ * A `node:http` server around {@link createHandler}, with deliberate limits: 16 KiB of head (the first 100 headers parsed),
  * the timeouts of {@link ServerTimeouts}, and `Connection: close` on answers sent while draining.
  *
  * @example createServer({ secretKey }).listen(8000)

@@ -235,7 +235,7 @@ test('POST /logout revokes the presented access or refresh token', async () => {
     const { access, refresh } = await tokensFor(url);
     const out = await call(`${url}/logout`, { method: 'POST', headers: { authorization: `Bearer ${access}` } });
     assert.equal(out.status, 200);
-    assert.deepEqual(out.body, { detail: 'Token revoked' });
+    assert.deepEqual(out.body, { message: 'Token revoked' });
     const after = await call(`${url}/protected`, { headers: { authorization: `Bearer ${access}` } });
     assert.equal(after.status, 401);
     assert.deepEqual(after.body, { detail: 'Token has been revoked' });
