@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { drainServer, exitOnSignals } from '../lib/graceful-shutdown.ts';
+
+async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+test('drainServer cuts off a request that outlives the deadline and reports "forced"', async () => {
+  const { server, url } = await listen(() => {}); // never answers
+  const pending = fetch(url).catch((error: unknown) => error);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(await drainServer(server, { timeoutMs: 100 }), 'forced');
+  assert.ok((await pending) instanceof Error);
+});
+
+test('drainServer closes idle keep-alive connections at once and reports "drained"', async () => {
+  const { server, url } = await listen((_req, res) => res.end('ok'));
+  assert.equal(await (await fetch(url)).text(), 'ok'); // leaves an idle keep-alive connection
+  const started = performance.now();
+  assert.equal(await drainServer(server, { timeoutMs: 5000 }), 'drained');
+  assert.ok(performance.now() - started < 1000);
+});
+
+test('exitOnSignals drains then exits 0; a second signal exits 1 at once', async () => {
+  const { server, url } = await listen((_req, res) => setTimeout(() => res.end('late'), 200));
+  const exits: number[] = [];
+  const lines: string[] = [];
+  const remove = exitOnSignals(server, { signals: ['SIGUSR2'], log: (line) => lines.push(line), exit: (code) => exits.push(code) });
+  try {
+    const answer = fetch(url).then((response) => response.text());
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    process.emit('SIGUSR2', 'SIGUSR2');
+    assert.equal(await answer, 'late');
+    process.emit('SIGUSR2', 'SIGUSR2');
+    assert.deepEqual(exits, [1]);
+    while (exits.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(exits, [1, 0]);
+    assert.match(lines[0] ?? '', /SIGUSR2: no longer accepting connections/);
+  } finally {
+    remove();
+    server.closeAllConnections();
+  }
+});
+
+test('refuses a timeout that is not a positive finite number', () => {
+  const server = createServer();
+  assert.throws(() => drainServer(server, { timeoutMs: 0 }), RangeError);
+  assert.throws(() => exitOnSignals(server, { timeoutMs: Number.NaN }), RangeError);
+});
