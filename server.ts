@@ -131,6 +131,9 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     if (pendingPasswordChecks >= maxPending) {
       return send(res, 503, { detail: 'Server busy; try again later' }, { 'retry-after': '1' });
     }
+    // Counted as failures before the slow check, so parallel guesses cannot outrun the counters.
+    perUsername.recordFailure(userKey);
+    perAddress.recordFailure(addressKey);
     pendingPasswordChecks++;
     let valid: boolean;
     try {
@@ -138,12 +141,9 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     } finally {
       pendingPasswordChecks--;
     }
-    if (!valid) {
-      perUsername.recordFailure(userKey);
-      perAddress.recordFailure(addressKey);
-      return send(res, 401, INVALID_CREDENTIALS);
-    }
+    if (!valid) return send(res, 401, INVALID_CREDENTIALS);
     perUsername.reset(userKey);
+    perAddress.release(addressKey);
     const { access_token, refresh_token } = auth.createTokenPair(username);
     send(res, 200, { access_token, token_type: 'bearer', refresh_token });
   };

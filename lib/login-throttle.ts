@@ -36,7 +36,8 @@ interface Window {
  * const perUser = new LoginThrottle({ maxFailures: 5, windowSeconds: 900 })
  * const decision = perUser.check(username)
  * if (!decision.allowed) return tooManyRequests(decision.retryAfterSeconds)
- * if (!(await passwordMatches())) perUser.recordFailure(username)
+ * perUser.recordFailure(username) // before the slow check, so parallel guesses are counted
+ * if (await passwordMatches()) perUser.reset(username)
  */
 export class LoginThrottle {
   readonly #maxFailures: number;
@@ -108,6 +109,18 @@ export class LoginThrottle {
       if (oldest.done !== true) this.#windows.delete(oldest.value);
     }
     this.#windows.set(key, { startedAt: now, failures: 1 });
+  }
+
+  /**
+   * Takes back one failure of `key`'s current window. For pessimistic counting: count every
+   * attempt as a failure before the (slow) password check, so concurrent guesses cannot all pass
+   * {@link check} before the first failure is recorded, and release it if the check succeeds.
+   *
+   * @throws Never.
+   */
+  release(key: string): void {
+    const window = this.#windows.get(key);
+    if (window !== undefined && window.failures > 0 && this.#now() < window.startedAt + this.#windowMs) window.failures--;
   }
 
   /**

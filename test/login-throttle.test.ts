@@ -42,6 +42,22 @@ test('reset forgets the failures of one key only', () => {
   assert.equal(throttle.check('b').allowed, false);
 });
 
+test('release takes back one failure of the current window only', () => {
+  const time = clock();
+  const throttle = new LoginThrottle({ maxFailures: 2, windowSeconds: 60, now: time.now });
+  throttle.recordFailure('k');
+  throttle.recordFailure('k');
+  assert.equal(throttle.check('k').allowed, false);
+  throttle.release('k');
+  assert.equal(throttle.check('k').allowed, true);
+  throttle.release('k');
+  throttle.release('k'); // never below zero
+  throttle.recordFailure('k');
+  throttle.recordFailure('k');
+  assert.equal(throttle.check('k').allowed, false);
+  throttle.release('unknown');
+});
+
 test('never remembers more than maxEntries keys, whatever the flood', () => {
   const time = clock();
   const throttle = new LoginThrottle({ maxFailures: 5, windowSeconds: 900, maxEntries: 100, now: time.now });

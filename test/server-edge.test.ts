@@ -168,6 +168,24 @@ test('many wrong passwords for one user: 429 with Retry-After after 5, even for 
   });
 });
 
+test('parallel guesses cannot outrun the counter: of 20 concurrent wrong logins at most 5 reach the password check', async () => {
+  await withTestServer(async ({ url }) => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => login(url, '{"username":"user1","password":"guess"}')));
+    const statuses = answers.map((answer) => answer.status);
+    assert.equal(statuses.filter((status) => status === 401).length, 5, statuses.join(','));
+    assert.equal(statuses.filter((status) => status === 429).length, 15);
+  });
+});
+
+test('a successful login does not count against the address', async () => {
+  await withTestServer(async ({ url }) => {
+    for (let i = 0; i < 5; i++) assert.equal((await login(url, '{"username":"user1","password":"password1"}')).status, 200);
+    assert.equal((await login(url, '{"username":"x","password":"y"}')).status, 401);
+    assert.equal((await login(url, '{"username":"z","password":"y"}')).status, 401);
+    assert.equal((await login(url, '{"username":"w","password":"y"}')).status, 429);
+  }, { addressLimit: { maxFailures: 2, windowSeconds: 60 } });
+});
+
 test('many wrong passwords from one address: 429 after 20 failures, whatever the usernames', async () => {
   await withTestServer(async ({ url }) => {
     for (let i = 0; i < 20; i++) {
