@@ -258,7 +258,8 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = req.headers['x-forwarded-for'];
     const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').pop()?.trim();
-    if (last) return last;
+    // An address is at most 45 characters; anything longer is digested to keep the key small.
+    if (last) return last.length > 64 ? createHash('sha256').update(last).digest('base64url') : last;
   }
   return req.socket.remoteAddress ?? 'unknown';
 }
