@@ -32,17 +32,17 @@ test('exitOnSignals drains then exits 0; a second signal exits 1 at once', async
   const { server, url } = await listen((_req, res) => setTimeout(() => res.end('late'), 200));
   const exits: number[] = [];
   const lines: string[] = [];
-  const remove = exitOnSignals(server, { signals: ['SIGUSR2'], log: (line) => lines.push(line), exit: (code) => exits.push(code) });
+  const remove = exitOnSignals(server, { signals: ['SIGWINCH'], log: (line) => lines.push(line), exit: (code) => exits.push(code) });
   try {
     const answer = fetch(url).then((response) => response.text());
     await new Promise((resolve) => setTimeout(resolve, 30));
-    process.emit('SIGUSR2', 'SIGUSR2');
+    process.emit('SIGWINCH', 'SIGWINCH');
     assert.equal(await answer, 'late');
-    process.emit('SIGUSR2', 'SIGUSR2');
+    process.emit('SIGWINCH', 'SIGWINCH');
     assert.deepEqual(exits, [1]);
     while (exits.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(exits, [1, 0]);
-    assert.match(lines[0] ?? '', /SIGUSR2: no longer accepting connections/);
+    assert.match(lines[0] ?? '', /SIGWINCH: no longer accepting connections/);
   } finally {
     remove();
     server.closeAllConnections();
