@@ -29,38 +29,12 @@ function bytes(length: number): Buffer {
   return Buffer.from(Array.from({ length }, (_, i) => (i * 151 + 7) & 0xff));
 }
 
-/** Platform baselines and the core library (`lib/base64url.ts`, `lib/hmac.ts`, `lib/jwt.ts`). */
-export function coreCases(): BenchCase[] {
-  const secretBytes = Buffer.from(BENCH_SECRET, 'utf8');
-  const key = prepareHmacKey(secretBytes);
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  const payload = fixedAccessPayload(nowSeconds);
-  // A year of validity: the token stays valid for the whole run and for repeated runs.
-  const token = signJwt({ ...payload, exp: nowSeconds + 365 * 86400 }, key);
-  const signingInput = token.slice(0, token.lastIndexOf('.'));
-  const lastChar = token.at(-1) === 'A' ? 'B' : 'A';
-  const badSignatureToken = token.slice(0, -1) + lastChar;
+/** The name of the HMAC baseline every JWT case is compared with. */
+export const HMAC_BASELINE = 'createHmac sha256 (baseline)';
 
-  const cases: BenchCase[] = [
-    {
-      name: 'createHmac sha256 (baseline)',
-      run: (n) => {
-        let out: Buffer | undefined;
-        for (let i = 0; i < n; i++) out = createHmac('sha256', secretBytes).update(signingInput).digest();
-        return out;
-      },
-    },
-    {
-      name: 'HmacSha256Key#sign',
-      baseline: 'createHmac sha256 (baseline)',
-      run: (n) => {
-        let out: Uint8Array | undefined;
-        for (let i = 0; i < n; i++) out = key.sign(signingInput);
-        return out;
-      },
-    },
-  ];
-
+/** `Buffer`'s base64url against `lib/base64url.ts`, each case right after its baseline. */
+export function base64urlCases(): BenchCase[] {
+  const cases: BenchCase[] = [];
   for (const size of [32, 40, 150]) {
     const input = bytes(size);
     const text = input.toString('base64url');
@@ -108,7 +82,42 @@ export function coreCases(): BenchCase[] {
     );
   }
 
-  const hmacBaseline = 'createHmac sha256 (baseline)';
+  return cases;
+}
+
+/** The HMAC baseline, then `lib/hmac.ts` and `lib/jwt.ts`. */
+export function jwtCases(): BenchCase[] {
+  const secretBytes = Buffer.from(BENCH_SECRET, 'utf8');
+  const key = prepareHmacKey(secretBytes);
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const payload = fixedAccessPayload(nowSeconds);
+  // A year of validity: the token stays valid for the whole run and for repeated runs.
+  const token = signJwt({ ...payload, exp: nowSeconds + 365 * 86400 }, key);
+  const signingInput = token.slice(0, token.lastIndexOf('.'));
+  const lastChar = token.at(-1) === 'A' ? 'B' : 'A';
+  const badSignatureToken = token.slice(0, -1) + lastChar;
+
+  const cases: BenchCase[] = [
+    {
+      name: HMAC_BASELINE,
+      run: (n) => {
+        let out: Buffer | undefined;
+        for (let i = 0; i < n; i++) out = createHmac('sha256', secretBytes).update(signingInput).digest();
+        return out;
+      },
+    },
+    {
+      name: 'HmacSha256Key#sign',
+      baseline: HMAC_BASELINE,
+      run: (n) => {
+        let out: Uint8Array | undefined;
+        for (let i = 0; i < n; i++) out = key.sign(signingInput);
+        return out;
+      },
+    },
+  ];
+
+  const hmacBaseline = HMAC_BASELINE;
   cases.push(
     {
       name: 'signJwt (fixed payload, prepared key)',
@@ -164,7 +173,7 @@ export function coreCases(): BenchCase[] {
 export function authxCases(): BenchCase[] {
   const auth = new AuthX({ secretKey: BENCH_SECRET });
   const token = auth.createAccessToken('user1');
-  const hmacBaseline = 'createHmac sha256 (baseline)';
+  const hmacBaseline = HMAC_BASELINE;
   return [
     {
       name: 'AuthX#createAccessToken (new jti, iat)',
