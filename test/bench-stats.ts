@@ -54,13 +54,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** The value below which `fraction` of the sorted samples fall (nearest rank). */
-export function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
-  return sorted[rank]!;
-}
-
 async function timeBatch(benchCase: BenchCase, iterations: number): Promise<number> {
   const start = performance.now();
   const result = benchCase.run(iterations);
