@@ -10,7 +10,7 @@ import { formatOps, markdownTable, median } from './bench-stats.ts';
 /** Concurrent keep-alive connections, as the latency target states them. */
 export const CONNECTIONS = 50;
 const WARMUP_MS = 1000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** What the HTTP phase reports. */
 export interface HttpPhaseResult {
@@ -46,7 +46,7 @@ function describeRun(r: LoadResult): string {
  * ratios. A memory checkpoint follows every server.ts run, to show a sustained load levels off.
  */
 export async function httpPhase(serverHandler: RequestListener, memory: MemorySnapshot[], quick: boolean): Promise<HttpPhaseResult> {
-  const runMs = quick ? 1000 : 3000;
+  const runMs = quick ? 1000 : 2000;
   const wrk = findWrk();
   const names = ['bare node:http handler (baseline)', 'server.ts GET /protected'] as const;
   const served = [await serve(bareHandler), await serve(serverHandler)] as const;
