@@ -51,6 +51,12 @@ export interface ServerOptions {
   usernameLimit?: ThrottleLimit;
   /** Per client address; default 20 failures per 15 minutes. */
   addressLimit?: ThrottleLimit;
+  /**
+   * Uses of `/refresh` and `/logout` per subject; default 60 per 15 minutes. Each logout adds a
+   * revocation, so without it one account could mint and revoke tokens until the revocation
+   * store is full and logout fails for everyone.
+   */
+  subjectLimit?: ThrottleLimit;
   /** Take the client address from the last `X-Forwarded-For` entry (one trusted proxy in front). */
   trustProxy?: boolean;
   /** Password checks allowed to wait for the thread pool before answering 503; default 32. */
@@ -109,6 +115,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const clock = options.clock ?? Date.now;
   const perUsername = new LoginThrottle({ ...(options.usernameLimit ?? { maxFailures: 5, windowSeconds: FIFTEEN_MINUTES }), now: clock });
   const perAddress = new LoginThrottle({ ...(options.addressLimit ?? { maxFailures: 20, windowSeconds: FIFTEEN_MINUTES }), now: clock });
+  const perSubject = new LoginThrottle({ ...(options.subjectLimit ?? { maxFailures: 60, windowSeconds: FIFTEEN_MINUTES }), now: clock });
   const maxPending = options.maxPendingPasswordChecks ?? 32;
   if (!Number.isSafeInteger(maxPending) || maxPending < 1) throw new RangeError('maxPendingPasswordChecks must be a positive integer');
   const onUnexpectedError = options.onUnexpectedError ?? reportUnexpectedError;
@@ -120,8 +127,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     const fields = validateStringFields(await readJsonBody(req), ['username', 'password']);
     if (!fields.ok) return send(res, 422, fields.answer);
     const { username, password } = fields.values;
-    // Keys are short digests so a 16 KiB username cannot bloat the throttle's memory.
-    const userKey = createHash('sha256').update(username).digest('base64url');
+    const userKey = digest(username);
     const addressKey = clientAddress(req, options.trustProxy === true);
     const decisions = [perUsername.check(userKey), perAddress.check(addressKey)];
     const retryAfter = Math.max(0, ...decisions.map((d) => (d.allowed ? 0 : d.retryAfterSeconds)));
@@ -157,9 +163,22 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     });
   };
 
+  /** Counts one token operation for `subject`; answers 429 and returns `true` past the limit. */
+  const subjectThrottled = (res: ServerResponse, subject: string): boolean => {
+    const key = digest(subject);
+    const decision = perSubject.check(key);
+    if (!decision.allowed) {
+      send(res, 429, { detail: 'Too many token operations; try again later' }, { 'retry-after': String(decision.retryAfterSeconds) });
+      return true;
+    }
+    perSubject.recordFailure(key);
+    return false;
+  };
+
   const refresh: Route = async (req, res) => {
     const payload = await auth.verifyToken(await auth.getRefreshTokenFromRequest(req), { type: 'refresh' });
     if (!users.has(payload.sub)) throw new JWTDecodeError('Token subject is not a known user');
+    if (subjectThrottled(res, payload.sub)) return;
     send(res, 200, { access_token: auth.createAccessToken(payload.sub), token_type: 'bearer' });
   };
 
@@ -170,6 +189,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
       if (error instanceof AccessTokenRequiredError) return auth.verifyToken(found, { type: 'refresh' });
       throw error;
     });
+    if (subjectThrottled(res, payload.sub)) return;
     await auth.revokeToken(payload);
     send(res, 200, { message: 'Token revoked' });
   };
@@ -231,11 +251,18 @@ function answerError(res: ServerResponse, error: unknown, send: Send, onUnexpect
   }
   if (error instanceof BodyError) return send(res, error.status, { detail: error.message });
   if (error instanceof AuthError) {
-    const challenge = error.status === 401 || error.status === 403 ? { 'www-authenticate': wwwAuthenticateFor(error) } : undefined;
-    return send(res, error.status, { detail: error.message }, challenge);
+    const headers: OutgoingHttpHeaders = {};
+    if (error.status === 401 || error.status === 403) headers['www-authenticate'] = wwwAuthenticateFor(error);
+    if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+    return send(res, error.status, { detail: error.message }, headers);
   }
   onUnexpectedError(error);
   send(res, 500, { detail: 'Internal Server Error' });
+}
+
+/** Throttle keys are short digests, so a 16 KiB username cannot bloat a throttle's memory. */
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 function reportUnexpectedError(error: unknown): void {

@@ -164,18 +164,22 @@ export class InsufficientScopeError extends AuthError {
 }
 
 /**
- * The in-memory revocation store is full of revocations that have not expired yet. Not a client
- * error: forgetting a revocation silently would let a logged-out token work again, so the store
- * refuses instead; `errorToHttp` answers it like any unexpected error (500, generic body).
+ * The in-memory revocation store is full of revocations that have not expired yet. Forgetting a
+ * revocation silently would let a logged-out token work again, so the store refuses instead,
+ * and the request is answered 503 with `Retry-After`: capacity frees up as revoked tokens expire.
  *
  * @throws Never.
  */
-export class RevocationStoreFullError extends Error {
-  /** Always `ERR_REVOCATION_STORE_FULL`. */
-  readonly code: string = 'ERR_REVOCATION_STORE_FULL';
+export class RevocationStoreFullError extends AuthError {
+  override readonly code: string = 'ERR_REVOCATION_STORE_FULL';
+  override readonly status: number = 503;
+  override readonly bearerError: string | undefined = undefined;
+  override readonly retryAfterSeconds: number | undefined = 60;
+  /** How many unexpired revocations the store holds. */
+  readonly capacity: number;
 
   constructor(capacity: number) {
-    super(`Revocation store is full (${capacity} unexpired entries)`);
-    this.name = 'RevocationStoreFullError';
+    super('Too many revoked tokens are held right now; try again later');
+    this.capacity = capacity;
   }
 }

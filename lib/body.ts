@@ -77,8 +77,16 @@ async function readAndParse(req: IncomingMessage | Request, limit: number): Prom
   return parseJsonBytes(bytes);
 }
 
-function isWhatwgRequest(req: IncomingMessage | Request): req is Request {
-  return typeof Request === 'function' && req instanceof Request;
+/**
+ * Tells a WHATWG `Request` from a `node:http` request by its `headers.get` method, so that
+ * subclasses and other realms' Requests (undici, Next.js) count too. Shared with the token
+ * extractor so both always agree.
+ *
+ * @example isWhatwgRequest(new Request("http://x/")) // true
+ * @throws Never.
+ */
+export function isWhatwgRequest(req: IncomingMessage | Request): req is Request {
+  return typeof (req.headers as { get?: unknown } | undefined)?.get === 'function';
 }
 
 /** One view over `Headers` and node's lower-cased header object. */
@@ -90,8 +98,8 @@ class HeaderReader {
   }
 
   get(name: string): string | undefined {
-    if (this.#source instanceof Headers) return this.#source.get(name) ?? undefined;
-    const value = this.#source[name];
+    if (typeof this.#source.get === 'function') return (this.#source as Headers).get(name) ?? undefined;
+    const value = (this.#source as IncomingMessage['headers'])[name];
     return Array.isArray(value) ? value.join(', ') : value;
   }
 }
@@ -188,18 +196,18 @@ function parseJsonBytes(bytes: Uint8Array): unknown {
   let text: string;
   try {
     text = utf8.decode(bytes);
-  } catch (error) {
+  } catch {
+    // No `cause` here or below: the platform's errors may quote the body, a password with it.
     throw new InvalidJsonBodyError('Request body is not valid UTF-8', {
-      cause: error,
       position: firstInvalidUtf8Offset(bytes),
       reason: 'Invalid UTF-8',
     });
   }
   try {
     return JSON.parse(text);
-  } catch (error) {
+  } catch {
     const { position, reason } = describeJsonSyntaxError(text);
-    throw new InvalidJsonBodyError('Request body is not valid JSON', { cause: error, position, reason });
+    throw new InvalidJsonBodyError('Request body is not valid JSON', { position, reason });
   }
 }
 

@@ -35,11 +35,15 @@ export function parseCookieHeader(header: string | undefined): Map<string, strin
 export function getCookie(header: string | undefined, name: string): string | undefined {
   if (typeof header !== 'string' || !header.includes(name)) return undefined;
   let start = 0;
+  // `eq` is the next `=` at or after `start`; it is searched again only once a pair passes it,
+  // so the whole scan stays linear even for a header of many pairs without `=`.
+  let eq = header.indexOf('=');
   while (start <= header.length) {
     let end = header.indexOf(';', start);
     if (end === -1) end = header.length;
-    const eq = header.indexOf('=', start);
-    if (eq !== -1 && eq < end && trimOws(header.slice(start, eq)) === name) return cookieValue(header.slice(eq + 1, end));
+    if (eq !== -1 && eq < start) eq = header.indexOf('=', start);
+    if (eq === -1) return undefined;
+    if (eq < end && trimOws(header.slice(start, eq)) === name) return cookieValue(header.slice(eq + 1, end));
     start = end + 1;
   }
   return undefined;

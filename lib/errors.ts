@@ -28,6 +28,8 @@ export class AuthError extends Error {
    * credentials at all.
    */
   readonly bearerError: string | undefined = 'invalid_token';
+  /** Seconds a client should wait before trying again (sent as `Retry-After`), when that helps. */
+  readonly retryAfterSeconds: number | undefined = undefined;
 
   constructor(message: string, options?: AuthErrorOptions) {
     super(message, options);

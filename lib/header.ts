@@ -4,6 +4,7 @@
  */
 import { decodeBase64urlText, encodeBase64urlText } from './base64url.ts';
 import { AlgorithmNotAllowedError, MalformedTokenError, UnsupportedTokenError } from './errors.ts';
+import { normalizeTyp } from './claims.ts';
 import { parseJsonObject } from './json-segment.ts';
 
 /** A verified JOSE header: `alg` is always `HS256`. */
@@ -66,13 +67,14 @@ export function decodeHeaderSegment(segment: string): Record<string, unknown> {
  * @throws {UnsupportedTokenError} When `crit`, `b64` or `cty: JWT` is present.
  */
 export function parseHeader(segment: string): JwtHeader {
-  if (segment === STANDARD_HEADER_SEGMENT) return STANDARD_HEADER as JwtHeader;
+  if (segment === STANDARD_HEADER_SEGMENT) return { ...STANDARD_HEADER };
   const header = decodeHeaderSegment(segment);
   if (header.alg !== ALGORITHM) throw new AlgorithmNotAllowedError('Token algorithm is not allowed; only HS256 is accepted');
   if (Object.hasOwn(header, 'crit')) throw new UnsupportedTokenError('Token header "crit" is not supported');
   if (Object.hasOwn(header, 'b64')) throw new UnsupportedTokenError('Token header "b64" is not supported');
   const { cty, typ, kid } = header;
-  if (cty !== undefined && (typeof cty !== 'string' || cty.toUpperCase() === 'JWT')) {
+  // RFC 7515 section 4.1.10: "application/jwt" and "JWT" name the same type, case-insensitively.
+  if (cty !== undefined && (typeof cty !== 'string' || normalizeTyp(cty.trim()) === 'jwt')) {
     throw new UnsupportedTokenError('Nested tokens (cty: JWT) are not supported');
   }
   if (typ !== undefined && typeof typ !== 'string') throw new MalformedTokenError('Token header "typ" must be a string');

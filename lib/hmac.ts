@@ -71,9 +71,14 @@ export class HmacSha256Key {
     const inner = this.#absorb(message);
     // Digests travel as strings, which `crypto.hash` returns far cheaper than a Buffer (0.9 us
     // against 2.3 us per call, measured): the inner one as hex written straight into the outer
-    // buffer, the outer one as latin1 ('binary') copied into a pooled Buffer.
+    // buffer, the outer one as latin1 ('binary').
     this.#outer.write(hash('sha256', inner), BLOCK_SIZE, 'hex');
-    return Buffer.from(hash('sha256', this.#outer, 'binary'), 'latin1');
+    const digest = hash('sha256', this.#outer, 'binary');
+    // A fresh 32-byte array (not a slice of Buffer's shared pool, whose `.buffer` would expose
+    // other pooled data); arrays this small live on V8's heap and cost next to nothing.
+    const tag = new Uint8Array(HASH_SIZE);
+    for (let i = 0; i < HASH_SIZE; i++) tag[i] = digest.charCodeAt(i);
+    return tag;
   }
 
   /** Writes the message after the inner pad block and returns the view to hash. */

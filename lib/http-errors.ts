@@ -49,6 +49,7 @@ export function errorToHttp(error: unknown): HttpErrorAnswer {
   }
   if (error.status === 401 || error.bearerError === 'insufficient_scope') headers['www-authenticate'] = wwwAuthenticateFor(error);
   if (error instanceof BodyTooLargeError) headers.connection = 'close';
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   return { status: error.status, headers, body: { message: error.message, error_type: error.name } };
 }
 

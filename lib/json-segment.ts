@@ -17,8 +17,9 @@ export function parseJsonObject(text: string, part: string): Record<string, unkn
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (cause) {
-    throw new MalformedTokenError(`Token ${part} is not valid JSON`, { cause });
+  } catch {
+    // No `cause`: V8's SyntaxError quotes the input, which must not reach a log.
+    throw new MalformedTokenError(`Token ${part} is not valid JSON`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MalformedTokenError(`Token ${part} is not a JSON object`);

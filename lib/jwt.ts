@@ -63,6 +63,8 @@ export function signJwt(payload: JwtPayload, secret: SecretInput, options: SignO
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new TypeError('payload must be a plain object');
   }
+  // A toJSON method would serialize something other than the object whose claims were checked.
+  if (typeof payload.toJSON === 'function') throw new TypeError('payload may not have a toJSON method');
   assertRegisteredClaimTypes(payload);
   const json = JSON.stringify(payload);
   if (typeof json !== 'string' || !json.startsWith('{')) throw new TypeError('payload must serialize to a JSON object');
@@ -165,6 +167,8 @@ export function verifyCompiled(token: string, keys: HmacSha256Key | Keyring, opt
 
   const payload = decodePayloadSegment(token.slice(dot1 + 1, dot2));
   const nowMs = options.fixedNowMs ?? Date.now();
+  // A clock answering NaN would make every time comparison false, i.e. "never expires".
+  if (!Number.isFinite(nowMs)) throw new TypeError('the clock returned a time that is not a finite number');
   validateClaims(payload, options, Math.floor(nowMs / 1000));
   return { header, payload };
 }

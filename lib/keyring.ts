@@ -34,6 +34,7 @@ export class Keyring {
    */
   constructor(options: KeyringOptions) {
     if (options.keys !== undefined) {
+      if (options.previous !== undefined) throw new TypeError('give either keys (named) or previous (unnamed), not both');
       if (!(options.keys instanceof Map) || options.keys.size === 0) throw new TypeError('keys must be a non-empty Map of kid to secret');
       const named = new Map<string, HmacSha256Key>();
       for (const [kid, secret] of options.keys) {

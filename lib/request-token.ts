@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidAuthorizationHeaderError, MissingTokenError } from './authx-errors.ts';
 import { parseAuthorizationHeader } from './authorization-header.ts';
-import { readJsonBody } from './body.ts';
+import { isWhatwgRequest, readJsonBody } from './body.ts';
 import { getCookie } from './cookie-header.ts';
 import type { ResolvedAuthXConfig, TokenLocation } from './config.ts';
 import { MalformedTokenError } from './errors.ts';
@@ -126,10 +126,6 @@ export class TokenExtractor {
 
 type HeaderGetter = (lowerCaseName: string) => string | undefined;
 
-function isWhatwgRequest(req: AnyRequest): req is Request {
-  // Duck-typed so subclasses and other realms' Requests (NextRequest, undici) work too.
-  return typeof (req.headers as { get?: unknown }).get === 'function';
-}
 
 function headerReader(req: AnyRequest): HeaderGetter {
   if (isWhatwgRequest(req)) return (name) => req.headers.get(name) ?? undefined;

@@ -52,12 +52,13 @@ function assertLongEnough(length: number, name: string): void {
 }
 
 function looksLikePublicKeyMaterial(text: string): boolean {
-  const start = text.trimStart();
+  // A byte-order mark may lead, as U+FEFF in a string or as its UTF-8 bytes read as latin1.
+  const start = text.replace(/^(\ufeff|\u00ef\u00bb\u00bf)/, '').trimStart();
   if (start.startsWith('-----BEGIN')) return true;
   if (!start.startsWith('{')) return false;
   try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && Object.hasOwn(parsed, 'kty');
+    const parsed: unknown = JSON.parse(start);
+    return typeof parsed === 'object' && parsed !== null && (Object.hasOwn(parsed, 'kty') || Object.hasOwn(parsed, 'keys'));
   } catch {
     return false;
   }

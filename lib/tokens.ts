@@ -87,11 +87,15 @@ export class TokenFactory {
    */
   create(subject: string, type: TokenType, options?: CreateTokenOptions, expiresIn?: Duration): string {
     if (typeof subject !== 'string' || subject === '') throw new TypeError('subject must be a non-empty string');
-    const iat = Math.floor(this.#clock() / 1000);
+    const nowMs = this.#clock();
+    if (!Number.isFinite(nowMs)) throw new TypeError('the clock returned a time that is not a finite number');
+    const iat = Math.floor(nowMs / 1000);
     const lifetime = expiresIn ?? options?.expiresIn;
     const seconds = lifetime === undefined
       ? (type === 'access' ? this.#config.accessTokenExpires : this.#config.refreshTokenExpires)
       : durationToSeconds(lifetime, 'expiresIn');
+    // Same rule as the configured lifetimes: a token that is expired when it is born is a mistake.
+    if (seconds < 1) throw new RangeError('expiresIn must be at least 1 second');
     const claims: Record<string, unknown> = { sub: subject, iat, exp: iat + seconds, jti: randomUUID(), type };
     if (type === 'access') {
       const fresh = options?.fresh ?? false;
@@ -118,7 +122,7 @@ export class TokenFactory {
     const header: Record<string, unknown> = { ...STANDARD_HEADER };
     if (this.#kid !== undefined) header.kid = this.#kid;
     for (const name of Object.keys(extra)) {
-      if (RESERVED_HEADERS.has(name)) throw new TypeError(`headers may not set "${name}"; the library sets or refuses it`);
+      if (RESERVED_HEADERS.has(name) || name === 'toJSON') throw new TypeError(`headers may not set "${name}"; the library sets or refuses it`);
       header[name] = extra[name];
     }
     return encodeBase64urlText(JSON.stringify(header));
@@ -129,6 +133,8 @@ function addData(claims: Record<string, unknown>, data: Readonly<Record<string, 
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new TypeError('data must be a plain object');
   for (const name of Object.keys(data)) {
     if (RESERVED_CLAIMS.has(name)) throw new TypeError(`data may not set the claim "${name}"; it is set by the library or an option`);
+    // A toJSON method would replace the whole claim set when it is serialized.
+    if (name === 'toJSON') throw new TypeError('data may not have a "toJSON" member');
     claims[name] = data[name];
   }
 }

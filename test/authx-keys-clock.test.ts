@@ -77,3 +77,24 @@ describe('clock tolerance, issuer and audience', () => {
     assert.equal(makeAuth({ audience: 'web' }).verifyTokenSync(auth.createAccessToken('u', { audience: 'web' })).sub, 'u');
   });
 });
+
+test('a clock that answers NaN is a programming error, never "no expiry"', () => {
+  const good = makeAuth();
+  const expired = good.createAccessToken('u', { expiresIn: 1 });
+  const auth = makeAuth({ clock: () => Number.NaN });
+  assert.throws(() => auth.verifyTokenSync(expired), /finite/);
+  assert.throws(() => auth.createAccessToken('u'), /finite/);
+});
+
+test('a per-token lifetime under one second is refused, like the configured ones', () => {
+  const auth = makeAuth();
+  assert.throws(() => auth.createAccessToken('u', { expiresIn: 0 }), RangeError);
+  assert.throws(() => auth.createRefreshToken('u', { expiresIn: 0.5 }), RangeError);
+});
+
+test('data or headers with a toJSON member are refused: it would replace what was checked', () => {
+  const auth = makeAuth();
+  const toJSON = (): unknown => ({ sub: 'admin', type: 'refresh' });
+  assert.throws(() => auth.createAccessToken('u', { data: { toJSON } }), TypeError);
+  assert.throws(() => auth.createAccessToken('u', { headers: { toJSON } }), TypeError);
+});

@@ -179,6 +179,9 @@ test('answers 400 for invalid JSON without quoting the body anywhere in the erro
     assert.equal(error.position, 13);
     assert.equal(error.reason, 'Expecting value');
     assert.ok(!`${error.message} ${error.reason} ${JSON.stringify(answer.json)}`.includes('hunter2'));
+    // Nor through a `cause`: V8's SyntaxError would quote the body.
+    assert.equal(error.cause, undefined);
+    assert.ok(!String(error.stack).includes('hunter2'));
   });
 });
 

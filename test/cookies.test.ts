@@ -146,3 +146,12 @@ describe('parsing incoming Cookie headers', () => {
     assert.equal(getCookie('a=b=c', 'a'), 'b=c');
   });
 });
+
+test('getCookie stays linear on a hostile header of many pairs without "="', () => {
+  const header = `${';'.repeat(500_000)}access_token_cookie`;
+  const started = performance.now();
+  assert.equal(getCookie(header, 'access_token_cookie'), undefined);
+  assert.equal(getCookie(`${'a;'.repeat(200_000)}access_token_cookie=v`, 'access_token_cookie'), 'v');
+  // A quadratic scan takes seconds here; a linear one a few milliseconds.
+  assert.ok(performance.now() - started < 250, `took ${performance.now() - started} ms`);
+});

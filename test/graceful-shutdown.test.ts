@@ -13,9 +13,12 @@ async function listen(handler: RequestListener): Promise<{ server: Server; url: 
 }
 
 test('drainServer cuts off a request that outlives the deadline and reports "forced"', async () => {
-  const { server, url } = await listen(() => {}); // never answers
+  let arrived: () => void = () => {};
+  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+  const { server, url } = await listen(() => arrived()); // never answers
   const pending = fetch(url).catch((error: unknown) => error);
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  // Wait for the request itself, not a fixed delay: under load 30 ms was not always enough.
+  await requestArrived;
   assert.equal(await drainServer(server, { timeoutMs: 100 }), 'forced');
   assert.ok((await pending) instanceof Error);
 });

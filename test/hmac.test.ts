@@ -92,3 +92,12 @@ test('constant-time comparisons refuse different lengths and contents', () => {
 test('refuses keys that are neither strings nor bytes', () => {
   assert.throws(() => prepareHmacKey(42 as unknown as string), TypeError);
 });
+
+test('each MAC is a fresh 32-byte array, not a view into a shared pool', () => {
+  const key = prepareHmacKey(randomBytes(32));
+  const first = key.sign('a');
+  const second = key.sign('b');
+  assert.equal(first.buffer.byteLength, 32);
+  assert.notEqual(first.buffer, second.buffer);
+  assert.deepEqual(key.sign('a'), first);
+});

@@ -71,3 +71,8 @@ test('a prepared secret signs the same token as the raw secret', () => {
   const options = { ...at, expiresIn: 60 };
   assert.equal(signJwt({ sub: 'a' }, prepareSecret(SECRET), options), signJwt({ sub: 'a' }, SECRET, options));
 });
+
+test('refuses a payload with a toJSON method, which would bypass the claim checks', () => {
+  const payload = { sub: 'user1', toJSON: () => ({ sub: 'admin', exp: 4_000_000_000 }) };
+  assert.throws(() => signJwt(payload, SECRET, { expiresIn: 60 }), /toJSON/);
+});

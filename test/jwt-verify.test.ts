@@ -117,7 +117,8 @@ test('header or payload that is not UTF-8, not JSON, or not a JSON object is mal
 });
 
 test('crit (any value), b64 and cty JWT are refused as unsupported', () => {
-  for (const extra of [{ crit: ['exp'] }, { crit: [] }, { crit: null }, { b64: false }, { b64: true }, { cty: 'JWT' }, { cty: 'jwt' }]) {
+  const nested = [{ cty: 'JWT' }, { cty: 'jwt' }, { cty: 'application/jwt' }, { cty: 'Application/JWT' }, { cty: 'JWT ' }, { cty: 42 }];
+  for (const extra of [{ crit: ['exp'] }, { crit: [] }, { crit: null }, { b64: false }, { b64: true }, ...nested]) {
     rejects(signWith({ alg: 'HS256', typ: 'JWT', ...extra }, valid), 'ERR_JWT_UNSUPPORTED');
   }
   assert.deepEqual(verifyJwt(signWith({ alg: 'HS256', cty: 'example' }, valid), SECRET, at), valid);
@@ -272,4 +273,19 @@ test('a non-string token is malformed, not a crash', () => {
   for (const value of [undefined, null, 42, {}, ['a.b.c']]) {
     assert.throws(() => verifyJwt(value as unknown as string, SECRET, at), { code: 'ERR_JWT_MALFORMED' });
   }
+});
+
+test('the header of a verified token is a fresh object, even in the standard form', () => {
+  const { header } = verifyJwtComplete(tokenFor(valid), SECRET, at);
+  header.x = 1;
+  assert.deepEqual(verifyJwtComplete(tokenFor(valid), SECRET, at).header, { alg: 'HS256', typ: 'JWT' });
+});
+
+test('a malformed JSON error carries no cause that could quote the token', () => {
+  assert.throws(() => verifyJwt(signRaw('{"alg":"HS256"}', '{"secret":hunter2}'), SECRET, at), (error: unknown) => {
+    assert.ok(error instanceof JWTDecodeError);
+    assert.equal(error.cause, undefined);
+    assert.ok(!String(error.stack).includes('hunter2'));
+    return true;
+  });
 });

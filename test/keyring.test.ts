@@ -28,4 +28,5 @@ test('refuses bad keyring configurations', () => {
   assert.throws(() => new Keyring({ current: 'k', keys: new Map() }), TypeError);
   assert.throws(() => new Keyring({ current: 'k', keys: new Map([['k', 'short']]) }), RangeError);
   assert.throws(() => new Keyring({ current: SECRET, previous: ['short'] }), RangeError);
+  assert.throws(() => new Keyring({ current: 'k', keys: new Map([['k', SECRET]]), previous: [OLD] }), /either keys/);
 });

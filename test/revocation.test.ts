@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MemoryRevocationStore, RevocationStoreFullError, RevokedTokenError, TokenExpiredError } from '../lib/index.ts';
+import { errorToHttp, MemoryRevocationStore, RevocationStoreFullError, RevokedTokenError, TokenExpiredError } from '../lib/index.ts';
 import { makeAuth, sendJson, startServer, testClock, type TestServer } from './authx-helpers.ts';
 
 describe('revoked tokens over node:http', () => {
@@ -143,4 +143,18 @@ describe('MemoryRevocationStore', () => {
     assert.throws(() => first.verifyTokenSync(token), RevokedTokenError);
     assert.equal(second.verifyTokenSync(token).sub, 'u');
   });
+});
+
+test('a full revocation store is answered 503 with Retry-After, not a bare 500', async () => {
+  const clock = testClock();
+  const store = new MemoryRevocationStore({ clock, maxEntries: 1 });
+  const auth = makeAuth({ clock, revocationStore: store });
+  await auth.revokeToken(auth.verifyTokenSync(auth.createAccessToken('a')));
+  const error = await auth.revokeToken(auth.verifyTokenSync(auth.createAccessToken('b'))).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof RevocationStoreFullError);
+  const answer = errorToHttp(error);
+  assert.equal(answer.status, 503);
+  assert.equal(answer.headers['retry-after'], '60');
+  assert.equal(answer.headers['www-authenticate'], undefined);
+  assert.deepEqual(answer.body, { message: 'Too many revoked tokens are held right now; try again later', error_type: 'RevocationStoreFullError' });
 });

@@ -26,7 +26,9 @@ test('counts bytes, not characters: 16 two-byte characters are enough, 31 ASCII 
 test('refuses a PEM or a JWK as an HS256 secret', () => {
   const pem = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
   const jwk = JSON.stringify({ kty: 'RSA', n: 'x'.repeat(64), e: 'AQAB' });
-  for (const secret of [pem, `  ${pem}`, jwk, Buffer.from(pem), new Uint8Array(Buffer.from(jwk))]) {
+  const jwkSet = JSON.stringify({ keys: [{ kty: 'oct', k: 'x'.repeat(43) }] });
+  const withBom = [`\ufeff${pem}`, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(pem)]), `\ufeff${jwk}`];
+  for (const secret of [pem, `  ${pem}`, jwk, jwkSet, Buffer.from(pem), new Uint8Array(Buffer.from(jwk)), ...withBom]) {
     assert.throws(() => prepareSecret(secret), (error: unknown) => error instanceof TypeError && /PEM or JWK/.test(error.message));
   }
 });
