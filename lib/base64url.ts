@@ -39,6 +39,29 @@ const PAIR_VALUES: Uint16Array = new Uint16Array(65536).fill(INVALID_PAIR);
   }
 }
 
+/**
+ * Every 12-bit value to its two characters as one 16-bit word in the platform's byte order, so
+ * the encoder writes two characters per lookup into a byte buffer that becomes a string in one
+ * native copy. 150 bytes: 0.45 us, against 0.73 us building the string from 16-character
+ * `String.fromCharCode` pieces and 0.23 us for `Buffer`'s own base64url (same run).
+ */
+const PAIR_CODES: Uint16Array = new Uint16Array(4096);
+{
+  const pair = new Uint8Array(2);
+  const word = new Uint16Array(pair.buffer);
+  for (let n = 0; n < 4096; n++) {
+    pair[0] = CODES[n >> 6]!;
+    pair[1] = CODES[n & 63]!;
+    PAIR_CODES[n] = word[0]!;
+  }
+}
+
+/** Largest output the encoder writes into its reused buffer (a 6 KiB input). */
+const ENCODE_SCRATCH_LIMIT = 8192;
+/** The encoder's output characters; reused, since encoding is synchronous. */
+const encodeScratch: Buffer = Buffer.alloc(ENCODE_SCRATCH_LIMIT + 2);
+const encodeWords: Uint16Array = new Uint16Array(encodeScratch.buffer, encodeScratch.byteOffset, (ENCODE_SCRATCH_LIMIT + 2) >>> 1);
+
 /** Character codes of the text being decoded; reused, since decoding is synchronous. */
 let codeBytes = new Uint8Array(4096);
 let codeWords = new Uint16Array(codeBytes.buffer);
@@ -58,37 +81,31 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function encodeBase64url(bytes: Uint8Array): string {
   const length = bytes.length;
-  const C = CODES;
-  let out = '';
-  let i = 0;
-  // 12 bytes become 16 characters in one String.fromCharCode call: fewer, larger string pieces
-  // than two characters per step (150 bytes: 0.84 us against 1.9 us, same run).
-  for (const end = length - (length % 12); i < end; i += 12) {
-    const a = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    const b = (bytes[i + 3]! << 16) | (bytes[i + 4]! << 8) | bytes[i + 5]!;
-    const c = (bytes[i + 6]! << 16) | (bytes[i + 7]! << 8) | bytes[i + 8]!;
-    const d = (bytes[i + 9]! << 16) | (bytes[i + 10]! << 8) | bytes[i + 11]!;
-    out += String.fromCharCode(
-      C[a >> 18]!, C[(a >> 12) & 63]!, C[(a >> 6) & 63]!, C[a & 63]!,
-      C[b >> 18]!, C[(b >> 12) & 63]!, C[(b >> 6) & 63]!, C[b & 63]!,
-      C[c >> 18]!, C[(c >> 12) & 63]!, C[(c >> 6) & 63]!, C[c & 63]!,
-      C[d >> 18]!, C[(d >> 12) & 63]!, C[(d >> 6) & 63]!, C[d & 63]!,
-    );
-  }
-  for (const end = length - (length % 3); i < end; i += 3) {
+  const size = Math.ceil((length * 4) / 3);
+  const out = size <= ENCODE_SCRATCH_LIMIT ? encodeScratch : Buffer.allocUnsafe(size + 1);
+  const words = size <= ENCODE_SCRATCH_LIMIT ? encodeWords : new Uint16Array(out.buffer, out.byteOffset, (size + 1) >>> 1);
+  const whole = length - (length % 3);
+  let w = 0;
+  for (let i = 0; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += String.fromCharCode(C[n >> 18]!, C[(n >> 12) & 63]!, C[(n >> 6) & 63]!, C[n & 63]!);
+    words[w++] = PAIR_CODES[n >> 12]!;
+    words[w++] = PAIR_CODES[n & 0xfff]!;
   }
-  if (length - i === 1) {
+  let o = w * 2;
+  if (length - whole === 1) {
     // 8 bits left: two characters, the last 4 bits zero.
-    const n = bytes[i]!;
-    out += String.fromCharCode(C[n >> 2]!, C[(n << 4) & 63]!);
-  } else if (length - i === 2) {
+    const n = bytes[whole]!;
+    out[o++] = CODES[n >> 2]!;
+    out[o++] = CODES[(n << 4) & 63]!;
+  } else if (length - whole === 2) {
     // 16 bits left: three characters, the last 2 bits zero.
-    const n = (bytes[i]! << 8) | bytes[i + 1]!;
-    out += String.fromCharCode(C[n >> 10]!, C[(n >> 4) & 63]!, C[(n << 2) & 63]!);
+    const n = (bytes[whole]! << 8) | bytes[whole + 1]!;
+    out[o++] = CODES[n >> 10]!;
+    out[o++] = CODES[(n >> 4) & 63]!;
+    out[o++] = CODES[(n << 2) & 63]!;
   }
-  return out;
+  // The characters are plain ASCII bytes by now; the platform only copies them into a string.
+  return out.toString('latin1', 0, o);
 }
 
 /**
