@@ -80,7 +80,8 @@ export async function httpPhase(serverHandler: RequestListener, memory: MemorySn
   const header = `load: ${runs[0][0]!.tool}, ${ROUNDS} alternating rounds of ${runMs / 1000} s per side after ${WARMUP_MS / 1000} s of warm-up, medians`;
   const table = markdownTable(['handler', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'non-2xx + errors'], rows);
   // Closed loop: every connection waits for its answer, so mean latency = connections / throughput
-  // (Little's law); p50 and p99 cannot drop below that however fast each request is handled.
+  // (Little's law). A p99 under that mean would need a strangely shaped distribution, so this is
+  // in practice the lowest p99 the server can show at this connection count and speed.
   const floorMs = (CONNECTIONS / median(runs[1].map((r) => r.requestsPerSecond))) * 1000;
   lines.push(`queueing floor for server.ts at this throughput: ${CONNECTIONS} connections / req/s = ${floorMs.toFixed(2)} ms mean latency`);
   return { text: `${header}\n\n${table}\n\n${lines.join('\n')}`, ratio, p99Ms: median(runs[1].map((r) => r.p99Ms)), failures };
