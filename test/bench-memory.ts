@@ -52,9 +52,18 @@ export function memoryTable(snapshots: readonly MemorySnapshot[]): string {
 }
 
 /**
- * Levelling off: the heap grew by less than `toleranceBytes` between the two later checkpoints
- * (the first stretch may still grow as code is optimised and caches fill).
+ * Levelling off, heap: it grew by less than `toleranceBytes` between two later checkpoints (the
+ * first stretch may still grow while code is optimised and caches fill).
  */
 export function levelsOff(middle: MemorySnapshot, last: MemorySnapshot, toleranceBytes: number = MiB): boolean {
   return last.heapUsed - middle.heapUsed < toleranceBytes;
+}
+
+/**
+ * Levelling off, RSS: it grew by less than `toleranceBytes` over the last stretch. RSS moves in
+ * steps (the allocator maps and keeps whole arenas), so a step earlier on is not a leak; a leak
+ * keeps climbing to the end.
+ */
+export function rssLevelsOff(previous: MemorySnapshot, last: MemorySnapshot, toleranceBytes: number = 4 * MiB): boolean {
+  return last.rss - previous.rss < toleranceBytes;
 }
