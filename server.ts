@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { addressThrottleKey } from './lib/address-key.ts';
 import { AccessTokenRequiredError } from './lib/authx-errors.ts';
 import { AuthX } from './lib/authx.ts';
 import { readJsonBody } from './lib/body.ts';
@@ -286,9 +287,10 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
     const forwarded = req.headers['x-forwarded-for'];
     const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').pop()?.trim();
     // An address is at most 45 characters; anything longer is digested to keep the key small.
-    if (last) return last.length > 64 ? createHash('sha256').update(last).digest('base64url') : last;
+    if (last) return last.length > 64 ? digest(last) : addressThrottleKey(last);
   }
-  return req.socket.remoteAddress ?? 'unknown';
+  // IPv6 clients are counted per /64, which one client usually controls whole.
+  return addressThrottleKey(req.socket.remoteAddress ?? 'unknown');
 }
 
 /** `npm start`: read the environment, then listen until SIGTERM/SIGINT. */
