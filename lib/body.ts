@@ -211,15 +211,28 @@ function parseJsonBytes(bytes: Uint8Array): unknown {
   }
 }
 
-/** Byte offset of the first byte that breaks UTF-8, found by re-decoding growing prefixes. */
+/**
+ * Byte offset of the first byte that breaks UTF-8 (the body's length when it only ends in the
+ * middle of a character). A streaming decode of a prefix fails exactly when a complete invalid
+ * sequence lies inside it, so the shortest failing prefix is found by bisection: about 14 native
+ * decodes for 16 KiB instead of one per byte.
+ */
 function firstInvalidUtf8Offset(bytes: Uint8Array): number {
-  const streaming = new TextDecoder('utf-8', { fatal: true });
-  for (let i = 0; i < bytes.length; i++) {
+  const fails = (length: number): boolean => {
     try {
-      streaming.decode(bytes.subarray(i, i + 1), { stream: true });
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, length), { stream: true });
+      return false;
     } catch {
-      return i;
+      return true;
     }
+  };
+  if (!fails(bytes.length)) return bytes.length;
+  let ok = 0;
+  let failing = bytes.length;
+  while (failing - ok > 1) {
+    const middle = (ok + failing) >>> 1;
+    if (fails(middle)) failing = middle;
+    else ok = middle;
   }
-  return bytes.length;
+  return failing - 1;
 }

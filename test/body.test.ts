@@ -294,3 +294,33 @@ test('refuses a WHATWG Request whose body is empty or already consumed', async (
   await used.text();
   await assert.rejects(readJsonBody(used), TypeError);
 });
+
+test('the invalid UTF-8 offset is that of the byte where decoding first fails', async () => {
+  // Reference: feed the bytes one at a time to a streaming decoder.
+  const reference = (bytes: Uint8Array): number => {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    for (let i = 0; i < bytes.length; i++) {
+      try {
+        decoder.decode(bytes.subarray(i, i + 1), { stream: true });
+      } catch {
+        return i;
+      }
+    }
+    return bytes.length;
+  };
+  const cases = [
+    [0xff],
+    [0x7b, 0xc3, 0x41],
+    [0x7b, 0xe2, 0x82, 0xac, 0xe2, 0x28, 0xa1],
+    [0x7b, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0x80],
+    [0x41, 0x42, 0xe2, 0x82],
+    [...Buffer.from('{"a":"'.padEnd(9000, 'é')), 0xc0, 0xaf],
+  ];
+  for (const bytes of cases.map((c) => new Uint8Array(c))) {
+    const request = new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+    const error = await readJsonBody(request, { limit: 64 * 1024 }).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof InvalidJsonBodyError);
+    assert.equal(error.reason, 'Invalid UTF-8');
+    assert.equal(error.position, reference(bytes), `bytes ${bytes.length}`);
+  }
+});
