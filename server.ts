@@ -19,7 +19,7 @@ import { readJsonBody } from './lib/body.ts';
 import { BodyError, BodyTooLargeError, EmptyBodyError, InvalidJsonBodyError } from './lib/body-errors.ts';
 import { AuthError, JWTDecodeError } from './lib/errors.ts';
 import { invalidJson, missingBody, validateStringFields } from './lib/fastapi-validation.ts';
-import { exitOnSignals } from './lib/graceful-shutdown.ts';
+import { exitOnSignals, trackRequestsInFlight } from './lib/graceful-shutdown.ts';
 import { sendJson } from './lib/http-json.ts';
 import { wwwAuthenticateFor } from './lib/http-errors.ts';
 import { LoginThrottle } from './lib/login-throttle.ts';
@@ -236,6 +236,7 @@ export function createServer(options: ServerOptions & ServerTimeouts): Server {
   server.headersTimeout = options.headersTimeoutMs ?? 10_000;
   server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
+  trackRequestsInFlight(server);
   return server;
 }
 

@@ -26,9 +26,16 @@ export interface DrainOptions {
 export function drainServer(server: Server, options?: DrainOptions): Promise<DrainOutcome> {
   const timeoutMs = options?.timeoutMs ?? 10_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be a positive finite number');
+  const inFlight = inFlightCounters.get(server);
   return new Promise((resolve) => {
     let outcome: DrainOutcome = 'drained';
-    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+    const sweeper = setInterval(() => {
+      server.closeIdleConnections();
+      // Node does not count a connection that has sent no complete request as idle (a
+      // preconnect, a probe, a slow head); with no request in flight, none of them is owed
+      // an answer, so they are closed too instead of holding the drain until the deadline.
+      if (inFlight?.() === 0) server.closeAllConnections();
+    }, 100);
     const deadline = setTimeout(() => {
       outcome = 'forced';
       server.closeAllConnections();
@@ -40,6 +47,36 @@ export function drainServer(server: Server, options?: DrainOptions): Promise<Dra
     });
     server.closeIdleConnections();
   });
+}
+
+const inFlightCounters = new WeakMap<Server, () => number>();
+
+/**
+ * Counts the server's requests in flight (from `request` until the answer is finished or the
+ * connection closes), so that {@link drainServer} can close connections that owe no answer.
+ * Call it right after creating the server.
+ *
+ * @example trackRequestsInFlight(server)
+ * @returns The current count, for tests and metrics.
+ * @throws Never.
+ */
+export function trackRequestsInFlight(server: Server): () => number {
+  let count = 0;
+  server.on('request', (_req, res) => {
+    count++;
+    let done = false;
+    const finish = (): void => {
+      if (!done) {
+        done = true;
+        count--;
+      }
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+  });
+  const read = (): number => count;
+  inFlightCounters.set(server, read);
+  return read;
 }
 
 /** Options of {@link exitOnSignals}. */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { drainServer, exitOnSignals } from '../lib/graceful-shutdown.ts';
+import { connect } from 'node:net';
+import { drainServer, exitOnSignals, trackRequestsInFlight } from '../lib/graceful-shutdown.ts';
 
 async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -56,4 +57,20 @@ test('refuses a timeout that is not a positive finite number', () => {
   const server = createServer();
   assert.throws(() => drainServer(server, { timeoutMs: 0 }), RangeError);
   assert.throws(() => exitOnSignals(server, { timeoutMs: Number.NaN }), RangeError);
+});
+
+test('drainServer closes connections that sent no complete request, once no request is in flight', async () => {
+  const { server, url } = await listen((_req, res) => res.end('ok'));
+  const inFlight = trackRequestsInFlight(server);
+  const port = Number(new URL(url).port);
+  const silent = connect(port, '127.0.0.1');
+  const partial = connect(port, '127.0.0.1', () => partial.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+  await Promise.all([once(silent, 'connect'), once(partial, 'connect')]);
+  assert.equal(await (await fetch(url)).text(), 'ok');
+  assert.equal(inFlight(), 0);
+  const started = performance.now();
+  assert.equal(await drainServer(server, { timeoutMs: 5000 }), 'drained');
+  assert.ok(performance.now() - started < 2000, 'should not wait for the deadline');
+  silent.destroy();
+  partial.destroy();
 });
