@@ -25,6 +25,7 @@ import { wwwAuthenticateFor } from './lib/http-errors.ts';
 import { LoginThrottle } from './lib/login-throttle.ts';
 import { hashPassword, isBelowOwaspMinimum } from './lib/password.ts';
 import { readPassword } from './lib/password-input.ts';
+import { RevocationQuota } from './lib/revocation-quota.ts';
 import { logRequest, pathOf, type LogSink } from './lib/request-log.ts';
 import type { SecretInput } from './lib/secret.ts';
 import { readServerConfig } from './lib/server-config.ts';
@@ -58,6 +59,12 @@ export interface ServerOptions {
    * store is full and logout fails for everyone.
    */
   subjectLimit?: ThrottleLimit;
+  /**
+   * Individual revocations one subject may hold at once; default 20. Past it, a logout revokes
+   * every token of that subject issued so far, so the revocation store holds at most this many
+   * entries per user.
+   */
+  revocationsPerSubject?: number;
   /** Take the client address from the last `X-Forwarded-For` entry (one trusted proxy in front). */
   trustProxy?: boolean;
   /** Password checks allowed to wait for the thread pool before answering 503; default 32. */
@@ -117,6 +124,11 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const perUsername = new LoginThrottle({ ...(options.usernameLimit ?? { maxFailures: 5, windowSeconds: FIFTEEN_MINUTES }), now: clock });
   const perAddress = new LoginThrottle({ ...(options.addressLimit ?? { maxFailures: 20, windowSeconds: FIFTEEN_MINUTES }), now: clock });
   const perSubject = new LoginThrottle({ ...(options.subjectLimit ?? { maxFailures: 60, windowSeconds: FIFTEEN_MINUTES }), now: clock });
+  const quota = new RevocationQuota({
+    perSubject: options.revocationsPerSubject ?? 20,
+    maxTokenLifetime: Math.max(auth.config.accessTokenExpires, auth.config.refreshTokenExpires) + Math.ceil(auth.config.clockTolerance),
+    clock,
+  });
   const maxPending = options.maxPendingPasswordChecks ?? 32;
   if (!Number.isSafeInteger(maxPending) || maxPending < 1) throw new RangeError('maxPendingPasswordChecks must be a positive integer');
   const onUnexpectedError = options.onUnexpectedError ?? reportUnexpectedError;
@@ -157,6 +169,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
 
   const protectedRoute: Route = async (req, res) => {
     const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
+    quota.assertNotRevoked(payload);
     send(res, 200, {
       message: 'You have access to this protected resource',
       username: payload.sub,
@@ -178,6 +191,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
 
   const refresh: Route = async (req, res) => {
     const payload = await auth.verifyToken(await auth.getRefreshTokenFromRequest(req), { type: 'refresh' });
+    quota.assertNotRevoked(payload);
     if (!users.has(payload.sub)) throw new JWTDecodeError('Token subject is not a known user');
     if (subjectThrottled(res, payload.sub)) return;
     send(res, 200, { access_token: auth.createAccessToken(payload.sub), token_type: 'bearer' });
@@ -190,8 +204,12 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
       if (error instanceof AccessTokenRequiredError) return auth.verifyToken(found, { type: 'refresh' });
       throw error;
     });
+    quota.assertNotRevoked(payload);
     if (subjectThrottled(res, payload.sub)) return;
-    await auth.revokeToken(payload);
+    // A subject holding its share of individual revocations is logged out everywhere instead,
+    // so no account can fill the revocation store (see lib/revocation-quota.ts).
+    if (quota.admit(payload.sub, payload.exp)) await auth.revokeToken(payload);
+    else quota.revokeAllThroughNow(payload.sub);
     send(res, 200, { message: 'Token revoked' });
   };
 

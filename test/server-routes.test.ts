@@ -259,7 +259,7 @@ test('a token signed with the server secret by an independent HMAC is accepted (
   });
 });
 
-test('/refresh and /logout are limited per subject, so one account cannot fill the revocation store', async () => {
+test('/refresh and /logout are rate-limited per subject', async () => {
   await withTestServer(
     async ({ url }) => {
       const { refresh } = await tokensFor(url);
@@ -283,5 +283,33 @@ test('/refresh and /logout are limited per subject, so one account cannot fill t
       assert.equal((await call(`${url}/logout`, { method: 'POST', headers: { authorization: `Bearer ${other.access}` } })).status, 200);
     },
     { subjectLimit: { maxFailures: 3, windowSeconds: 900 } },
+  );
+});
+
+test('past its share of revocations, a logout revokes every token of that user: the store stays bounded', async () => {
+  await withTestServer(
+    async ({ url, clock }) => {
+      const bearer = (token: string): RequestInit => ({ method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const sessions = [await tokensFor(url), await tokensFor(url), await tokensFor(url)];
+      const other = await tokensFor(url, 'user2', 'password2');
+      // Two individual revocations fit the quota; the others stay valid.
+      for (const session of sessions.slice(0, 2)) assert.equal((await call(`${url}/logout`, bearer(session.access))).status, 200);
+      const third = sessions[2]!;
+      assert.equal((await call(`${url}/protected`, { headers: { authorization: `Bearer ${third.access}` } })).status, 200);
+      // The third logout is over the quota: every user1 token issued so far is revoked instead.
+      assert.equal((await call(`${url}/logout`, bearer(third.access))).status, 200);
+      for (const session of sessions) {
+        const denied = await call(`${url}/protected`, { headers: { authorization: `Bearer ${session.access}` } });
+        assert.equal(denied.status, 401);
+        assert.deepEqual(denied.body, { detail: 'Token has been revoked' });
+        assert.equal((await call(`${url}/refresh`, bearer(session.refresh))).status, 401);
+      }
+      // Another user is untouched, and user1 can log in again a second later.
+      assert.equal((await call(`${url}/protected`, { headers: { authorization: `Bearer ${other.access}` } })).status, 200);
+      clock.advance(1000);
+      const fresh = await tokensFor(url);
+      assert.equal((await call(`${url}/protected`, { headers: { authorization: `Bearer ${fresh.access}` } })).status, 200);
+    },
+    { revocationsPerSubject: 2 },
   );
 });
