@@ -15,9 +15,11 @@ test('pathOf drops the query string and fragment', () => {
 test('logs a client that leaves before its answer as aborted, and unknown paths as (unknown)', async () => {
   const lines: string[] = [];
   let clock = 0;
+  let slowArrived: () => void = () => {};
+  const slowRequest = new Promise<void>((resolve) => (slowArrived = resolve));
   const server = createServer((req, res) => {
     logRequest(req, res, { sink: { write: (line: string) => lines.push(line) }, knownPaths: new Set(['/slow']), now: () => (clock += 1.25) });
-    if (req.url === '/slow') return; // never answers
+    if (req.url === '/slow') return slowArrived(); // never answers
     res.end('ok');
   });
   server.listen(0, '127.0.0.1');
@@ -27,10 +29,10 @@ test('logs a client that leaves before its answer as aborted, and unknown paths 
     await fetch(`http://127.0.0.1:${port}/secret-token-in-path?x=1`).then((response) => response.text());
     const socket = connect(port, '127.0.0.1');
     socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
-    while (lines.length < 2) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      if (!socket.destroyed) socket.destroy();
-    }
+    // Leave only once the server has the request, then wait (boundedly) for its log line.
+    await slowRequest;
+    socket.destroy();
+    for (let waited = 0; lines.length < 2 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(lines, [`GET ${UNKNOWN_PATH} 200 1.3ms\n`, 'GET /slow aborted 1.3ms\n']);
   } finally {
     server.closeAllConnections();
