@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword, parsePasswordHash } from '../lib/password.ts';
@@ -33,6 +34,8 @@ function run(command: string, args: string[], env: Record<string, string | undef
     cwd: root,
     env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', JWT_SECRET_KEY: undefined, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Its own process group, so a failed test can kill npm and the server under it together.
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
@@ -57,6 +60,15 @@ function run(command: string, args: string[], env: Record<string, string | undef
   listening.catch(() => {});
   const serverPid = (): number => Number(/\(pid (\d+)\)/.exec(stdout)?.[1]);
   return { child, output: () => ({ stdout, stderr }), exited, listening, serverPid };
+}
+
+/** Kills a detached child and everything it started (npm's script runs the server under it). */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 function loginRequest(base: string, username: string, password: string): Promise<Response> {
@@ -92,11 +104,7 @@ describe('server.ts as a process', { concurrency: true }, () => {
         assert.ok(!printed.includes(secret), `output contains ${secret.slice(0, 12)}...`);
       }
     } finally {
-      if (server.child.exitCode === null) {
-        const pid = server.serverPid();
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-        server.child.kill('SIGKILL');
-      }
+      if (server.child.exitCode === null) killGroup(server.child);
     }
   });
 
@@ -105,12 +113,24 @@ describe('server.ts as a process', { concurrency: true }, () => {
     const server = run(process.execPath, serverArgs, {});
     try {
       const base = await server.listening;
-      const inFlight = loginRequest(base, 'user2', 'password2');
-      await new Promise((resolve) => setTimeout(resolve, 100)); // scrypt at N=2^17 takes longer
+      // Send the head and part of the body: the request is then in flight, and it cannot finish
+      // before the rest is sent, so the signal surely lands while it runs.
+      const body = JSON.stringify({ username: 'user2', password: 'password2' });
+      const socket = connect(Number(new URL(base).port), '127.0.0.1');
+      const answer = new Promise<string>((resolve) => {
+        let received = '';
+        socket.on('data', (data) => (received += data.toString('latin1')));
+        socket.on('close', () => resolve(received));
+        socket.on('error', () => resolve(received));
+      });
+      socket.write(`POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
       server.child.kill('SIGTERM');
-      const answer = await inFlight;
-      assert.equal(answer.status, 200);
-      assert.equal(answer.headers.get('connection'), 'close');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.write(body.slice(5));
+      const raw = await answer;
+      assert.match(raw, /^HTTP\/1\.1 200 /);
+      assert.match(raw, /\r\nconnection: close\r\n/i);
       assert.equal(await server.exited, 0);
       const { stdout, stderr } = server.output();
       assert.match(stdout, /^POST \/login 200 /m);
