@@ -25,15 +25,21 @@ export interface RequestLogOptions {
 export const UNKNOWN_PATH = '(unknown)';
 
 /**
- * The path of a request target without its query string or fragment.
+ * The path of a request target without its query string or fragment. An absolute-form target
+ * (`GET http://host/protected`, which RFC 9112 section 3.2.2 requires servers to accept) yields
+ * its path too.
  *
  * @example pathOf('/protected?token=abc') // '/protected'
+ * @example pathOf('http://example.com/protected') // '/protected'
  * @throws Never.
  */
 export function pathOf(url: string | undefined): string {
-  const target = url ?? '/';
+  let target = url ?? '/';
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target);
+  if (absolute !== null) target = target.slice(absolute[0].length) || '/';
   const end = target.search(/[?#]/);
-  return end === -1 ? target : target.slice(0, end);
+  const path = end === -1 ? target : target.slice(0, end);
+  return path === '' ? '/' : path;
 }
 
 /**

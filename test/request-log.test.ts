@@ -9,6 +9,11 @@ test('pathOf drops the query string and fragment', () => {
   assert.equal(pathOf('/protected?token=abc'), '/protected');
   assert.equal(pathOf('/a#b?c'), '/a');
   assert.equal(pathOf('/'), '/');
+  // Absolute-form targets (RFC 9112 section 3.2.2) route by their path.
+  assert.equal(pathOf('http://example.com/protected?token=abc'), '/protected');
+  assert.equal(pathOf('HTTPS://example.com:8443/login'), '/login');
+  assert.equal(pathOf('http://example.com'), '/');
+  assert.equal(pathOf('http://example.com?x=1'), '/');
   assert.equal(pathOf(undefined), '/');
 });
 

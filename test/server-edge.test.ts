@@ -308,3 +308,11 @@ test('one log line per request: method, path without query, status, duration; ne
     }
   });
 });
+
+test('an absolute-form request target is routed by its path (RFC 9112 section 3.2.2)', async () => {
+  await withTestServer(async ({ port }) => {
+    const answer = await rawRequest(port, 'GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /Welcome to AuthX Basic Authentication Example/);
+  });
+});
