@@ -58,3 +58,5 @@ export { BodyError, BodyTooLargeError, BodyContentTypeError, InvalidJsonBodyErro
 export { describeJsonSyntaxError, type JsonSyntaxErrorDescription } from './json-syntax-error.ts';
 export { hashPassword, verifyPassword, parsePasswordHash, formatPasswordHash, createDummyPasswordHash, isBelowOwaspMinimum, DEFAULT_SCRYPT_PARAMETERS, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, SALT_BYTES, HASH_BYTES, type ScryptParameters, type ParsedPasswordHash, type HashPasswordOptions } from './password.ts';
 export { LoginThrottle, type LoginThrottleOptions, type ThrottleDecision } from './login-throttle.ts';
+export { RevocationQuota, type RevocationQuotaOptions } from './revocation-quota.ts';
+export { addressThrottleKey } from './address-key.ts';
