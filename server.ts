@@ -16,12 +16,12 @@ import { addressThrottleKey } from './lib/address-key.ts';
 import { AccessTokenRequiredError } from './lib/authx-errors.ts';
 import { AuthX } from './lib/authx.ts';
 import { readJsonBody } from './lib/body.ts';
-import { BodyError, BodyTooLargeError, EmptyBodyError, InvalidJsonBodyError } from './lib/body-errors.ts';
+import { EmptyBodyError, InvalidJsonBodyError } from './lib/body-errors.ts';
 import { AuthError, JWTDecodeError } from './lib/errors.ts';
 import { invalidJson, missingBody, validateStringFields } from './lib/fastapi-validation.ts';
 import { exitOnSignals, trackRequestsInFlight } from './lib/graceful-shutdown.ts';
 import { sendJson } from './lib/http-json.ts';
-import { wwwAuthenticateFor } from './lib/http-errors.ts';
+import { errorHeaders } from './lib/http-errors.ts';
 import { LoginThrottle } from './lib/login-throttle.ts';
 import { hashPassword, isBelowOwaspMinimum } from './lib/password.ts';
 import { readPassword } from './lib/password-input.ts';
@@ -260,22 +260,15 @@ export function createServer(options: ServerOptions & ServerTimeouts): Server {
 
 /** The one place where errors become answers; bodies follow FastAPI's shapes. */
 function answerError(res: ServerResponse, error: unknown, send: Send, onUnexpectedError: (error: unknown) => void): void {
-  if (error instanceof BodyTooLargeError) {
-    return send(res, 413, { detail: error.message }, { connection: 'close' });
-  }
   if (error instanceof EmptyBodyError) return send(res, 422, missingBody());
   if (error instanceof InvalidJsonBodyError) {
     // FastAPI answers undecodable bytes with this 400 and bad JSON with a json_invalid 422.
     if (error.reason === 'Invalid UTF-8') return send(res, 400, { detail: 'There was an error parsing the body' });
     return send(res, 422, invalidJson(error.position ?? 0, error.reason));
   }
-  if (error instanceof BodyError) return send(res, error.status, { detail: error.message });
-  if (error instanceof AuthError) {
-    const headers: OutgoingHttpHeaders = {};
-    if (error.status === 401 || error.status === 403) headers['www-authenticate'] = wwwAuthenticateFor(error);
-    if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-    return send(res, error.status, { detail: error.message }, headers);
-  }
+  // Every other library error, body errors included: its status and message, and the headers
+  // the shared mapping gives it (challenge, Retry-After, Connection: close).
+  if (error instanceof AuthError) return send(res, error.status, { detail: error.message }, errorHeaders(error));
   onUnexpectedError(error);
   send(res, 500, { detail: 'Internal Server Error' });
 }

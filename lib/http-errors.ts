@@ -47,10 +47,25 @@ export function errorToHttp(error: unknown): HttpErrorAnswer {
   if (!(error instanceof AuthError)) {
     return { status: 500, headers, body: { message: 'Internal Server Error', error_type: 'InternalServerError' } };
   }
+  return { status: error.status, headers: { ...headers, ...errorHeaders(error) }, body: { message: error.message, error_type: error.name } };
+}
+
+/**
+ * The headers an error's answer needs whatever the body looks like: the `WWW-Authenticate`
+ * challenge for 401s and scope errors, `Retry-After` when the error gives one, and
+ * `Connection: close` for a body too large to read (its unread rest is still on the connection).
+ * Servers with their own body shape (the example server answers `{"detail"}`) use this, so the
+ * mapping lives in one place.
+ *
+ * @example sendJson(res, error.status, { detail: error.message }, errorHeaders(error))
+ * @throws Never.
+ */
+export function errorHeaders(error: AuthError): Record<string, string> {
+  const headers: Record<string, string> = {};
   if (error.status === 401 || error.bearerError === 'insufficient_scope') headers['www-authenticate'] = wwwAuthenticateFor(error);
-  if (error instanceof BodyTooLargeError) headers.connection = 'close';
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-  return { status: error.status, headers, body: { message: error.message, error_type: error.name } };
+  if (error instanceof BodyTooLargeError) headers.connection = 'close';
+  return headers;
 }
 
 function quote(value: string): string {

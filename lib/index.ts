@@ -38,7 +38,7 @@ export { type SetCookieOptions } from './cookies.ts';
 export { checkCsrf, createCsrfValue } from './csrf.ts';
 export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, type RevocationStore, type MemoryRevocationStoreOptions } from './revocation.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './scopes.ts';
-export { errorToHttp, wwwAuthenticateFor, type HttpErrorAnswer } from './http-errors.ts';
+export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer } from './http-errors.ts';
 export {
   MissingTokenError,
   InvalidAuthorizationHeaderError,

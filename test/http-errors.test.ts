@@ -206,3 +206,15 @@ describe('wwwAuthenticateFor and errorToHttp', () => {
     assert.deepEqual([new CSRFError('mismatch').code, new CSRFError('mismatch').reason], ['ERR_CSRF', 'mismatch']);
   });
 });
+
+test('errorHeaders gives the same challenge, Retry-After and Connection headers as errorToHttp', async () => {
+  const { errorHeaders, errorToHttp, MissingTokenError, InsufficientScopeError, RevocationStoreFullError, TokenExpiredError } = await import('../lib/index.ts');
+  const { BodyTooLargeError } = await import('../lib/body-errors.ts');
+  for (const error of [new MissingTokenError(), new TokenExpiredError(), new InsufficientScopeError(['admin'], 'all'), new RevocationStoreFullError(1), new BodyTooLargeError(16)]) {
+    const { headers } = errorToHttp(error);
+    const own = errorHeaders(error);
+    for (const name of ['www-authenticate', 'retry-after', 'connection']) assert.equal(own[name], headers[name], `${error.name} ${name}`);
+  }
+  assert.deepEqual(errorHeaders(new TokenExpiredError()), { 'www-authenticate': 'Bearer error="invalid_token", error_description="Token has expired"' });
+  assert.deepEqual(errorHeaders(new BodyTooLargeError(16)), { connection: 'close' });
+});
