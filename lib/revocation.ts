@@ -44,6 +44,7 @@ export class MemoryRevocationStore implements RevocationStore {
   readonly #sweepInterval: number;
   readonly #clock: () => number;
   #nextSweep = 0;
+  #lastSweep = Number.NEGATIVE_INFINITY;
 
   /**
    * @example const store = new MemoryRevocationStore({ maxEntries: 10_000 })
@@ -89,7 +90,10 @@ export class MemoryRevocationStore implements RevocationStore {
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) throw new TypeError('expiresAt must be a finite number of seconds');
     const now = this.#now();
     if (expiresAt <= now) return; // already dead: nothing to remember
-    if (now >= this.#nextSweep || (this.#entries.size >= this.#maxEntries && !this.#entries.has(jti))) this.#sweep(now);
+    // When full, sweep at once to make room, but at most once a second: a store full of live
+    // revocations would otherwise rescan every entry on every refused call.
+    const full = this.#entries.size >= this.#maxEntries && !this.#entries.has(jti);
+    if (now >= this.#nextSweep || (full && now > this.#lastSweep)) this.#sweep(now);
     const known = this.#entries.get(jti);
     if (known === undefined && this.#entries.size >= this.#maxEntries) throw new RevocationStoreFullError(this.#maxEntries);
     if (known === undefined || known < expiresAt) this.#entries.set(jti, expiresAt);
@@ -107,6 +111,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   #sweep(now: number): void {
     for (const [jti, expiresAt] of this.#entries) if (expiresAt <= now) this.#entries.delete(jti);
+    this.#lastSweep = now;
     this.#nextSweep = now + this.#sweepInterval;
   }
 
