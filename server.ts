@@ -23,6 +23,7 @@ import { exitOnSignals, trackRequestsInFlight } from './lib/graceful-shutdown.ts
 import { sendJson } from './lib/http-json.ts';
 import { errorHeaders } from './lib/http-errors.ts';
 import { LoginThrottle } from './lib/login-throttle.ts';
+import { positiveInteger } from './lib/option-checks.ts';
 import { hashPassword, isBelowOwaspMinimum } from './lib/password.ts';
 import { readPassword } from './lib/password-input.ts';
 import { RevocationQuota } from './lib/revocation-quota.ts';
@@ -129,8 +130,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     maxTokenLifetime: Math.max(auth.config.accessTokenExpires, auth.config.refreshTokenExpires) + Math.ceil(auth.config.clockTolerance),
     clock,
   });
-  const maxPending = options.maxPendingPasswordChecks ?? 32;
-  if (!Number.isSafeInteger(maxPending) || maxPending < 1) throw new RangeError('maxPendingPasswordChecks must be a positive integer');
+  const maxPending = positiveInteger(options.maxPendingPasswordChecks, 32, 'maxPendingPasswordChecks');
   const onUnexpectedError = options.onUnexpectedError ?? reportUnexpectedError;
   let pendingPasswordChecks = 0;
   const closing = options.closeConnections ?? (() => false);

@@ -8,6 +8,7 @@
  * cap is reached with no expired entry, the oldest window is forgotten: memory stays bounded,
  * at the price that a flood of distinct keys can push out an older counter early.
  */
+import { positiveInteger } from './option-checks.ts';
 
 /** Options of {@link LoginThrottle}. */
 export interface LoginThrottleOptions {
@@ -51,15 +52,11 @@ export class LoginThrottle {
    * @throws {TypeError} When `now` is not a function.
    */
   constructor(options: LoginThrottleOptions) {
-    const { maxFailures, windowSeconds, maxEntries = 10_000, now = Date.now } = options;
-    if (!Number.isSafeInteger(maxFailures) || maxFailures < 1) {
-      throw new RangeError('maxFailures must be a positive integer');
-    }
+    const { windowSeconds, now = Date.now } = options;
+    const maxFailures = positiveInteger(options.maxFailures, 0, 'maxFailures');
+    const maxEntries = positiveInteger(options.maxEntries, 10_000, 'maxEntries');
     if (typeof windowSeconds !== 'number' || !Number.isFinite(windowSeconds) || windowSeconds <= 0) {
       throw new RangeError('windowSeconds must be a positive finite number');
-    }
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new RangeError('maxEntries must be a positive integer');
     }
     if (typeof now !== 'function') throw new TypeError('now must be a function returning milliseconds');
     this.#maxFailures = maxFailures;

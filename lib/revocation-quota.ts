@@ -7,6 +7,7 @@
  * subject, so memory is bounded by the number of users, not of tokens.
  */
 import { RevokedTokenError } from './authx-errors.ts';
+import { positiveInteger } from './option-checks.ts';
 
 /** Options of {@link RevocationQuota}. */
 export interface RevocationQuotaOptions {
@@ -45,9 +46,9 @@ export class RevocationQuota {
    * @throws {TypeError} When `clock` is not a function.
    */
   constructor(options: RevocationQuotaOptions) {
-    const { perSubject = 20, maxTokenLifetime, clock = Date.now } = options;
-    if (!Number.isSafeInteger(perSubject) || perSubject < 1) throw new RangeError('perSubject must be a positive integer');
-    if (!Number.isSafeInteger(maxTokenLifetime) || maxTokenLifetime < 1) throw new RangeError('maxTokenLifetime must be a positive integer of seconds');
+    const { clock = Date.now } = options;
+    const perSubject = positiveInteger(options.perSubject, 20, 'perSubject');
+    const maxTokenLifetime = positiveInteger(options.maxTokenLifetime, 0, 'maxTokenLifetime (seconds)');
     if (typeof clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
     this.#perSubject = perSubject;
     this.#maxTokenLifetime = maxTokenLifetime;

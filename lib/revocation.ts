@@ -4,6 +4,7 @@
  * without bound.
  */
 import { RevocationStoreFullError } from './authx-errors.ts';
+import { positiveInteger } from './option-checks.ts';
 
 /**
  * Where revoked token ids live. Either method may answer synchronously or with a Promise (a
@@ -52,9 +53,9 @@ export class MemoryRevocationStore implements RevocationStore {
    * @throws {TypeError} When `clock` is not a function.
    */
   constructor(options: MemoryRevocationStoreOptions = {}) {
-    const { maxEntries = DEFAULT_MAX_REVOKED_ENTRIES, sweepInterval = 60, clock = Date.now } = options;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
-    if (!Number.isSafeInteger(sweepInterval) || sweepInterval < 1) throw new RangeError('sweepInterval must be a positive integer of seconds');
+    const { clock = Date.now } = options;
+    const maxEntries = positiveInteger(options.maxEntries, DEFAULT_MAX_REVOKED_ENTRIES, 'maxEntries');
+    const sweepInterval = positiveInteger(options.sweepInterval, 60, 'sweepInterval (seconds)');
     if (typeof clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
     this.#maxEntries = maxEntries;
     this.#sweepInterval = sweepInterval;
