@@ -12,25 +12,25 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { addressThrottleKey } from './lib/address-key.ts';
-import { AccessTokenRequiredError } from './lib/authx-errors.ts';
-import { AuthX } from './lib/authx.ts';
-import { readJsonBody } from './lib/body.ts';
-import { EmptyBodyError, InvalidJsonBodyError } from './lib/body-errors.ts';
-import { AuthError, JWTDecodeError } from './lib/errors.ts';
-import { invalidJson, missingBody, validateStringFields } from './lib/fastapi-validation.ts';
-import { exitOnSignals, trackRequestsInFlight } from './lib/graceful-shutdown.ts';
-import { sendJson } from './lib/http-json.ts';
-import { errorHeaders } from './lib/http-errors.ts';
-import { LoginThrottle } from './lib/login-throttle.ts';
-import { positiveInteger } from './lib/option-checks.ts';
-import { hashPassword, isBelowOwaspMinimum } from './lib/password.ts';
-import { readPassword } from './lib/password-input.ts';
-import { RevocationQuota } from './lib/revocation-quota.ts';
-import { logRequest, pathOf, type LogSink } from './lib/request-log.ts';
-import type { SecretInput } from './lib/secret.ts';
-import { readServerConfig } from './lib/server-config.ts';
-import { DEMO_USERS, UserStore } from './lib/user-store.ts';
+import { addressThrottleKey } from './server/address-key.ts';
+import { AccessTokenRequiredError } from './lib/authx/authx-errors.ts';
+import { AuthX } from './lib/authx/authx.ts';
+import { readJsonBody } from './lib/authx/body.ts';
+import { EmptyBodyError, InvalidJsonBodyError } from './lib/authx/body-errors.ts';
+import { AuthError, JWTDecodeError } from './lib/core/errors.ts';
+import { invalidJson, missingBody, validateStringFields } from './server/fastapi-validation.ts';
+import { exitOnSignals, trackRequestsInFlight } from './server/graceful-shutdown.ts';
+import { sendJson } from './server/http-json.ts';
+import { errorHeaders } from './lib/authx/http-errors.ts';
+import { LoginThrottle } from './server/login-throttle.ts';
+import { positiveInteger } from './lib/authx/option-checks.ts';
+import { hashPassword, isBelowOwaspMinimum } from './server/password.ts';
+import { readPassword } from './server/password-input.ts';
+import { RevocationQuota } from './server/revocation-quota.ts';
+import { logRequest, pathOf, type LogSink } from './server/request-log.ts';
+import type { SecretInput } from './lib/core/secret.ts';
+import { readServerConfig } from './server/server-config.ts';
+import { DEMO_USERS, UserStore } from './server/user-store.ts';
 
 /** Failures allowed per window before 429. */
 export interface ThrottleLimit {
@@ -207,7 +207,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     quota.assertNotRevoked(payload);
     if (subjectThrottled(res, payload.sub)) return;
     // A subject holding its share of individual revocations is logged out everywhere instead,
-    // so no account can fill the revocation store (see lib/revocation-quota.ts).
+    // so no account can fill the revocation store (see server/revocation-quota.ts).
     if (quota.admit(payload.sub, payload.exp)) await auth.revokeToken(payload);
     else quota.revokeAllThroughNow(payload.sub);
     send(res, 200, { message: 'Token revoked' });

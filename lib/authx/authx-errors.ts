@@ -1,0 +1,185 @@
+/**
+ * Errors of the AuthX layer (finding a token in a request, token kinds, freshness, CSRF,
+ * revocation, scopes). Names follow AuthX (Python) so its users recognise them; each has a stable
+ * `code`, the HTTP `status` it answers with and its RFC 6750 `bearerError`.
+ */
+import { AuthError, JWTDecodeError, type AuthErrorOptions } from '../core/errors.ts';
+
+/**
+ * The request carries no token in any searched location. RFC 6750 section 3.1: a request without
+ * credentials gets a bare `WWW-Authenticate: Bearer` challenge, so `bearerError` is `undefined`.
+ *
+ * @throws Never; it is what gets thrown.
+ */
+export class MissingTokenError extends AuthError {
+  override readonly code: string = 'ERR_TOKEN_MISSING';
+  override readonly bearerError: string | undefined = undefined;
+  /** The locations that were searched, in order. */
+  readonly locations: readonly string[];
+
+  constructor(message = 'No token found in the request', options: AuthErrorOptions & { locations?: readonly string[] } = {}) {
+    super(message, options);
+    this.locations = options.locations ?? [];
+  }
+}
+
+/** Why an `Authorization` header was refused. */
+export type AuthorizationHeaderProblem = 'wrong_scheme' | 'malformed';
+
+/**
+ * An `Authorization` header is present but is not `<headerType> <token>`: another scheme,
+ * no token, several tokens, a doubled scheme, tabs or control characters. Answered with 401 and
+ * `error="invalid_request"` (RFC 6750 section 3.1: the request is malformed), never with the
+ * header's content.
+ *
+ * @throws Never.
+ */
+export class InvalidAuthorizationHeaderError extends AuthError {
+  override readonly code: string = 'ERR_AUTHORIZATION_HEADER_INVALID';
+  override readonly bearerError: string | undefined = 'invalid_request';
+  /** `wrong_scheme` or `malformed`. */
+  readonly reason: AuthorizationHeaderProblem;
+
+  constructor(reason: AuthorizationHeaderProblem, options?: AuthErrorOptions) {
+    super(
+      reason === 'wrong_scheme'
+        ? 'Authorization header uses another scheme than the expected one'
+        : 'Authorization header is malformed; expected "<scheme> <token>" separated by spaces',
+      options,
+    );
+    this.reason = reason;
+  }
+}
+
+/**
+ * The token's `jti` was revoked (logout, rotation of a refresh token, ...).
+ *
+ * @throws Never.
+ */
+export class RevokedTokenError extends JWTDecodeError {
+  override readonly code: string = 'ERR_TOKEN_REVOKED';
+
+  constructor(message = 'Token has been revoked', options?: AuthErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * The token is of the other kind than the route needs (RFC 8725 section 3.12). AuthX calls it
+ * `TokenTypeError`; see the two subclasses.
+ *
+ * @throws Never.
+ */
+export class WrongTokenTypeError extends JWTDecodeError {
+  override readonly code: string = 'ERR_TOKEN_WRONG_TYPE';
+  /** The kind the route needs. */
+  readonly expected: 'access' | 'refresh';
+
+  constructor(expected: 'access' | 'refresh', message = `An ${expected} token is required`, options?: AuthErrorOptions) {
+    super(message, options);
+    this.expected = expected;
+  }
+}
+
+/**
+ * A refresh token (or anything but an access token) was offered where an access token is required.
+ *
+ * @throws Never.
+ */
+export class AccessTokenRequiredError extends WrongTokenTypeError {
+  override readonly code: string = 'ERR_ACCESS_TOKEN_REQUIRED';
+
+  constructor(options?: AuthErrorOptions) {
+    super('access', 'An access token is required', options);
+  }
+}
+
+/**
+ * An access token (or anything but a refresh token) was offered where a refresh token is required.
+ *
+ * @throws Never.
+ */
+export class RefreshTokenRequiredError extends WrongTokenTypeError {
+  override readonly code: string = 'ERR_REFRESH_TOKEN_REQUIRED';
+
+  constructor(options?: AuthErrorOptions) {
+    super('refresh', 'A refresh token is required', options);
+  }
+}
+
+/**
+ * The route needs a fresh access token (one issued by a login, not by a refresh).
+ *
+ * @throws Never.
+ */
+export class FreshTokenRequiredError extends JWTDecodeError {
+  override readonly code: string = 'ERR_FRESH_TOKEN_REQUIRED';
+
+  constructor(message = 'A fresh token is required', options?: AuthErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** Why a CSRF check failed. */
+export type CsrfProblem = 'missing' | 'mismatch';
+
+/**
+ * The double-submit CSRF check failed for a cookie token on a state-changing method: the CSRF
+ * header is absent (`missing`) or differs from the token's `csrf` claim (`mismatch`; also when
+ * the token has no `csrf` claim at all).
+ *
+ * @throws Never.
+ */
+export class CSRFError extends AuthError {
+  override readonly code: string = 'ERR_CSRF';
+  /** `missing` or `mismatch`. */
+  readonly reason: CsrfProblem;
+
+  constructor(reason: CsrfProblem, options?: AuthErrorOptions) {
+    super(reason === 'missing' ? 'CSRF token is missing from the request headers' : 'CSRF token does not match', options);
+    this.reason = reason;
+  }
+}
+
+/**
+ * The token lacks the scopes the route requires. 403 with `error="insufficient_scope"`
+ * (RFC 6750 section 3.1).
+ *
+ * @throws Never.
+ */
+export class InsufficientScopeError extends AuthError {
+  override readonly code: string = 'ERR_INSUFFICIENT_SCOPE';
+  override readonly status: number = 403;
+  override readonly bearerError: string | undefined = 'insufficient_scope';
+  /** The scopes the route requires (configuration, never token content). */
+  readonly required: readonly string[];
+  /** Whether all of `required` or any one of them was needed. */
+  readonly match: 'all' | 'any';
+
+  constructor(required: readonly string[], match: 'all' | 'any', options?: AuthErrorOptions) {
+    super(match === 'all' ? 'Token lacks a required scope' : 'Token has none of the accepted scopes', options);
+    this.required = Object.freeze([...required]);
+    this.match = match;
+  }
+}
+
+/**
+ * The in-memory revocation store is full of revocations that have not expired yet. Forgetting a
+ * revocation silently would let a logged-out token work again, so the store refuses instead,
+ * and the request is answered 503 with `Retry-After`: capacity frees up as revoked tokens expire.
+ *
+ * @throws Never.
+ */
+export class RevocationStoreFullError extends AuthError {
+  override readonly code: string = 'ERR_REVOCATION_STORE_FULL';
+  override readonly status: number = 503;
+  override readonly bearerError: string | undefined = undefined;
+  override readonly retryAfterSeconds: number | undefined = 60;
+  /** How many unexpired revocations the store holds. */
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    super('Too many revoked tokens are held right now; try again later');
+    this.capacity = capacity;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Creating access and refresh tokens. Everything that does not change per token (the key, the
+ * encoded header, lifetimes, issuer, audience) is prepared once; a token then costs one
+ * `JSON.stringify`, one base64url encoding and one HMAC.
+ */
+import { randomUUID } from 'node:crypto';
+import { encodeBase64urlText } from '../core/base64url.ts';
+import type { ResolvedAuthXConfig } from './config.ts';
+import { createCsrfValue } from './csrf.ts';
+import { durationToSeconds, type Duration } from '../core/duration.ts';
+import { encodeHeader, STANDARD_HEADER } from '../core/header.ts';
+import type { HmacSha256Key } from '../core/hmac.ts';
+import { signEncoded } from '../core/jwt.ts';
+import type { Keyring } from '../core/keyring.ts';
+import { assertScopeList } from './scopes.ts';
+import type { TokenType } from './request-token.ts';
+
+/** Options of `createAccessToken` / `createRefreshToken`. */
+export interface CreateTokenOptions {
+  /** Marks an access token as fresh (issued by a login, not by a refresh). Default `false`. */
+  fresh?: boolean;
+  /** Lifetime of this token instead of the configured one: seconds or `"15m"`. */
+  expiresIn?: Duration;
+  /** Extra claims. A name the library sets itself (`sub`, `exp`, `type`, ...) is refused. */
+  data?: Readonly<Record<string, unknown>>;
+  /** `aud` of this token instead of the configured audience. */
+  audience?: string | readonly string[];
+  /** Written as the `scopes` claim. */
+  scopes?: readonly string[];
+  /** Extra JOSE header parameters; `alg`, `typ`, `kid`, `crit`, `b64`, `cty` and friends are refused. */
+  headers?: Readonly<Record<string, unknown>>;
+}
+
+/** Options of `createTokenPair`: `expiresIn` sets the access token's lifetime, `refreshExpiresIn` the refresh token's. */
+export interface TokenPairOptions extends CreateTokenOptions {
+  /** Lifetime of the refresh token instead of the configured one. */
+  refreshExpiresIn?: Duration;
+}
+
+/** What `createTokenPair` returns, in the shape OAuth 2.0 clients expect. */
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+}
+
+/** Claims the library writes itself; `data` may not set them. */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'sub', 'iat', 'exp', 'nbf', 'jti', 'iss', 'aud', 'type', 'fresh', 'csrf', 'scopes', '__proto__',
+]);
+
+const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'alg', 'typ', 'kid', 'crit', 'b64', 'cty', 'enc', 'zip', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256', '__proto__',
+]);
+
+/**
+ * Signs AuthX tokens for one configuration and keyring.
+ */
+export class TokenFactory {
+  readonly #config: ResolvedAuthXConfig;
+  readonly #key: HmacSha256Key;
+  readonly #kid: string | undefined;
+  readonly #header: string;
+  readonly #csrf: boolean;
+  readonly #clock: () => number;
+
+  /**
+   * @example new TokenFactory(config, keyring, Date.now)
+   * @throws Never.
+   */
+  constructor(config: ResolvedAuthXConfig, keyring: Keyring, clock: () => number) {
+    this.#config = config;
+    this.#key = keyring.signingKey;
+    this.#kid = keyring.signingKid;
+    this.#header = encodeHeader(keyring.signingKid);
+    this.#csrf = config.cookieCsrfProtect && config.tokenLocation.includes('cookies');
+    this.#clock = clock;
+  }
+
+  /**
+   * Creates a signed token of the given kind for `subject`.
+   *
+   * @example factory.create("user1", "access", { fresh: true })
+   * @throws {TypeError} When `subject` is not a non-empty string or an option is invalid
+   *   (including a `data` claim or header parameter the library sets itself).
+   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   */
+  create(subject: string, type: TokenType, options?: CreateTokenOptions, expiresIn?: Duration): string {
+    if (typeof subject !== 'string' || subject === '') throw new TypeError('subject must be a non-empty string');
+    const nowMs = this.#clock();
+    if (!Number.isFinite(nowMs)) throw new TypeError('the clock returned a time that is not a finite number');
+    const iat = Math.floor(nowMs / 1000);
+    const lifetime = expiresIn ?? options?.expiresIn;
+    const seconds = lifetime === undefined
+      ? (type === 'access' ? this.#config.accessTokenExpires : this.#config.refreshTokenExpires)
+      : durationToSeconds(lifetime, 'expiresIn');
+    // Same rule as the configured lifetimes: a token that is expired when it is born is a mistake.
+    if (seconds < 1) throw new RangeError('expiresIn must be at least 1 second');
+    const claims: Record<string, unknown> = { sub: subject, iat, exp: iat + seconds, jti: randomUUID(), type };
+    if (type === 'access') {
+      const fresh = options?.fresh ?? false;
+      if (typeof fresh !== 'boolean') throw new TypeError('fresh must be a boolean');
+      claims.fresh = fresh;
+    } else if (options?.fresh !== undefined) {
+      throw new TypeError('fresh applies to access tokens only');
+    }
+    if (this.#csrf) claims.csrf = createCsrfValue();
+    if (this.#config.issuer !== undefined) claims.iss = this.#config.issuer;
+    const audience = options?.audience ?? this.#config.audience;
+    if (audience !== undefined) claims.aud = audienceClaim(audience);
+    if (options?.scopes !== undefined) {
+      assertScopeList(options.scopes, 'scopes');
+      claims.scopes = [...options.scopes];
+    }
+    if (options?.data !== undefined) addData(claims, options.data);
+    const header = options?.headers === undefined ? this.#header : this.#customHeader(options.headers);
+    return signEncoded(header, encodeBase64urlText(JSON.stringify(claims)), this.#key);
+  }
+
+  #customHeader(extra: Readonly<Record<string, unknown>>): string {
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new TypeError('headers must be a plain object');
+    const header: Record<string, unknown> = { ...STANDARD_HEADER };
+    if (this.#kid !== undefined) header.kid = this.#kid;
+    for (const name of Object.keys(extra)) {
+      if (RESERVED_HEADERS.has(name) || name === 'toJSON') throw new TypeError(`headers may not set "${name}"; the library sets or refuses it`);
+      header[name] = extra[name];
+    }
+    return encodeBase64urlText(JSON.stringify(header));
+  }
+}
+
+function addData(claims: Record<string, unknown>, data: Readonly<Record<string, unknown>>): void {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new TypeError('data must be a plain object');
+  for (const name of Object.keys(data)) {
+    if (RESERVED_CLAIMS.has(name)) throw new TypeError(`data may not set the claim "${name}"; it is set by the library or an option`);
+    // A toJSON method would replace the whole claim set when it is serialized.
+    if (name === 'toJSON') throw new TypeError('data may not have a "toJSON" member');
+    claims[name] = data[name];
+  }
+}
+
+function audienceClaim(audience: string | readonly string[]): string | string[] {
+  if (typeof audience === 'string' && audience !== '') return audience;
+  if (Array.isArray(audience) && audience.length > 0 && audience.every((a) => typeof a === 'string' && a !== '')) return [...audience];
+  throw new TypeError('audience must be a non-empty string or a non-empty array of non-empty strings');
+}

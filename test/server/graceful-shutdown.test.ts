@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { drainServer, exitOnSignals, trackRequestsInFlight } from '../../server/graceful-shutdown.ts';
+
+async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+test('drainServer cuts off a request that outlives the deadline and reports "forced"', async () => {
+  let arrived: () => void = () => {};
+  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+  const { server, url } = await listen(() => arrived()); // never answers
+  const pending = fetch(url).catch((error: unknown) => error);
+  // Wait for the request itself, not a fixed delay: under load 30 ms was not always enough.
+  await requestArrived;
+  assert.equal(await drainServer(server, { timeoutMs: 100 }), 'forced');
+  assert.ok((await pending) instanceof Error);
+});
+
+test('drainServer closes idle keep-alive connections at once and reports "drained"', async () => {
+  const { server, url } = await listen((_req, res) => res.end('ok'));
+  assert.equal(await (await fetch(url)).text(), 'ok'); // leaves an idle keep-alive connection
+  const started = performance.now();
+  assert.equal(await drainServer(server, { timeoutMs: 5000 }), 'drained');
+  assert.ok(performance.now() - started < 1000);
+});
+
+test('exitOnSignals drains then exits 0; a second signal exits 1 at once', async () => {
+  const { server, url } = await listen((_req, res) => setTimeout(() => res.end('late'), 200));
+  const exits: number[] = [];
+  const lines: string[] = [];
+  const remove = exitOnSignals(server, { signals: ['SIGWINCH'], log: (line) => lines.push(line), exit: (code) => exits.push(code) });
+  try {
+    const answer = fetch(url).then((response) => response.text());
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    process.emit('SIGWINCH', 'SIGWINCH');
+    assert.equal(await answer, 'late');
+    process.emit('SIGWINCH', 'SIGWINCH');
+    assert.deepEqual(exits, [1]);
+    while (exits.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(exits, [1, 0]);
+    assert.match(lines[0] ?? '', /SIGWINCH: no longer accepting connections/);
+  } finally {
+    remove();
+    server.closeAllConnections();
+  }
+});
+
+test('refuses a timeout that is not a positive finite number', () => {
+  const server = createServer();
+  assert.throws(() => drainServer(server, { timeoutMs: 0 }), RangeError);
+  assert.throws(() => exitOnSignals(server, { timeoutMs: Number.NaN }), RangeError);
+});
+
+test('drainServer closes connections that sent no complete request, once no request is in flight', async () => {
+  const { server, url } = await listen((_req, res) => res.end('ok'));
+  const inFlight = trackRequestsInFlight(server);
+  const port = Number(new URL(url).port);
+  const silent = connect(port, '127.0.0.1');
+  const partial = connect(port, '127.0.0.1', () => partial.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+  await Promise.all([once(silent, 'connect'), once(partial, 'connect')]);
+  assert.equal(await (await fetch(url)).text(), 'ok');
+  assert.equal(inFlight(), 0);
+  const started = performance.now();
+  assert.equal(await drainServer(server, { timeoutMs: 5000 }), 'drained');
+  assert.ok(performance.now() - started < 2000, 'should not wait for the deadline');
+  silent.destroy();
+  partial.destroy();
+});
