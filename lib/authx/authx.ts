@@ -34,6 +34,8 @@ export interface HandleErrorsOptions {
 export class AuthX {
   /** The validated configuration (frozen; no secrets in it). */
   readonly config: ResolvedAuthXConfig;
+  /** The clock tokens are created and checked with, in milliseconds (the `clock` option or `Date.now`). */
+  readonly clock: () => number;
   readonly #factory: TokenFactory;
   readonly #extractor: TokenExtractor;
   readonly #verifier: TokenVerifier;
@@ -55,6 +57,7 @@ export class AuthX {
       throw new TypeError('revocationStore must have isRevoked(jti) and revoke(jti, expiresAt) methods');
     }
     this.config = resolved;
+    this.clock = clock ?? Date.now;
     this.#factory = new TokenFactory(resolved, keyring, clock ?? Date.now);
     this.#extractor = new TokenExtractor(resolved);
     this.#verifier = new TokenVerifier(resolved, keyring, store, clock);
@@ -259,6 +262,8 @@ export class AuthX {
 
   #find(req: AnyRequest, type: TokenType, options: GetTokenOptions | undefined): Promise<RequestToken> {
     const locations = options?.locations === undefined ? this.config.tokenLocation : validateLocations(options.locations, 'locations');
-    return this.#extractor.find(req, type, locations);
+    const body = options?.body;
+    if (body !== undefined && typeof body !== 'function') throw new TypeError('body must be a function returning the parsed body');
+    return this.#extractor.find(req, type, locations, body);
   }
 }

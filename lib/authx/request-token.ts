@@ -32,6 +32,12 @@ export interface RequestToken {
 export interface GetTokenOptions {
   /** Search these locations in this order instead of the configured `tokenLocation`. */
   locations?: readonly TokenLocation[];
+  /**
+   * Supplies the body as a framework already parsed it (Express's `req.body`, Fastify's
+   * `request.body`, ...). Called only when the `json` location is searched; when given, the
+   * request stream is never read, so the framework's own parsing is neither raced nor starved.
+   */
+  body?: () => unknown;
 }
 
 /** A request this library can read. */
@@ -68,7 +74,7 @@ export class TokenExtractor {
    * @throws {MalformedTokenError} When the JSON body holds a non-string under the token key.
    * @throws {BodyError} (from `readJsonBody`) When a JSON body is too large or not valid JSON.
    */
-  async find(req: AnyRequest, type: TokenType, locations: readonly TokenLocation[]): Promise<RequestToken> {
+  async find(req: AnyRequest, type: TokenType, locations: readonly TokenLocation[], body?: () => unknown): Promise<RequestToken> {
     const headers = headerReader(req);
     let deferred: InvalidAuthorizationHeaderError | undefined;
     for (const location of locations) {
@@ -100,7 +106,8 @@ export class TokenExtractor {
       } else if (location === 'query') {
         token = nonEmpty(queryParameter(req.url ?? '', this.#config.queryStringName));
       } else {
-        token = await this.#fromJson(req, headers, type === 'access' ? this.#config.jsonKey : this.#config.refreshJsonKey);
+        const key = type === 'access' ? this.#config.jsonKey : this.#config.refreshJsonKey;
+        token = body === undefined ? await this.#fromJson(req, headers, key) : fieldOf(await body(), key);
       }
       if (token !== undefined) return { token, location, type, method: methodOf(req) };
     }
@@ -117,11 +124,15 @@ export class TokenExtractor {
       if (!hasBody(req, headers) || !isJsonContentType(headers('content-type'))) return undefined;
       body = await readJsonBody(req, { limit: this.#config.jsonBodyLimit });
     }
-    if (!isPlainObject(body) || !Object.hasOwn(body, key)) return undefined;
-    const value = body[key];
-    if (typeof value !== 'string') throw new MalformedTokenError(`JSON body field "${key}" must be a string`);
-    return nonEmpty(value);
+    return fieldOf(body, key);
   }
+}
+
+function fieldOf(body: unknown, key: string): string | undefined {
+  if (!isPlainObject(body) || !Object.hasOwn(body, key)) return undefined;
+  const value = body[key];
+  if (typeof value !== 'string') throw new MalformedTokenError(`JSON body field "${key}" must be a string`);
+  return nonEmpty(value);
 }
 
 type HeaderGetter = (lowerCaseName: string) => string | undefined;

@@ -268,4 +268,26 @@ describe('JSON body location', () => {
     const found = await jsonAuth.getAccessTokenFromRequest(fake as never);
     assert.equal(found.token, access);
   });
+
+  test('the body option supplies the parsed body and the request stream is never read', async () => {
+    const req = post(JSON.stringify({ access_token: 'not-this-one' }));
+    let calls = 0;
+    const found = await jsonAuth.getAccessTokenFromRequest(req, { body: () => (calls++, { access_token: access }) });
+    assert.equal(found.token, access);
+    assert.equal(calls, 1);
+    assert.equal(req.bodyUsed, false);
+  });
+
+  test('the body option is not called when an earlier location holds the token', async () => {
+    const both = makeAuth({ tokenLocation: ['headers', 'json'] });
+    const req = new Request('http://x/', { headers: { authorization: `Bearer ${access}` } });
+    const found = await both.getAccessTokenFromRequest(req, { body: () => assert.fail('body read') });
+    assert.equal(found.location, 'headers');
+  });
+
+  test('a body option answering undefined or a non-object finds no token; a non-function is a TypeError', async () => {
+    await assert.rejects(jsonAuth.getAccessTokenFromRequest(post('{}'), { body: () => undefined }), MissingTokenError);
+    await assert.rejects(jsonAuth.getAccessTokenFromRequest(post('{}'), { body: async () => 'text' }), MissingTokenError);
+    assert.throws(() => jsonAuth.getAccessTokenFromRequest(post('{}'), { body: {} as never }), TypeError);
+  });
 });
