@@ -6,10 +6,10 @@
 import { createWriteStream } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import { devNull } from 'node:os';
-import { createHandler } from '../server.ts';
+import { createHandler } from '../server/app.ts';
 import { BENCH_SECRET } from './micro.ts';
 
-/** A handler exactly as `createServer` in server.ts wraps it, and how to close its log. */
+/** A handler exactly as `createServer` in server/app.ts wraps it, and how to close its log. */
 export function createServerHandler(): { handler: RequestListener; close: () => void } {
   const log = createWriteStream(devNull);
   return { handler: createHandler({ secretKey: BENCH_SECRET, log }), close: () => log.end() };

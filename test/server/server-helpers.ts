@@ -1,12 +1,12 @@
 /**
- * Starts the real server (server.ts's `createServer`) on 127.0.0.1:0 for the tests, with a fixed
+ * Starts the real server (server/app.ts's `createServer`) on 127.0.0.1:0 for the tests, with a fixed
  * secret, a controllable clock, captured log lines and users hashed at a small scrypt cost (the
  * default OWASP cost is exercised by the process tests).
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { createServer, type ServerOptions, type ServerTimeouts } from '../../server.ts';
+import { createServer, type ServerOptions, type ServerTimeouts } from '../../server/app.ts';
 import { hashPassword, type ScryptParameters } from '../../server/password.ts';
 import { UserStore } from '../../server/user-store.ts';
 

@@ -1,0 +1,128 @@
+/**
+ * The example server (shared/SEED.md) as a plain request handler, `createHandler`, and a
+ * `node:http` server with deliberate limits around it, `createServer`. `listen()` happens only in
+ * `server.ts`, so tests start this on port 0. Example server only; not part of the package.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AuthX } from '../lib/authx/authx.ts';
+import { EmptyBodyError, InvalidJsonBodyError } from '../lib/authx/body-errors.ts';
+import { errorHeaders } from '../lib/authx/http-errors.ts';
+import { positiveInteger } from '../lib/authx/option-checks.ts';
+import { AuthError } from '../lib/core/errors.ts';
+import { invalidJson, missingBody } from './fastapi-validation.ts';
+import { trackRequestsInFlight } from './graceful-shutdown.ts';
+import { sendJson } from './http-json.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import type { ServerOptions, ServerTimeouts } from './options.ts';
+import { logRequest, pathOf } from './request-log.ts';
+import { RevocationQuota } from './revocation-quota.ts';
+import { createRoutes, type Route, type Send } from './routes.ts';
+import { DEMO_USERS, UserStore } from './user-store.ts';
+
+export type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts';
+
+const FIFTEEN_MINUTES = 15 * 60;
+
+/**
+ * The request handler: routing, the five routes, error answers and the access log.
+ *
+ * @example http.createServer(createHandler({ secretKey: process.env.JWT_SECRET_KEY! })).listen(0)
+ * @throws {TypeError} When neither `auth` nor `secretKey` is given, or options are invalid.
+ * @throws {RangeError} When `secretKey` is shorter than 32 bytes or a limit is out of range.
+ */
+export function createHandler(options: ServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const auth = options.auth ?? makeAuth(options);
+  const users = options.users ?? new UserStore(DEMO_USERS);
+  const sink = options.log ?? process.stdout;
+  const clock = options.clock ?? Date.now;
+  const perUsername = new LoginThrottle({ ...(options.usernameLimit ?? { maxFailures: 5, windowSeconds: FIFTEEN_MINUTES }), now: clock });
+  const perAddress = new LoginThrottle({ ...(options.addressLimit ?? { maxFailures: 20, windowSeconds: FIFTEEN_MINUTES }), now: clock });
+  const perSubject = new LoginThrottle({ ...(options.subjectLimit ?? { maxFailures: 60, windowSeconds: FIFTEEN_MINUTES }), now: clock });
+  const quota = new RevocationQuota({
+    perSubject: options.revocationsPerSubject ?? 20,
+    maxTokenLifetime: Math.max(auth.config.accessTokenExpires, auth.config.refreshTokenExpires) + Math.ceil(auth.config.clockTolerance),
+    clock,
+  });
+  const maxPendingPasswordChecks = positiveInteger(options.maxPendingPasswordChecks, 32, 'maxPendingPasswordChecks');
+  const onUnexpectedError = options.onUnexpectedError ?? reportUnexpectedError;
+  const closing = options.closeConnections ?? (() => false);
+  const send: Send = (res, status, body, headers) => sendJson(res, status, body, closing() ? { ...headers, connection: 'close' } : headers);
+  const { root, login, protectedRoute, refresh, logout } = createRoutes({
+    auth, users, perUsername, perAddress, perSubject, quota, maxPendingPasswordChecks, trustProxy: options.trustProxy === true, send,
+  });
+
+  const routes = new Map<string, Readonly<Record<string, Route>>>([
+    ['/', { GET: root }],
+    ['/login', { POST: login }],
+    ['/protected', { GET: protectedRoute }],
+    ['/refresh', { POST: refresh }],
+    ['/logout', { POST: logout }],
+  ]);
+  const knownPaths = new Set(routes.keys());
+
+  return (req, res) => {
+    logRequest(req, res, { sink, knownPaths });
+    const path = pathOf(req.url);
+    const methods = routes.get(path);
+    if (methods === undefined) return send(res, 404, { detail: 'Not Found' });
+    const route = Object.hasOwn(methods, req.method ?? '') ? methods[req.method ?? ''] : undefined;
+    if (route === undefined) return send(res, 405, { detail: 'Method Not Allowed' }, { allow: Object.keys(methods).join(', ') });
+    // Only POST /login reads a body; any other route answers before a client's body matters.
+    if (route === login && !hasBody(req)) return send(res, 422, missingBody());
+    Promise.resolve()
+      .then(() => route(req, res))
+      .catch((error: unknown) => answerError(res, error, send, onUnexpectedError));
+  };
+}
+
+/**
+ * A `node:http` server around {@link createHandler}, with deliberate limits: 16 KiB of head (the first 100 headers parsed),
+ * the timeouts of {@link ServerTimeouts}, and `Connection: close` on answers sent while draining.
+ *
+ * @example createServer({ secretKey }).listen(8000)
+ * @throws {TypeError | RangeError} As {@link createHandler}.
+ */
+export function createServer(options: ServerOptions & ServerTimeouts): Server {
+  const handler = createHandler({ closeConnections: () => !server.listening, ...options });
+  const server: Server = createHttpServer(
+    { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: options.checkIntervalMs ?? 1_000 },
+    handler,
+  );
+  server.maxHeadersCount = 100;
+  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = options.requestTimeoutMs ?? 30_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
+  trackRequestsInFlight(server);
+  return server;
+}
+
+/** The one place where errors become answers; bodies follow FastAPI's shapes. */
+function answerError(res: ServerResponse, error: unknown, send: Send, onUnexpectedError: (error: unknown) => void): void {
+  if (error instanceof EmptyBodyError) return send(res, 422, missingBody());
+  if (error instanceof InvalidJsonBodyError) {
+    // FastAPI answers undecodable bytes with this 400 and bad JSON with a json_invalid 422.
+    if (error.reason === 'Invalid UTF-8') return send(res, 400, { detail: 'There was an error parsing the body' });
+    return send(res, 422, invalidJson(error.position ?? 0, error.reason));
+  }
+  // Every other library error, body errors included: its status and message, and the headers
+  // the shared mapping gives it (challenge, Retry-After, Connection: close).
+  if (error instanceof AuthError) return send(res, error.status, { detail: error.message }, errorHeaders(error));
+  onUnexpectedError(error);
+  send(res, 500, { detail: 'Internal Server Error' });
+}
+
+function reportUnexpectedError(error: unknown): void {
+  // The name and code only: a message from elsewhere is not known to be free of secrets.
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  process.stderr.write(`unexpected error while answering a request: ${String(name)}${code === undefined ? '' : ` ${String(code)}`}\n`);
+}
+
+function makeAuth(options: ServerOptions): AuthX {
+  if (options.secretKey === undefined) throw new TypeError('createHandler needs options.auth or options.secretKey');
+  return new AuthX(options.clock === undefined ? { secretKey: options.secretKey } : { secretKey: options.secretKey, clock: options.clock });
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}

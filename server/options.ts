@@ -1,0 +1,71 @@
+/**
+ * The example server's options: what {@link createHandler} and {@link createServer} in
+ * `server/app.ts` accept. Example server only; not part of the package.
+ */
+import type { AuthX } from '../lib/authx/authx.ts';
+import type { SecretInput } from '../lib/core/secret.ts';
+import type { LogSink } from './request-log.ts';
+import type { UserStore } from './user-store.ts';
+
+/** Failures allowed per window before 429. */
+export interface ThrottleLimit {
+  maxFailures: number;
+  windowSeconds: number;
+}
+
+/** Options of `createHandler` and `createServer`. */
+export interface ServerOptions {
+  /** A configured AuthX instance; or give `secretKey` and one is made with AuthX's defaults. */
+  auth?: AuthX;
+  /** HS256 secret (32+ bytes) when `auth` is not given. */
+  secretKey?: SecretInput;
+  /** The users; default the two demo users. */
+  users?: UserStore;
+  /** Access-log sink; default `process.stdout`. */
+  log?: LogSink;
+  /** Clock in ms since the epoch for tokens and throttling; default `Date.now`. */
+  clock?: () => number;
+  /** Per username; default 5 failures per 15 minutes. */
+  usernameLimit?: ThrottleLimit;
+  /** Per client address; default 20 failures per 15 minutes. */
+  addressLimit?: ThrottleLimit;
+  /**
+   * Uses of `/refresh` and `/logout` per subject; default 60 per 15 minutes. Each logout adds a
+   * revocation, so without it one account could mint and revoke tokens until the revocation
+   * store is full and logout fails for everyone.
+   */
+  subjectLimit?: ThrottleLimit;
+  /**
+   * Individual revocations one subject may hold at once; default 20. Past it, a logout revokes
+   * every token of that subject issued so far, so the revocation store holds at most this many
+   * entries per user.
+   */
+  revocationsPerSubject?: number;
+  /** Take the client address from the last `X-Forwarded-For` entry (one trusted proxy in front). */
+  trustProxy?: boolean;
+  /** Password checks allowed to wait for the thread pool before answering 503; default 32. */
+  maxPendingPasswordChecks?: number;
+  /**
+   * While it returns `true`, answers carry `Connection: close` (set by `createServer` to
+   * "the server is draining", so keep-alive clients move to another instance).
+   */
+  closeConnections?: () => boolean;
+  /** Gets every error that is not an `AuthError` (answered as a bare 500); default: name to stderr. */
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+/** The server's timeouts, in milliseconds. */
+export interface ServerTimeouts {
+  /** Whole request head must arrive within this; default 10 000 (slowloris). */
+  headersTimeoutMs?: number;
+  /** Whole request, body included, within this; default 30 000. */
+  requestTimeoutMs?: number;
+  /**
+   * Idle keep-alive connections close after this; default 65 000: longer than the 60 s idle
+   * timeout of common load balancers, so the balancer closes idle connections and never sends a
+   * request on one this server is closing at that instant (which the client would see as a 502).
+   */
+  keepAliveTimeoutMs?: number;
+  /** How often the two request timeouts are checked; default 1 000. */
+  checkIntervalMs?: number;
+}
