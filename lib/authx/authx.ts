@@ -11,6 +11,11 @@ import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToke
 import { MemoryRevocationStore, type RevocationStore } from './revocation.ts';
 import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens.ts';
 import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './token-verifier.ts';
+import { assertKnownOptions } from '../core/option-names.ts';
+
+const CREATE_OPTION_NAMES = ['fresh', 'expiresIn', 'data', 'audience', 'scopes', 'headers'];
+const PAIR_OPTION_NAMES = [...CREATE_OPTION_NAMES, 'refreshExpiresIn'];
+const COOKIE_OPTION_NAMES = ['maxAge'];
 
 /** A `node:http` request handler. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -74,6 +79,7 @@ export class AuthX {
    * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
    */
   createAccessToken(subject: string, options?: CreateTokenOptions): string {
+    assertKnownOptions(options, CREATE_OPTION_NAMES, 'createAccessToken options');
     return this.#factory.create(subject, 'access', options);
   }
 
@@ -85,6 +91,7 @@ export class AuthX {
    * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
    */
   createRefreshToken(subject: string, options?: CreateTokenOptions): string {
+    assertKnownOptions(options, CREATE_OPTION_NAMES, 'createRefreshToken options');
     return this.#factory.create(subject, 'refresh', options);
   }
 
@@ -96,6 +103,7 @@ export class AuthX {
    * @throws {TypeError | RangeError} As {@link createAccessToken}.
    */
   createTokenPair(subject: string, options?: TokenPairOptions): TokenPair {
+    assertKnownOptions(options, PAIR_OPTION_NAMES, 'createTokenPair options');
     const access_token = this.#factory.create(subject, 'access', options);
     const { fresh: _fresh, expiresIn: _expiresIn, refreshExpiresIn, ...shared } = options ?? {};
     const refresh_token = this.#factory.create(subject, 'refresh', shared, refreshExpiresIn);
@@ -172,6 +180,7 @@ export class AuthX {
    * @throws {TypeError} When the token has no `csrf` claim but the CSRF cookie is wanted, or `maxAge` is invalid.
    */
   setAccessCookies(res: ServerResponse, token: string, options?: SetCookieOptions): void {
+    assertKnownOptions(options, COOKIE_OPTION_NAMES, 'setAccessCookies options');
     appendSetCookie(res, this.#cookies.setValues('access', token, options));
   }
 
@@ -182,6 +191,7 @@ export class AuthX {
    * @throws {TypeError} As {@link setAccessCookies}.
    */
   setRefreshCookies(res: ServerResponse, token: string, options?: SetCookieOptions): void {
+    assertKnownOptions(options, COOKIE_OPTION_NAMES, 'setRefreshCookies options');
     appendSetCookie(res, this.#cookies.setValues('refresh', token, options));
   }
 
@@ -223,6 +233,7 @@ export class AuthX {
    * @throws {TypeError} As {@link setAccessCookies}.
    */
   cookieHeaderValues(type: TokenType, token: string | null, options?: SetCookieOptions): string[] {
+    assertKnownOptions(options, COOKIE_OPTION_NAMES, 'cookieHeaderValues options');
     if (type !== 'access' && type !== 'refresh') throw new TypeError('type must be "access" or "refresh"');
     return token === null ? this.#cookies.unsetValues(type) : this.#cookies.setValues(type, token, options);
   }
@@ -236,6 +247,7 @@ export class AuthX {
    * @throws Never: the returned function resolves in every case.
    */
   handleErrors(handler: NodeHandler, options?: HandleErrorsOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+    assertKnownOptions(options, ['onUnexpectedError'], 'handleErrors options');
     const onUnexpectedError = options?.onUnexpectedError;
     return async (req, res) => {
       try {
@@ -261,6 +273,7 @@ export class AuthX {
   }
 
   #find(req: AnyRequest, type: TokenType, options: GetTokenOptions | undefined): Promise<RequestToken> {
+    assertKnownOptions(options, ['locations'], `get${type === 'access' ? 'Access' : 'Refresh'}TokenFromRequest options`);
     const locations = options?.locations === undefined ? this.config.tokenLocation : validateLocations(options.locations, 'locations');
     const body = options?.body;
     if (body !== undefined && typeof body !== 'function') throw new TypeError('body must be a function returning the parsed body');

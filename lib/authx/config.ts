@@ -7,6 +7,8 @@ import type { Duration } from '../core/duration.ts';
 import { Keyring } from '../core/keyring.ts';
 import { prepareSecret, type SecretInput } from '../core/secret.ts';
 import type { RevocationStore } from './revocation.ts';
+import { assertKnownOptions } from '../core/option-names.ts';
+import { AUTHX_CONFIG_NAMES, AUTHX_PYTHON_NAMES } from './config-names.ts';
 import { assertCookieAttribute, assertPrefixRules } from './cookie-rules.ts';
 import {
   audience, bool, cookieName, cookiePath, httpToken, isHttpToken, lifetime, maxLength, methods, nonEmpty, nonNegativeInteger,
@@ -156,6 +158,7 @@ export interface ResolvedSetup {
  */
 export function resolveConfig(input: AuthXConfig): ResolvedSetup {
   if (typeof input !== 'object' || input === null) throw new TypeError('AuthX config must be an object');
+  assertKnownOptions(input, AUTHX_CONFIG_NAMES, 'AuthX config', AUTHX_PYTHON_NAMES);
   const keyring = buildKeyring(input);
   if (input.algorithm !== undefined && input.algorithm !== 'HS256') {
     throw new TypeError('algorithm must be "HS256"; no other algorithm is signed or accepted');

@@ -4,6 +4,7 @@
  * type, freshness, CSRF (cookie tokens on state-changing methods), scopes.
  */
 import { AccessTokenRequiredError, FreshTokenRequiredError, InsufficientScopeError, RefreshTokenRequiredError, RevokedTokenError } from './authx-errors.ts';
+import { assertKnownOptions } from '../core/option-names.ts';
 import { compileVerifyOptions, type CompiledVerifyOptions, type JwtPayload } from '../core/claims.ts';
 import type { ResolvedAuthXConfig } from './config.ts';
 import { checkCsrf } from './csrf.ts';
@@ -44,6 +45,7 @@ export interface VerifyTokenOptions {
 }
 
 const REQUIRED_CLAIMS = ['sub', 'iat', 'exp', 'jti', 'type'];
+const OPTION_NAMES = ['type', 'verifyType', 'verifyFresh', 'verifyCsrf', 'requiredScopes', 'scopeMatch'];
 
 /**
  * The verification pipeline of one AuthX instance; options and keys are compiled once.
@@ -87,6 +89,7 @@ export class TokenVerifier {
    * @throws {TypeError} When an option is invalid or the store's `isRevoked` returned a Promise.
    */
   verifySync(token: RequestToken | string, options?: VerifyTokenOptions): TokenPayload {
+    assertKnownOptions(options, OPTION_NAMES, 'verifyTokenSync options');
     const payload = this.#decode(token);
     const revoked: unknown = this.#store.isRevoked(payload.jti);
     if (isThenable(revoked)) {
@@ -106,6 +109,7 @@ export class TokenVerifier {
    * @throws {JWTDecodeError | CSRFError | InsufficientScopeError | TypeError} As {@link verifySync}.
    */
   async verify(token: RequestToken | string, options?: VerifyTokenOptions): Promise<TokenPayload> {
+    assertKnownOptions(options, OPTION_NAMES, 'verifyToken options');
     const payload = this.#decode(token);
     if (await this.#store.isRevoked(payload.jti)) throw new RevokedTokenError();
     this.#checkRequirements(payload, token, options);

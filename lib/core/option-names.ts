@@ -11,7 +11,8 @@ const MAX_SUGGESTION_DISTANCE = 2;
 const MAX_QUOTED_NAME = 64;
 
 /**
- * Throws unless every own enumerable key of `options` is one of `known`.
+ * Throws unless every own enumerable key of `options` is one of `known`. `undefined` (options
+ * left out) passes; anything else that is not an object is refused.
  *
  * The message names the unknown key and, when one is close (case, `_`/`-` and a `JWT_` prefix
  * ignored, then at most two edits), the option it probably meant. `aliases` maps foreign names
@@ -19,15 +20,17 @@ const MAX_QUOTED_NAME = 64;
  * saying why there is none.
  *
  * @example assertKnownOptions(options, ['audience', 'issuer'], 'verifyJwt options')
- * @throws {TypeError} When `options` has a key not in `known`, e.g.
+ * @throws {TypeError} When `options` is not an object, or has a key not in `known`, e.g.
  *   `verifyJwt options: unknown option "audiance"; did you mean "audience"?`
  */
 export function assertKnownOptions(
-  options: object,
+  options: object | undefined,
   known: readonly string[],
   context: string,
   aliases?: Readonly<Record<string, string>>,
 ): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${context} must be an object`);
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new TypeError(unknownOptionMessage(key, known, context, aliases));
   }

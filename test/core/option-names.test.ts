@@ -4,9 +4,16 @@ import { assertKnownOptions, closestName, unknownOptionMessage } from '../../lib
 
 const KNOWN = ['audience', 'issuer', 'tokenLocation', 'requiredScopes'];
 
-test('accepts an object whose keys are all known, and an empty one', () => {
+test('accepts an object whose keys are all known, an empty one, and undefined', () => {
   assertKnownOptions({ audience: 'api', issuer: 'me' }, KNOWN, 'x');
   assertKnownOptions({}, KNOWN, 'x');
+  assertKnownOptions(undefined, KNOWN, 'x');
+});
+
+test('refuses options that are not an object, naming the context', () => {
+  for (const options of [null, 5, 'audience', true]) {
+    assert.throws(() => assertKnownOptions(options as never, KNOWN, 'verifyJwt options'), { name: 'TypeError', message: 'verifyJwt options must be an object' });
+  }
 });
 
 test('refuses an unknown key with a TypeError naming it and the closest known option', () => {
