@@ -273,7 +273,7 @@ export class AuthX {
   }
 
   #find(req: AnyRequest, type: TokenType, options: GetTokenOptions | undefined): Promise<RequestToken> {
-    assertKnownOptions(options, ['locations'], `get${type === 'access' ? 'Access' : 'Refresh'}TokenFromRequest options`);
+    assertKnownOptions(options, ['locations', 'body'], `get${type === 'access' ? 'Access' : 'Refresh'}TokenFromRequest options`);
     const locations = options?.locations === undefined ? this.config.tokenLocation : validateLocations(options.locations, 'locations');
     const body = options?.body;
     if (body !== undefined && typeof body !== 'function') throw new TypeError('body must be a function returning the parsed body');
