@@ -4,7 +4,7 @@
  * @module
  */
 export * from './core/index.ts';
-export { AuthX, type NodeHandler, type HandleErrorsOptions } from './authx/authx.ts';
+export { AuthX, type NodeHandler, type HandleErrorsOptions, type RevokeTokenOptions } from './authx/authx.ts';
 export { TOKEN_LOCATIONS, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation, type SameSitePolicy } from './authx/config.ts';
 export { RESERVED_CLAIMS, type CreateTokenOptions, type TokenPairOptions, type TokenPair } from './authx/tokens.ts';
 export { type TokenPayload, type VerifyTokenOptions } from './authx/token-verifier.ts';
@@ -13,7 +13,8 @@ export { parseAuthorizationHeader } from './authx/authorization-header.ts';
 export { parseCookieHeader, getCookie } from './authx/cookie-header.ts';
 export { type SetCookieOptions } from './authx/cookies.ts';
 export { checkCsrf, createCsrfValue } from './authx/csrf.ts';
-export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, type RevocationStore, type MemoryRevocationStoreOptions } from './authx/revocation.ts';
+export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, type MemoryRevocationStoreOptions, type StateRecord } from './authx/memory-revocation-store.ts';
+export { type RevocationStore, type RevocationCheck, type SubjectBound, type RevokeResult } from './authx/revocation.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './authx/scopes.ts';
 export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer } from './authx/http-errors.ts';
 export {
@@ -27,6 +28,7 @@ export {
   CSRFError,
   InsufficientScopeError,
   RevocationStoreFullError,
+  StateUnavailableError,
   type AuthorizationHeaderProblem,
   type CsrfProblem,
 } from './authx/authx-errors.ts';

@@ -183,3 +183,22 @@ export class RevocationStoreFullError extends AuthError {
     this.capacity = capacity;
   }
 }
+
+/**
+ * The state a decision needs (revocations in Redis or on disk) cannot be reached in time. The
+ * request is refused with 503 and `Retry-After` rather than answered without the check: a token
+ * whose revocation could not be checked is never accepted. The message says nothing about
+ * where the state lives or why it failed.
+ *
+ * @throws Never.
+ */
+export class StateUnavailableError extends AuthError {
+  override readonly code: string = 'ERR_STATE_UNAVAILABLE';
+  override readonly status: number = 503;
+  override readonly bearerError: string | undefined = undefined;
+  override readonly retryAfterSeconds: number | undefined = 1;
+
+  constructor(options?: AuthErrorOptions) {
+    super('Revocation state is unavailable right now; try again shortly', options);
+  }
+}

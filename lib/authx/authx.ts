@@ -8,7 +8,8 @@ import { locations as validateLocations, resolveConfig, type AuthXConfig, type R
 import { appendSetCookie, CookieWriter, type SetCookieOptions } from './cookies.ts';
 import { errorToHttp } from './http-errors.ts';
 import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './request-token.ts';
-import { MemoryRevocationStore, type RevocationStore } from './revocation.ts';
+import { MemoryRevocationStore } from './memory-revocation-store.ts';
+import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult } from './revocation.ts';
 import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens.ts';
 import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './token-verifier.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
@@ -16,6 +17,12 @@ import { assertKnownOptions } from '../core/option-names.ts';
 const CREATE_OPTION_NAMES = ['fresh', 'expiresIn', 'data', 'audience', 'scopes', 'headers'];
 const PAIR_OPTION_NAMES = [...CREATE_OPTION_NAMES, 'refreshExpiresIn'];
 const COOKIE_OPTION_NAMES = ['maxAge'];
+
+/** Options of {@link AuthX.revokeToken}. */
+export interface RevokeTokenOptions {
+  /** Individual revocations one subject may hold; past it the subject's tokens are all revoked. */
+  perSubjectLimit?: number;
+}
 
 /** A `node:http` request handler. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -47,6 +54,7 @@ export class AuthX {
   readonly #cookies: CookieWriter;
   readonly #store: RevocationStore;
   readonly #clockTolerance: number;
+  readonly #clock: () => number;
 
   /**
    * @example new AuthX({ secretKey, tokenLocation: ["headers", "cookies"] })
@@ -58,9 +66,8 @@ export class AuthX {
     const clock = config.clock;
     if (clock !== undefined && typeof clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
     const store = config.revocationStore ?? new MemoryRevocationStore(clock === undefined ? {} : { clock });
-    if (typeof store.isRevoked !== 'function' || typeof store.revoke !== 'function') {
-      throw new TypeError('revocationStore must have isRevoked(jti) and revoke(jti, expiresAt) methods');
-    }
+    const missing = REVOCATION_STORE_METHODS.filter((name) => typeof (store as unknown as Record<string, unknown>)[name] !== 'function');
+    if (missing.length > 0) throw new TypeError(`revocationStore lacks the method(s) ${missing.join(', ')} (see RevocationStore)`);
     this.config = resolved;
     this.clock = clock ?? Date.now;
     this.#factory = new TokenFactory(resolved, keyring, clock ?? Date.now);
@@ -69,6 +76,12 @@ export class AuthX {
     this.#cookies = new CookieWriter(resolved);
     this.#store = store;
     this.#clockTolerance = resolved.clockTolerance;
+    this.#clock = clock ?? Date.now;
+  }
+
+  /** The revocation store verification consults (the configured one, or the default memory store). */
+  get revocationStore(): RevocationStore {
+    return this.#store;
   }
 
   /**
@@ -160,17 +173,80 @@ export class AuthX {
 
   /**
    * Revokes a verified token until it would have expired (plus the clock tolerance, during which
-   * it would still verify).
+   * it would still verify). With `perSubjectLimit`, a subject already holding that many
+   * individual revocations is logged out everywhere instead ({@link revokeAllTokens}), so no
+   * account can fill the store; the answer says which happened.
    *
-   * @example await auth.revokeToken(await auth.verifyToken(found))
-   * @throws {TypeError} When the payload has no string `jti` or no numeric `exp`.
+   * @example await auth.revokeToken(await auth.verifyToken(found), { perSubjectLimit: 20 })
+   * @throws {TypeError} When the payload has no string `jti`/`sub` or no numeric `exp`, or an option is unknown.
    * @throws {RevocationStoreFullError} When the default store is full of unexpired revocations.
+   * @throws {StateUnavailableError} When the store cannot be reached (503).
    */
-  async revokeToken(payload: Pick<TokenPayload, 'jti' | 'exp'>): Promise<void> {
+  async revokeToken(payload: Pick<TokenPayload, 'jti' | 'exp'> & { sub?: string }, options?: RevokeTokenOptions): Promise<RevokeResult> {
     if (typeof payload?.jti !== 'string' || payload.jti === '' || typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
       throw new TypeError('revokeToken needs a verified payload with a string jti and a numeric exp');
     }
-    await this.#store.revoke(payload.jti, payload.exp + Math.ceil(this.#clockTolerance));
+    checkOptionNames(options, ['perSubjectLimit'], 'revokeToken');
+    const expiresAt = payload.exp + Math.ceil(this.#clockTolerance);
+    const limit = options?.perSubjectLimit;
+    if (limit === undefined) return this.#store.revoke(payload.jti, expiresAt);
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError('perSubjectLimit must be a positive integer');
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new TypeError('revokeToken with perSubjectLimit needs the payload\'s sub');
+    const nowMs = this.#clock();
+    const cutoffExpiresAt = Math.max(expiresAt, this.#longestLifetimeEnd(nowMs));
+    return this.#store.revoke(payload.jti, expiresAt, { subject: payload.sub, limit, cutoffMs: nowMs, cutoffExpiresAt });
+  }
+
+  /**
+   * Revokes every token of `subject` issued up to this millisecond ("log out everywhere"). A
+   * token issued later, even within the same second, still works: tokens carry their issue
+   * millisecond in their `jti`. The cut-off is remembered for the longest configured lifetime
+   * (plus tolerance) unless `expiresAt` (seconds) says longer, e.g. for tokens made with a longer `expiresIn`.
+   *
+   * @example await auth.revokeAllTokens("user1")
+   * @throws {TypeError} When `subject` is not a non-empty string or an option is invalid.
+   * @throws {StateUnavailableError} When the store cannot be reached (503).
+   */
+  async revokeAllTokens(subject: string, options?: { expiresAt?: number }): Promise<void> {
+    assertKey(subject, 'subject');
+    checkOptionNames(options, ['expiresAt'], 'revokeAllTokens');
+    const nowMs = this.#clock();
+    const longest = this.#longestLifetimeEnd(nowMs);
+    if (options?.expiresAt !== undefined) assertTime(options.expiresAt, 'expiresAt');
+    await this.#store.revokeSubject(subject, nowMs, Math.max(longest, options?.expiresAt ?? longest));
+  }
+
+  /**
+   * Revokes every token carrying the family id `fid` (claim `fid`) until `expiresAt` (seconds;
+   * the expiry of the family's last refresh token).
+   *
+   * @example await auth.revokeFamily(payload.fid, payload.exp)
+   * @throws {TypeError} When an argument is invalid.
+   * @throws {StateUnavailableError} When the store cannot be reached (503).
+   */
+  async revokeFamily(fid: string, expiresAt: number): Promise<void> {
+    assertKey(fid, 'fid');
+    assertTime(expiresAt, 'expiresAt');
+    await this.#store.revokeFamily(fid, expiresAt + Math.ceil(this.#clockTolerance));
+  }
+
+  /**
+   * Stores `value` under `key` until `expiresAt` (seconds) unless `key` already holds one:
+   * `null` means this caller won; otherwise the value stored first. Atomic across every process
+   * sharing the store (used to retire a refresh token exactly once).
+   *
+   * @example const winner = await auth.claim(`rt:${old.jti}`, next.jti, old.exp)
+   * @throws {TypeError} When an argument is invalid.
+   * @throws {StateUnavailableError} When the store cannot be reached (503).
+   */
+  async claim(key: string, value: string, expiresAt: number): Promise<string | null> {
+    return this.#store.claim(key, value, expiresAt);
+  }
+
+  /** Seconds since the epoch until which a cut-off made at `nowMs` can still matter. */
+  #longestLifetimeEnd(nowMs: number): number {
+    const longest = Math.max(this.config.accessTokenExpires, this.config.refreshTokenExpires);
+    return Math.floor(nowMs / 1000) + longest + Math.ceil(this.#clockTolerance) + 1;
   }
 
   /**
@@ -279,4 +355,10 @@ export class AuthX {
     if (body !== undefined && typeof body !== 'function') throw new TypeError('body must be a function returning the parsed body');
     return this.#extractor.find(req, type, locations, body);
   }
+}
+
+function checkOptionNames(options: object | undefined, known: readonly string[], where: string): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where} options must be an object`);
+  for (const name of Object.keys(options)) if (!known.includes(name)) throw new TypeError(`unknown ${where} option "${name}"`);
 }

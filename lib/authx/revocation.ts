@@ -1,122 +1,108 @@
 /**
- * Revocation of tokens by `jti`. A store only has to remember a `jti` until the token would have
- * expired anyway, so the in-memory default forgets each entry at its expiry and never grows
- * without bound.
+ * The revocation model of the AuthX layer (exported by `authx-node`): what a store must remember
+ * and answer. Four kinds of state, each with an expiry so no store grows without bound:
+ * one token (`jti` until its `exp`), all of a subject's tokens issued up to a cut-off instant,
+ * a token family (`fid`), and one-shot claims (`claim`, SET-if-absent, used to retire a refresh
+ * token exactly once). Implementations: `MemoryRevocationStore`, `FileRevocationStore`,
+ * `RedisRevocationStore`.
  */
-import { RevocationStoreFullError } from './authx-errors.ts';
-import { positiveInteger } from './option-checks.ts';
+
+/** What verification asks a store about one token; answered in one call (one round trip). */
+export interface RevocationCheck {
+  /** The token's `jti`. */
+  readonly jti: string;
+  /** The token's `sub`. */
+  readonly sub: string;
+  /**
+   * When the token was issued, in milliseconds: exact for tokens this library made (their `jti`
+   * is a UUIDv7 carrying the issue millisecond), else the first millisecond of the `iat` second,
+   * so a subject cut-off in that second refuses the token (fails closed).
+   */
+  readonly issuedAtMs: number;
+  /** The token's family id (`fid` claim), if it has one. */
+  readonly fid: string | undefined;
+}
 
 /**
- * Where revoked token ids live. Either method may answer synchronously or with a Promise (a
- * database or Redis store); `AuthX#verifyTokenSync` needs a synchronous `isRevoked`.
+ * The per-subject bound of a revocation: past `limit` unexpired individual revocations of
+ * `subject`, the store revokes all of the subject's tokens issued up to `cutoffMs` instead of
+ * storing one more `jti`, so one account can never fill a store.
+ */
+export interface SubjectBound {
+  /** The token's subject. */
+  readonly subject: string;
+  /** Individual revocations the subject may hold at once (positive integer). */
+  readonly limit: number;
+  /** The cut-off instant (ms) used when the bound is reached: normally "now". */
+  readonly cutoffMs: number;
+  /** Seconds since the epoch until which such a cut-off must be remembered (longest token lifetime). */
+  readonly cutoffExpiresAt: number;
+}
+
+/** What a bounded `revoke` did: stored the `jti`, or revoked the subject's tokens up to the cut-off. */
+export type RevokeResult = 'token' | 'subject';
+
+/**
+ * Where revocations live. Every method may answer synchronously or with a Promise (files, Redis).
+ * A store answering `isRevoked` synchronously lets `AuthX#verifyTokenSync` work and keeps
+ * verification free of Promises. A store that cannot reach its state must throw (or reject),
+ * never answer "not revoked": `StateUnavailableError` is the error for that (HTTP 503).
+ * Times: `expiresAt` in seconds since the epoch (a JWT NumericDate), cut-offs in milliseconds.
  */
 export interface RevocationStore {
-  /** Whether `jti` has been revoked and the revocation has not expired. */
-  isRevoked(jti: string): boolean | Promise<boolean>;
-  /** Remembers `jti` as revoked until `expiresAt` (seconds since the epoch); later it may be forgotten. */
-  revoke(jti: string, expiresAt: number): void | Promise<void>;
+  /** Whether the token is revoked by its `jti`, by its subject's cut-off, or by its family. */
+  isRevoked(check: RevocationCheck): boolean | Promise<boolean>;
+  /**
+   * Revokes one `jti` until `expiresAt`. With `bound`, applies the per-subject bound atomically
+   * (see {@link SubjectBound}) and says which revocation it made.
+   */
+  revoke(jti: string, expiresAt: number, bound?: SubjectBound): RevokeResult | Promise<RevokeResult>;
+  /**
+   * Revokes every token of `subject` issued at or before `cutoffMs` (milliseconds), remembered
+   * until `expiresAt` (seconds). A cut-off never moves backwards.
+   */
+  revokeSubject(subject: string, cutoffMs: number, expiresAt: number): void | Promise<void>;
+  /** Revokes every token carrying `fid` until `expiresAt` (seconds). */
+  revokeFamily(fid: string, expiresAt: number): void | Promise<void>;
+  /**
+   * Atomically stores `value` under `key` until `expiresAt` (seconds) if `key` holds nothing and
+   * answers `null`; otherwise answers the value already stored and changes nothing. Exactly one
+   * caller wins, across every process sharing the store.
+   */
+  claim(key: string, value: string, expiresAt: number): string | null | Promise<string | null>;
 }
 
-/** Options of {@link MemoryRevocationStore}. */
-export interface MemoryRevocationStoreOptions {
-  /** Most unexpired revocations kept at once; default 100000 (a few MB). */
-  maxEntries?: number;
-  /** Seconds between sweeps for expired entries, done on a `revoke` call; default 60. */
-  sweepInterval?: number;
-  /** The clock in milliseconds; default `Date.now`. */
-  clock?: () => number;
-}
-
-/** Default cap of {@link MemoryRevocationStore}. */
-export const DEFAULT_MAX_REVOKED_ENTRIES = 100_000;
+/** The methods a store must have, for the check in `AuthX`'s constructor. */
+export const REVOCATION_STORE_METHODS: readonly string[] = Object.freeze(['isRevoked', 'revoke', 'revokeSubject', 'revokeFamily', 'claim']);
 
 /**
- * In-memory revocation store of one process. Entries expire with their token: a lookup drops an
- * expired entry, and `revoke` sweeps all expired entries at most once per `sweepInterval` (and
- * whenever the cap is reached). No timer is used, so the store never keeps a process alive.
+ * Checks the arguments every store receives, so each implementation refuses the same bad input.
  *
- * When the cap is reached by entries that have not expired, `revoke` throws
- * {@link RevocationStoreFullError} rather than forgetting a revocation (which would let a
- * logged-out token work again). Rate-limit the routes that revoke, or use a shared store.
+ * @example assertKey(jti, 'jti')
+ * @throws {TypeError} When `value` is not a non-empty string of at most 1024 characters.
  */
-export class MemoryRevocationStore implements RevocationStore {
-  readonly #entries = new Map<string, number>();
-  readonly #maxEntries: number;
-  readonly #sweepInterval: number;
-  readonly #clock: () => number;
-  #nextSweep = 0;
-  #lastSweep = Number.NEGATIVE_INFINITY;
+export function assertKey(value: unknown, name: string): asserts value is string {
+  if (typeof value !== 'string' || value === '' || value.length > 1024) throw new TypeError(`${name} must be a non-empty string of at most 1024 characters`);
+}
 
-  /**
-   * @example const store = new MemoryRevocationStore({ maxEntries: 10_000 })
-   * @throws {RangeError} When `maxEntries` or `sweepInterval` is not a positive integer.
-   * @throws {TypeError} When `clock` is not a function.
-   */
-  constructor(options: MemoryRevocationStoreOptions = {}) {
-    const { clock = Date.now } = options;
-    const maxEntries = positiveInteger(options.maxEntries, DEFAULT_MAX_REVOKED_ENTRIES, 'maxEntries');
-    const sweepInterval = positiveInteger(options.sweepInterval, 60, 'sweepInterval (seconds)');
-    if (typeof clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
-    this.#maxEntries = maxEntries;
-    this.#sweepInterval = sweepInterval;
-    this.#clock = clock;
-  }
+/**
+ * @example assertTime(expiresAt, 'expiresAt')
+ * @throws {TypeError} When `value` is not a finite number.
+ */
+export function assertTime(value: unknown, name: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${name} must be a finite number`);
+}
 
-  /** Number of entries held, expired ones not yet swept included. */
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  /**
-   * @example store.isRevoked(payload.jti)
-   * @throws Never.
-   */
-  isRevoked(jti: string): boolean {
-    const expiresAt = this.#entries.get(jti);
-    if (expiresAt === undefined) return false;
-    if (expiresAt <= this.#now()) {
-      this.#entries.delete(jti);
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * @example store.revoke(payload.jti, payload.exp)
-   * @throws {TypeError} When `jti` is not a non-empty string or `expiresAt` not a finite number.
-   * @throws {RevocationStoreFullError} When `maxEntries` unexpired revocations are already held.
-   */
-  revoke(jti: string, expiresAt: number): void {
-    if (typeof jti !== 'string' || jti === '') throw new TypeError('jti must be a non-empty string');
-    if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) throw new TypeError('expiresAt must be a finite number of seconds');
-    const now = this.#now();
-    if (expiresAt <= now) return; // already dead: nothing to remember
-    // When full, sweep at once to make room, but at most once a second: a store full of live
-    // revocations would otherwise rescan every entry on every refused call.
-    const full = this.#entries.size >= this.#maxEntries && !this.#entries.has(jti);
-    if (now >= this.#nextSweep || (full && now > this.#lastSweep)) this.#sweep(now);
-    const known = this.#entries.get(jti);
-    if (known === undefined && this.#entries.size >= this.#maxEntries) throw new RevocationStoreFullError(this.#maxEntries);
-    if (known === undefined || known < expiresAt) this.#entries.set(jti, expiresAt);
-  }
-
-  /**
-   * Drops every expired entry now.
-   *
-   * @example store.sweep()
-   * @throws Never.
-   */
-  sweep(): void {
-    this.#sweep(this.#now());
-  }
-
-  #sweep(now: number): void {
-    for (const [jti, expiresAt] of this.#entries) if (expiresAt <= now) this.#entries.delete(jti);
-    this.#lastSweep = now;
-    this.#nextSweep = now + this.#sweepInterval;
-  }
-
-  #now(): number {
-    return Math.floor(this.#clock() / 1000);
-  }
+/**
+ * Checks a {@link SubjectBound}.
+ *
+ * @example assertBound(bound)
+ * @throws {TypeError} When a member is missing or has the wrong type.
+ */
+export function assertBound(bound: SubjectBound): void {
+  if (typeof bound !== 'object' || bound === null) throw new TypeError('bound must be an object');
+  assertKey(bound.subject, 'bound.subject');
+  if (!Number.isSafeInteger(bound.limit) || bound.limit < 1) throw new TypeError('bound.limit must be a positive integer');
+  assertTime(bound.cutoffMs, 'bound.cutoffMs');
+  assertTime(bound.cutoffExpiresAt, 'bound.cutoffExpiresAt');
 }

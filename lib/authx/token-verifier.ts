@@ -1,7 +1,7 @@
 /**
  * Verifying AuthX tokens, in a fixed order: the JWT core (length, form, algorithm, signature,
  * registered claims, time, issuer, audience), the shape of the AuthX claims, revocation, token
- * type, freshness, CSRF (cookie tokens on state-changing methods), scopes.
+ * (`jti`, subject cut-off and family in one store call), type, freshness, CSRF (cookie tokens on state-changing methods), scopes.
  */
 import { AccessTokenRequiredError, FreshTokenRequiredError, InsufficientScopeError, RefreshTokenRequiredError, RevokedTokenError } from './authx-errors.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
@@ -12,7 +12,8 @@ import { ClaimInvalidError } from '../core/errors.ts';
 import { verifyCompiled } from '../core/jwt.ts';
 import type { Keyring } from '../core/keyring.ts';
 import type { RequestToken, TokenType } from './request-token.ts';
-import type { RevocationStore } from './revocation.ts';
+import type { RevocationCheck, RevocationStore } from './revocation.ts';
+import { issuedAtMs } from './token-id.ts';
 import { assertScopeList, hasScopes, isScopeToken, type ScopeMatch } from './scopes.ts';
 
 /** A verified AuthX token's claims. */
@@ -26,6 +27,8 @@ export interface TokenPayload extends JwtPayload {
   fresh: boolean;
   scopes?: string[];
   csrf?: string;
+  /** Token family id (refresh token rotation); revoking the family refuses every token carrying it. */
+  fid?: string;
 }
 
 /** Options of `verifyToken` / `verifyTokenSync`. */
@@ -91,7 +94,7 @@ export class TokenVerifier {
   verifySync(token: RequestToken | string, options?: VerifyTokenOptions): TokenPayload {
     assertKnownOptions(options, OPTION_NAMES, 'verifyTokenSync options');
     const payload = this.#decode(token);
-    const revoked: unknown = this.#store.isRevoked(payload.jti);
+    const revoked: unknown = this.#store.isRevoked(revocationCheck(payload));
     if (isThenable(revoked)) {
       revoked.then(undefined, () => {}); // nobody will await it; keep its rejection quiet
       throw new TypeError('the revocation store answers asynchronously; use verifyToken instead of verifyTokenSync');
@@ -111,7 +114,7 @@ export class TokenVerifier {
   async verify(token: RequestToken | string, options?: VerifyTokenOptions): Promise<TokenPayload> {
     assertKnownOptions(options, OPTION_NAMES, 'verifyToken options');
     const payload = this.#decode(token);
-    if (await this.#store.isRevoked(payload.jti)) throw new RevokedTokenError();
+    if (await this.#store.isRevoked(revocationCheck(payload))) throw new RevokedTokenError();
     this.#checkRequirements(payload, token, options);
     return payload;
   }
@@ -170,7 +173,15 @@ export function toTokenPayload(payload: JwtPayload): TokenPayload {
   if (Object.hasOwn(payload, 'csrf') && typeof payload.csrf !== 'string') {
     throw new ClaimInvalidError('Claim "csrf" must be a string', { claim: 'csrf', reason: 'invalid_type' });
   }
+  if (Object.hasOwn(payload, 'fid') && (typeof payload.fid !== 'string' || payload.fid === '' || payload.fid.length > 1024)) {
+    throw new ClaimInvalidError('Claim "fid" must be a non-empty string', { claim: 'fid', reason: 'invalid_type' });
+  }
   return payload as TokenPayload;
+}
+
+/** The one question verification asks the store: jti, subject cut-off and family at once. */
+function revocationCheck(payload: TokenPayload): RevocationCheck {
+  return { jti: payload.jti, sub: payload.sub, issuedAtMs: issuedAtMs(payload.jti, payload.iat), fid: payload.fid };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -3,7 +3,6 @@
  * encoded header, lifetimes, issuer, audience) is prepared once; a token then costs one
  * `JSON.stringify`, one base64url encoding and one HMAC.
  */
-import { randomUUID } from 'node:crypto';
 import { encodeBase64urlText } from '../core/base64url.ts';
 import type { ResolvedAuthXConfig } from './config.ts';
 import { createCsrfValue } from './csrf.ts';
@@ -13,6 +12,7 @@ import type { HmacSha256Key } from '../core/hmac.ts';
 import { signEncoded } from '../core/jwt.ts';
 import type { Keyring } from '../core/keyring.ts';
 import { assertScopeList } from './scopes.ts';
+import { createTokenId } from './token-id.ts';
 import type { TokenType } from './request-token.ts';
 
 /** Options of `createAccessToken` / `createRefreshToken`. */
@@ -96,7 +96,7 @@ export class TokenFactory {
       : durationToSeconds(lifetime, 'expiresIn');
     // Same rule as the configured lifetimes: a token that is expired when it is born is a mistake.
     if (seconds < 1) throw new RangeError('expiresIn must be at least 1 second');
-    const claims: Record<string, unknown> = { sub: subject, iat, exp: iat + seconds, jti: randomUUID(), type };
+    const claims: Record<string, unknown> = { sub: subject, iat, exp: iat + seconds, jti: createTokenId(nowMs), type };
     if (type === 'access') {
       const fresh = options?.fresh ?? false;
       if (typeof fresh !== 'boolean') throw new TypeError('fresh must be a boolean');

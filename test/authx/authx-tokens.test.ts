@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import { AuthX } from '../../lib/index.ts';
 import { inspect, makeAuth, SECRET, START_MS, testClock } from './authx-helpers.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** jti: a UUIDv7, carrying the issue millisecond. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const NOW = START_MS / 1000;
 
 describe('createAccessToken', () => {
@@ -117,7 +118,7 @@ describe('createRefreshToken and createTokenPair', () => {
 describe('csrf claim', () => {
   test('present when cookies are a location and CSRF protection is on', () => {
     const csrf = inspect(makeAuth({ tokenLocation: ['headers', 'cookies'] }).createAccessToken('u')).payload.csrf;
-    assert.match(csrf as string, UUID);
+    assert.match(csrf as string, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   test('absent with header-only locations or with CSRF protection off', () => {

@@ -208,8 +208,11 @@ describe('sync and async verification', () => {
     const revoked = new Set<string>();
     const auth = makeAuth({
       revocationStore: {
-        isRevoked: async (jti) => revoked.has(jti),
-        revoke: async (jti) => void revoked.add(jti),
+        isRevoked: async (check) => revoked.has(check.jti),
+        revoke: async (jti) => (revoked.add(jti), 'token' as const),
+        revokeSubject: async () => {},
+        revokeFamily: async () => {},
+        claim: async () => null,
       },
     });
     const token = auth.createAccessToken('user1');

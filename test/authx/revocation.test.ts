@@ -126,7 +126,13 @@ describe('MemoryRevocationStore', () => {
 
   test('a custom store answering with any truthy value revokes (never fails open)', async () => {
     const expiries = new Map<string, number>();
-    const store = { isRevoked: (jti: string) => expiries.get(jti) as unknown as boolean, revoke: (jti: string, exp: number) => void expiries.set(jti, exp) };
+    const store = {
+      isRevoked: (check: { jti: string }) => expiries.get(check.jti) as unknown as boolean,
+      revoke: (jti: string, exp: number) => (expiries.set(jti, exp), 'token' as const),
+      revokeSubject: () => {},
+      revokeFamily: () => {},
+      claim: () => null,
+    };
     const auth = makeAuth({ revocationStore: store });
     const token = auth.createAccessToken('u');
     assert.equal(auth.verifyTokenSync(token).sub, 'u'); // undefined: not revoked
