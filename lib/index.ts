@@ -5,6 +5,7 @@
  */
 export * from './core/index.ts';
 export { AuthX, type NodeHandler, type HandleErrorsOptions, type RevokeTokenOptions } from './authx/authx.ts';
+export { ImplicitRefresh, type ImplicitRefreshOptions } from './authx/implicit-refresh.ts';
 export { TOKEN_LOCATIONS, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation, type SameSitePolicy } from './authx/config.ts';
 export { RESERVED_CLAIMS, type CreateTokenOptions, type TokenPairOptions, type TokenPair } from './authx/tokens.ts';
 export { type TokenPayload, type VerifyTokenOptions } from './authx/token-verifier.ts';

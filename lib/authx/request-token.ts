@@ -181,7 +181,8 @@ function hasBody(req: AnyRequest, headers: HeaderGetter): boolean {
   return headers('transfer-encoding') !== undefined || (length !== undefined && length.trim() !== '0');
 }
 
-function isJsonContentType(value: string | undefined): boolean {
+/** Whether a `Content-Type` is JSON (`application/json` or `application/<x>+json`, parameters ignored). */
+export function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
   const media = (value.split(';', 1)[0] ?? '').trim().toLowerCase();
   return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));

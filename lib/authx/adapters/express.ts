@@ -1,0 +1,80 @@
+/**
+ * The Express 5 adapter, `authx-node/express`: a guard middleware per route, an error handler
+ * that answers only the library's errors, implicit refresh as app middleware, and cookies set
+ * with `res.append`. Express is imported for its types only; the package does not depend on it.
+ */
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { AuthX } from '../authx.ts';
+import type { SetCookieOptions } from '../cookies.ts';
+import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
+import type { TokenPayload } from '../token-verifier.ts';
+import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
+
+export type { GuardOptions } from './guard.ts';
+
+/** The Express adapter of one AuthX instance; see {@link expressAuth}. */
+export interface ExpressAuth<P extends TokenPayload = TokenPayload> {
+  /** Middleware that lets a request through only with a token as `options` require; its payload is then `payload(req)`. */
+  required(options?: GuardOptions): RequestHandler;
+  /** The payload the route's guard verified. Throws a `TypeError` when no guard ran on this request. */
+  payload(req: Request): P;
+  /** Error middleware: library errors get their answer (`{"detail"}`, status, `WWW-Authenticate`); others go to `next(error)`. */
+  readonly errorHandler: ErrorRequestHandler;
+  /** App middleware renewing cookie access tokens close to expiry. */
+  implicitRefresh(options?: ImplicitRefreshOptions): RequestHandler;
+  /** Sets the access token cookie (and its CSRF cookie). */
+  setAccessCookies(res: Response, token: string, options?: SetCookieOptions): void;
+  /** Sets the refresh token cookie (and its CSRF cookie). */
+  setRefreshCookies(res: Response, token: string, options?: SetCookieOptions): void;
+  /** Deletes every token and CSRF cookie (logout). */
+  unsetCookies(res: Response): void;
+}
+
+/**
+ * The Express adapter of an AuthX instance.
+ *
+ * @example
+ * const guard = expressAuth(auth);
+ * app.get("/protected", guard.required(), (req, res) => res.json({ user: guard.payload(req).sub }));
+ * app.use(guard.errorHandler);
+ * @throws Never.
+ */
+export function expressAuth<P extends TokenPayload = TokenPayload>(auth: AuthX): ExpressAuth<P> {
+  const payloads = new WeakMap<Request, P>();
+  return {
+    required(options) {
+      const guard = compileGuard<P>(auth, options, 'required() options');
+      // express.json() (when mounted) has parsed the body; the stream is never read a second time.
+      return (req, _res, next) => {
+        guard(req, () => req.body).then((payload) => {
+          payloads.set(req, payload);
+          next();
+        }, next);
+      };
+    },
+    payload(req) {
+      const payload = payloads.get(req);
+      if (payload === undefined) throw new TypeError('no authx guard ran on this request; add required() before the handler');
+      return payload;
+    },
+    errorHandler: (error, _req, res, next) => {
+      const answer = libraryErrorAnswer(error);
+      if (answer === undefined || res.headersSent) return next(error);
+      // Cookies a handler set before failing must not ride on the error answer.
+      res.removeHeader('set-cookie');
+      res.status(answer.status).set(answer.headers).send(JSON.stringify(answer.body));
+    },
+    implicitRefresh(options) {
+      const refresh = new ImplicitRefresh(auth, options);
+      return (req, res, next) => {
+        refresh.setCookieValues(req, req.path).then((values) => {
+          if (values.length > 0) res.append('Set-Cookie', values);
+          next();
+        }, next);
+      };
+    },
+    setAccessCookies: (res, token, options) => res.append('Set-Cookie', auth.cookieHeaderValues('access', token, options)),
+    setRefreshCookies: (res, token, options) => res.append('Set-Cookie', auth.cookieHeaderValues('refresh', token, options)),
+    unsetCookies: (res) => res.append('Set-Cookie', [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The Fastify 5 adapter, `authx-node/fastify`: the guard as a route hook, an error handler that
+ * answers only the library's errors and hands every other error to the parent handler, a plugin
+ * (fastify-plugin semantics: not encapsulated) decorating `request.authx` and adding implicit
+ * refresh, and cookies set with `reply.header`. Fastify is imported for its types only.
+ */
+import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthX } from '../authx.ts';
+import type { SetCookieOptions } from '../cookies.ts';
+import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
+import { isJsonContentType } from '../request-token.ts';
+import type { TokenPayload } from '../token-verifier.ts';
+import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
+import { assertKnownOptions } from '../../core/option-names.ts';
+
+export type { GuardOptions } from './guard.ts';
+
+/** A route hook: use it as `onRequest`, `preValidation` or `preHandler` (the `json` location needs the latter two). */
+export type FastifyGuardHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/** Options of the adapter's plugin. */
+export interface FastifyAuthPluginOptions {
+  /** Renew cookie access tokens close to expiry on every route of the app. */
+  implicitRefresh?: ImplicitRefreshOptions;
+}
+
+/** The Fastify adapter of one AuthX instance; see {@link fastifyAuth}. */
+export interface FastifyAuth<P extends TokenPayload = TokenPayload> {
+  /** A hook that lets a request through only with a token as `options` require. */
+  required(options?: GuardOptions): FastifyGuardHook;
+  /** The payload the route's guard verified. Throws a `TypeError` when no guard ran on this request. */
+  payload(request: FastifyRequest): P;
+  /** For `app.setErrorHandler`: library errors get their answer; any other error goes on to the parent handler. */
+  readonly errorHandler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** `app.register(plugin, options)`: decorates `request.authx` (the payload or `null`) and adds implicit refresh. */
+  readonly plugin: FastifyPluginCallback<FastifyAuthPluginOptions>;
+  /** Sets the access token cookie (and its CSRF cookie). */
+  setAccessCookies(reply: FastifyReply, token: string, options?: SetCookieOptions): void;
+  /** Sets the refresh token cookie (and its CSRF cookie). */
+  setRefreshCookies(reply: FastifyReply, token: string, options?: SetCookieOptions): void;
+  /** Deletes every token and CSRF cookie (logout). */
+  unsetCookies(reply: FastifyReply): void;
+}
+
+/**
+ * The Fastify adapter of an AuthX instance.
+ *
+ * @example
+ * const guard = fastifyAuth(auth);
+ * app.setErrorHandler(guard.errorHandler);
+ * app.get("/protected", { preHandler: guard.required() }, async (request) => ({ user: guard.payload(request).sub }));
+ * @throws Never.
+ */
+export function fastifyAuth<P extends TokenPayload = TokenPayload>(auth: AuthX): FastifyAuth<P> {
+  const payloads = new WeakMap<FastifyRequest, P>();
+  const setCookies = (reply: FastifyReply, values: string[]): void => {
+    // Fastify appends to an existing set-cookie header instead of replacing it.
+    for (const value of values) reply.header('set-cookie', value);
+  };
+  const plugin: FastifyPluginCallback<FastifyAuthPluginOptions> = (app, options, done) => {
+    try {
+      assertKnownOptions(options, ['implicitRefresh'], 'authx plugin options');
+      app.decorateRequest<TokenPayload | null>('authx', {
+        getter(this: FastifyRequest): TokenPayload | null {
+          return payloads.get(this) ?? null;
+        },
+      });
+      if (options.implicitRefresh !== undefined) {
+        const refresh = new ImplicitRefresh(auth, options.implicitRefresh);
+        app.addHook('onRequest', async (request, reply) => {
+          setCookies(reply, await refresh.setCookieValues(request.raw, request.url.split('?', 1)[0]));
+        });
+      }
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  };
+  // fastify-plugin semantics without the dependency: the decorator and hook reach the whole app.
+  Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'authx-node',
+    [Symbol.for('plugin-meta')]: { name: 'authx-node', fastify: '5.x' },
+  });
+  return {
+    required(options) {
+      const guard = compileGuard<P>(auth, options, 'required() options');
+      return async (request) => {
+        const payload = await guard(request.raw, () => parsedBody(request));
+        payloads.set(request, payload);
+      };
+    },
+    payload(request) {
+      const payload = payloads.get(request);
+      if (payload === undefined) throw new TypeError('no authx guard ran on this request; add required() as a route hook');
+      return payload;
+    },
+    async errorHandler(error, _request, reply) {
+      const answer = libraryErrorAnswer(error);
+      // Rethrown, an error reaches the parent error handler (Fastify's own by default) untouched.
+      if (answer === undefined) throw error;
+      reply.removeHeader('set-cookie');
+      await reply.code(answer.status).headers(answer.headers).send(answer.body);
+    },
+    plugin,
+    setAccessCookies: (reply, token, options) => setCookies(reply, auth.cookieHeaderValues('access', token, options)),
+    setRefreshCookies: (reply, token, options) => setCookies(reply, auth.cookieHeaderValues('refresh', token, options)),
+    unsetCookies: (reply) => setCookies(reply, [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]),
+  };
+}
+
+function parsedBody(request: FastifyRequest): unknown {
+  // In onRequest Fastify has not parsed the body yet, and reading the stream here would starve
+  // its parser (the request would hang): say so rather than silently finding no token.
+  if (request.body === undefined && hasDeclaredBody(request) && isJsonContentType(request.headers['content-type'])) {
+    throw new TypeError('the json token location needs the parsed body: use the guard as a preValidation or preHandler hook, not onRequest');
+  }
+  return request.body;
+}
+
+function hasDeclaredBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}

@@ -1,0 +1,120 @@
+/**
+ * The fetch adapter, `authx-node/fetch`: authentication for WHATWG `Request` handlers (Bun,
+ * Deno, workerd, Next.js route handlers, `node:http` through a fetch bridge). One call protects
+ * a handler, one wrapper turns library errors into `Response`s and lets every other error go.
+ */
+import type { AuthX } from '../authx.ts';
+import { readJsonBody } from '../body.ts';
+import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
+import { isJsonContentType } from '../request-token.ts';
+import type { TokenPayload } from '../token-verifier.ts';
+import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
+
+export type { GuardOptions } from './guard.ts';
+
+/** Options of {@link authenticate}: the guard options, plus the body if the handler parsed it already. */
+export interface AuthenticateOptions extends GuardOptions {
+  /**
+   * The body the handler already parsed, for the `json` location. Without it, a JSON body is
+   * read from a clone of the request, so the handler can still call `request.json()`.
+   */
+  body?: () => unknown;
+}
+
+/** A fetch-style handler. */
+export type FetchHandler<A extends unknown[] = []> = (request: Request, ...rest: A) => Response | Promise<Response>;
+
+/**
+ * Finds and verifies the token of a request as `options` require, and returns its payload.
+ * Options are checked on every call; in a hot path, use {@link fetchGuard} to check them once.
+ *
+ * @example const payload = await authenticate(auth, request, { scopes: ["read"] })
+ * @throws {AuthError} A library error when the token is missing or not acceptable.
+ * @throws {TypeError} For an unknown option or a value of the wrong type.
+ */
+export function authenticate(auth: AuthX, request: Request, options?: AuthenticateOptions): Promise<TokenPayload> {
+  const { body, ...guardOptions } = options ?? {};
+  return fetchGuard(auth, guardOptions)(request, body);
+}
+
+/**
+ * {@link authenticate} with its options checked once: returns the per-request check.
+ *
+ * @example const requireRead = fetchGuard(auth, { scopes: ["read"] }); const payload = await requireRead(request)
+ * @throws {TypeError} For an unknown option or a value of the wrong type.
+ */
+export function fetchGuard(auth: AuthX, options?: GuardOptions): (request: Request, body?: () => unknown) => Promise<TokenPayload> {
+  const guard = compileGuard<TokenPayload>(auth, options, 'authenticate options');
+  const limit = auth.config.jsonBodyLimit;
+  return (request, body) => guard(request, body ?? (() => readClonedJson(request, limit)));
+}
+
+/**
+ * The `Response` for a library error (status, RFC 6750 `WWW-Authenticate`, `Retry-After`,
+ * `{"detail": message}`), or `undefined` for any other error, which the caller rethrows.
+ *
+ * @example catch (error) { return authErrorResponse(error) ?? Promise.reject(error) }
+ * @throws Never.
+ */
+export function authErrorResponse(error: unknown): Response | undefined {
+  const answer = libraryErrorAnswer(error);
+  return answer === undefined ? undefined : Response.json(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+/**
+ * Wraps a fetch handler: a library error it throws becomes its `Response`; every other error is
+ * rethrown untouched, for the runtime or the framework to handle.
+ *
+ * @example export default { fetch: handleAuthErrors(async (request) => { ... }) }
+ * @throws Never itself; the returned handler rejects with the non-library errors of `handler`.
+ */
+export function handleAuthErrors<A extends unknown[]>(handler: FetchHandler<A>): (request: Request, ...rest: A) => Promise<Response> {
+  return async (request, ...rest) => {
+    try {
+      return await handler(request, ...rest);
+    } catch (error) {
+      const response = authErrorResponse(error);
+      if (response === undefined) throw error;
+      return response;
+    }
+  };
+}
+
+/**
+ * Wraps a fetch handler with implicit refresh: the new access token cookies are appended to the
+ * handler's `Response` (a copy when its headers are immutable).
+ *
+ * @example handleAuthErrors(withImplicitRefresh(auth, handler, { excludeRoutes: ["/logout"] }))
+ * @throws {TypeError | RangeError} For invalid options, at once.
+ */
+export function withImplicitRefresh<A extends unknown[]>(
+  auth: AuthX,
+  handler: FetchHandler<A>,
+  options?: ImplicitRefreshOptions,
+): (request: Request, ...rest: A) => Promise<Response> {
+  const refresh = new ImplicitRefresh(auth, options);
+  return async (request, ...rest) => {
+    const values = await refresh.setCookieValues(request);
+    const response = await handler(request, ...rest);
+    if (values.length === 0) return response;
+    const out = new Response(response.body, response);
+    for (const value of values) out.headers.append('set-cookie', value);
+    return out;
+  };
+}
+
+/**
+ * `Set-Cookie` values appended to `headers`, for responses built by the handler.
+ *
+ * @example setCookies(headers, auth.cookieHeaderValues("access", token))
+ * @throws Never.
+ */
+export function appendCookies(headers: Headers, values: readonly string[]): void {
+  for (const value of values) headers.append('set-cookie', value);
+}
+
+async function readClonedJson(request: Request, limit: number): Promise<unknown> {
+  // A used body cannot be cloned; the handler consumed it without handing it over.
+  if (request.body === null || request.bodyUsed || !isJsonContentType(request.headers.get('content-type') ?? undefined)) return undefined;
+  return readJsonBody(request.clone(), { limit });
+}

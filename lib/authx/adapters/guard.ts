@@ -1,0 +1,102 @@
+/**
+ * What every framework adapter shares: a route guard compiled once from its options (token
+ * type, freshness, scopes, locations, CSRF), and the answer a library error gets (its status,
+ * the RFC 6750 section 3 `WWW-Authenticate` challenge, `Retry-After`, `{"detail": message}`).
+ * Internal to the adapters (`authx-node/express`, `/fastify`, `/hono`, `/fetch`, `/websocket`).
+ */
+import type { AuthX } from '../authx.ts';
+import { locations as validateLocations, type TokenLocation } from '../config.ts';
+import { errorHeaders } from '../http-errors.ts';
+import type { AnyRequest, GetTokenOptions, TokenType } from '../request-token.ts';
+import { assertScopeList, type ScopeMatch } from '../scopes.ts';
+import type { TokenPayload, VerifyTokenOptions } from '../token-verifier.ts';
+import { AuthError } from '../../core/errors.ts';
+import { assertKnownOptions } from '../../core/option-names.ts';
+
+/** What a route requires of its token. Every adapter's `required(options)` takes these. */
+export interface GuardOptions {
+  /** The kind of token the route takes. Default `access`. */
+  type?: TokenType;
+  /** Require a fresh access token (one issued by a login, not by a refresh). Default `false`. */
+  fresh?: boolean;
+  /** Scopes the token must grant. */
+  scopes?: readonly string[];
+  /** All of `scopes`, or any one. Default `all`. */
+  scopeMatch?: ScopeMatch;
+  /** Search these locations instead of the configured `tokenLocation`. */
+  locations?: readonly TokenLocation[];
+  /** Run the CSRF check on cookie tokens of `csrfMethods` requests. Default `true`. */
+  csrf?: boolean;
+}
+
+const GUARD_OPTIONS = ['type', 'fresh', 'scopes', 'scopeMatch', 'locations', 'csrf'];
+
+/** A compiled guard: finds and verifies the token of one request. */
+export type Guard<P> = (req: AnyRequest, body?: () => unknown) => Promise<P>;
+
+/**
+ * Checks guard options once, at route definition, and returns the per-request check.
+ *
+ * @example const guard = compileGuard(auth, { scopes: ["read"] }, "required() options")
+ * @throws {TypeError} For an unknown option name or a value of the wrong type.
+ */
+export function compileGuard<P extends TokenPayload>(auth: AuthX, options: GuardOptions | undefined, context: string): Guard<P> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError(`${context} must be an object`);
+  const o = options ?? {};
+  assertKnownOptions(o, GUARD_OPTIONS, context);
+  const type = o.type ?? 'access';
+  if (type !== 'access' && type !== 'refresh') throw new TypeError(`${context}: type must be "access" or "refresh"`);
+  if (o.fresh !== undefined && typeof o.fresh !== 'boolean') throw new TypeError(`${context}: fresh must be a boolean`);
+  if (o.fresh === true && type === 'refresh') throw new TypeError(`${context}: fresh applies to access tokens only`);
+  if (o.csrf !== undefined && typeof o.csrf !== 'boolean') throw new TypeError(`${context}: csrf must be a boolean`);
+  if (o.scopes !== undefined) assertScopeList(o.scopes, `${context}: scopes`);
+  if (o.scopeMatch !== undefined && o.scopeMatch !== 'all' && o.scopeMatch !== 'any') throw new TypeError(`${context}: scopeMatch must be "all" or "any"`);
+  const where = o.locations === undefined ? undefined : validateLocations(o.locations, `${context}: locations`);
+  const verify: VerifyTokenOptions = { type };
+  if (o.fresh === true) verify.verifyFresh = true;
+  if (o.csrf === false) verify.verifyCsrf = false;
+  if (o.scopes !== undefined) verify.requiredScopes = [...o.scopes];
+  if (o.scopeMatch !== undefined) verify.scopeMatch = o.scopeMatch;
+  return async (req, body) => {
+    const find: GetTokenOptions = {};
+    if (where !== undefined) find.locations = where;
+    if (body !== undefined) find.body = body;
+    const found = type === 'access' ? await auth.getAccessTokenFromRequest(req, find) : await auth.getRefreshTokenFromRequest(req, find);
+    return (await auth.verifyToken(found, verify)) as P;
+  };
+}
+
+/** The HTTP answer of a library error, in the FastAPI shape the example server uses. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: { detail: string };
+}
+
+/**
+ * The answer for a library error (`AuthError` and its subclasses), or `undefined` for anything
+ * else, which the adapter passes on to the framework untouched. Messages are the errors' fixed
+ * texts and never hold a token.
+ *
+ * @example const answer = libraryErrorAnswer(error); if (answer === undefined) return next(error)
+ * @throws Never.
+ */
+export function libraryErrorAnswer(error: unknown): ErrorAnswer | undefined {
+  if (!(error instanceof AuthError)) return undefined;
+  return {
+    status: error.status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...errorHeaders(error) },
+    body: { detail: error.message },
+  };
+}
+
+/**
+ * The path of a request target without its query, for matching routes.
+ *
+ * @example pathOf("/a/b?x=1") // "/a/b"
+ * @throws Never.
+ */
+export function pathOf(target: string): string {
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
+}

@@ -1,0 +1,99 @@
+/**
+ * The Hono adapter, `authx-node/hono`: the guard as middleware with the payload in the context
+ * (`c.get("authx")`), an error handler for `app.onError` that answers only the library's errors,
+ * implicit refresh as app middleware, and cookies set with `c.header`. Hono is imported for its
+ * types only; the package does not depend on it.
+ */
+import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
+import type { AuthX } from '../authx.ts';
+import { readJsonBody } from '../body.ts';
+import type { SetCookieOptions } from '../cookies.ts';
+import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
+import { isJsonContentType } from '../request-token.ts';
+import type { TokenPayload } from '../token-verifier.ts';
+import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
+
+export type { GuardOptions } from './guard.ts';
+
+/** The context variables the guard sets: `c.get("authx")` is the verified payload. */
+export interface AuthXVariables<P extends TokenPayload = TokenPayload> {
+  authx: P;
+}
+
+/** The Hono adapter of one AuthX instance; see {@link honoAuth}. */
+export interface HonoAuth<P extends TokenPayload = TokenPayload> {
+  /** Middleware that lets a request through only with a token as `options` require; the payload is then `c.get("authx")`. */
+  required(options?: GuardOptions): MiddlewareHandler<{ Variables: AuthXVariables<P> }>;
+  /**
+   * For `app.onError`: library errors get their answer; Hono's `HTTPException`s keep their own
+   * response; any other error is rethrown, to the server's own handling.
+   */
+  readonly errorHandler: ErrorHandler;
+  /** App middleware renewing cookie access tokens close to expiry. */
+  implicitRefresh(options?: ImplicitRefreshOptions): MiddlewareHandler;
+  /** Sets the access token cookie (and its CSRF cookie). */
+  setAccessCookies(c: Context, token: string, options?: SetCookieOptions): void;
+  /** Sets the refresh token cookie (and its CSRF cookie). */
+  setRefreshCookies(c: Context, token: string, options?: SetCookieOptions): void;
+  /** Deletes every token and CSRF cookie (logout). */
+  unsetCookies(c: Context): void;
+}
+
+/**
+ * The Hono adapter of an AuthX instance.
+ *
+ * @example
+ * const guard = honoAuth(auth);
+ * app.onError(guard.errorHandler);
+ * app.get("/protected", guard.required(), (c) => c.json({ user: c.get("authx").sub }));
+ * @throws Never.
+ */
+export function honoAuth<P extends TokenPayload = TokenPayload>(auth: AuthX): HonoAuth<P> {
+  const limit = auth.config.jsonBodyLimit;
+  const setCookies = (c: Context, values: readonly string[]): void => {
+    for (const value of values) c.header('Set-Cookie', value, { append: true });
+  };
+  return {
+    required(options) {
+      const guard = compileGuard<P>(auth, options, 'required() options');
+      return async (c, next) => {
+        c.set('authx', await guard(c.req.raw, () => cachedJson(c, limit)));
+        await next();
+      };
+    },
+    errorHandler(error, c) {
+      const answer = libraryErrorAnswer(error);
+      if (answer !== undefined) {
+        // Cookies set before the failure must not ride on the error answer.
+        c.header('Set-Cookie', undefined);
+        return c.json(answer.body, answer.status as 400, answer.headers);
+      }
+      const own = (error as { getResponse?: unknown }).getResponse;
+      if (typeof own === 'function') return own.call(error) as Response;
+      throw error;
+    },
+    implicitRefresh(options) {
+      const refresh = new ImplicitRefresh(auth, options);
+      return async (c, next) => {
+        const values = await refresh.setCookieValues(c.req.raw, c.req.path);
+        await next();
+        if (c.error === undefined) setCookies(c, values);
+      };
+    },
+    setAccessCookies: (c, token, options) => setCookies(c, auth.cookieHeaderValues('access', token, options)),
+    setRefreshCookies: (c, token, options) => setCookies(c, auth.cookieHeaderValues('refresh', token, options)),
+    unsetCookies: (c) => setCookies(c, [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]),
+  };
+}
+
+function cachedJson(c: Context, limit: number): unknown {
+  const req = c.req;
+  if (!isJsonContentType(req.header('content-type')) || req.raw.body === null) return undefined;
+  // Read already (a validator, or an earlier guard): Hono hands out its cached copy.
+  if (Object.keys(req.bodyCache).length > 0) return req.json();
+  // Read once, bounded, into Hono's own cache, so a later c.req.json() gets this same value
+  // instead of failing with "Body has already been read".
+  const parsed = readJsonBody(req.raw, { limit });
+  req.bodyCache.json = parsed;
+  return parsed;
+}
