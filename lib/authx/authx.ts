@@ -4,7 +4,7 @@
  * all of them are prepared once here, at construction.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { locations as validateLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig } from './config.ts';
+import { locations as validateLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config.ts';
 import { appendSetCookie, CookieWriter, type SetCookieOptions } from './cookies.ts';
 import { errorToHttp } from './http-errors.ts';
 import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './request-token.ts';
@@ -144,6 +144,30 @@ export class AuthX {
    */
   getRefreshTokenFromRequest(req: AnyRequest, options?: GetTokenOptions): Promise<RequestToken> {
     return this.#find(req, 'refresh', options);
+  }
+
+  /**
+   * {@link getAccessTokenFromRequest} without a Promise, for locations that need no body
+   * (headers, cookies, query): what a hot route uses with {@link verifyTokenSync}.
+   *
+   * @example const payload = auth.verifyTokenSync(auth.getAccessTokenFromRequestSync(req))
+   * @throws {TypeError} When the locations include `json`, or `options.locations` is invalid.
+   * @throws {MissingTokenError | InvalidAuthorizationHeaderError} As {@link getAccessTokenFromRequest}.
+   */
+  getAccessTokenFromRequestSync(req: AnyRequest, options?: GetTokenOptions): RequestToken {
+    assertKnownOptions(options, ['locations'], 'getAccessTokenFromRequestSync options');
+    return this.#extractor.findSync(req, 'access', this.#locations(options));
+  }
+
+  /**
+   * {@link getRefreshTokenFromRequest} without a Promise; as {@link getAccessTokenFromRequestSync}.
+   *
+   * @example const found = auth.getRefreshTokenFromRequestSync(req, { locations: ["cookies"] })
+   * @throws {TypeError | MissingTokenError | InvalidAuthorizationHeaderError} As {@link getAccessTokenFromRequestSync}.
+   */
+  getRefreshTokenFromRequestSync(req: AnyRequest, options?: GetTokenOptions): RequestToken {
+    assertKnownOptions(options, ['locations'], 'getRefreshTokenFromRequestSync options');
+    return this.#extractor.findSync(req, 'refresh', this.#locations(options));
   }
 
   /**
@@ -350,10 +374,13 @@ export class AuthX {
 
   #find(req: AnyRequest, type: TokenType, options: GetTokenOptions | undefined): Promise<RequestToken> {
     assertKnownOptions(options, ['locations', 'body'], `get${type === 'access' ? 'Access' : 'Refresh'}TokenFromRequest options`);
-    const locations = options?.locations === undefined ? this.config.tokenLocation : validateLocations(options.locations, 'locations');
     const body = options?.body;
     if (body !== undefined && typeof body !== 'function') throw new TypeError('body must be a function returning the parsed body');
-    return this.#extractor.find(req, type, locations, body);
+    return this.#extractor.find(req, type, this.#locations(options), body);
+  }
+
+  #locations(options: GetTokenOptions | undefined): readonly TokenLocation[] {
+    return options?.locations === undefined ? this.config.tokenLocation : validateLocations(options.locations, 'locations');
   }
 }
 

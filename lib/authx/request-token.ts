@@ -76,43 +76,68 @@ export class TokenExtractor {
    */
   async find(req: AnyRequest, type: TokenType, locations: readonly TokenLocation[], body?: () => unknown): Promise<RequestToken> {
     const headers = headerReader(req);
-    let deferred: InvalidAuthorizationHeaderError | undefined;
+    const search: Search = { deferred: undefined };
     for (const location of locations) {
-      let token: string | undefined;
-      if (location === 'headers') {
-        const value = headers(this.#headerName);
-        // node:http keeps only the first of repeated Authorization headers; two credentials
-        // in one request are ambiguous (RFC 6750 section 3.1, invalid_request), so refuse them.
-        if (value !== undefined && !isWhatwgRequest(req) && countRawHeader(req, this.#headerName) > 1) {
-          throw new InvalidAuthorizationHeaderError('malformed');
-        }
-        if (value !== undefined) {
-          try {
-            token = parseAuthorizationHeader(value, this.#config.headerType);
-          } catch (error) {
-            if (!(error instanceof InvalidAuthorizationHeaderError) || error.reason !== 'wrong_scheme') throw error;
-            deferred = error;
-          }
-        }
-      } else if (location === 'cookies') {
-        const name = type === 'access' ? this.#config.accessCookieName : this.#config.refreshCookieName;
-        token = nonEmpty(getCookie(headers('cookie'), name));
-        if (token !== undefined) {
-          const csrf = headers(type === 'access' ? this.#accessCsrfHeader : this.#refreshCsrfHeader);
-          const found: RequestToken = { token, location, type, method: methodOf(req) };
-          if (csrf !== undefined) found.csrf = csrf;
-          return found;
-        }
-      } else if (location === 'query') {
-        token = nonEmpty(queryParameter(req.url ?? '', this.#config.queryStringName));
-      } else {
+      if (location === 'json') {
         const key = type === 'access' ? this.#config.jsonKey : this.#config.refreshJsonKey;
-        token = body === undefined ? await this.#fromJson(req, headers, key) : fieldOf(await body(), key);
+        const token = body === undefined ? await this.#fromJson(req, headers, key) : fieldOf(await body(), key);
+        if (token !== undefined) return { token, location, type, method: methodOf(req) };
+      } else {
+        const found = this.#fromHead(req, headers, location, type, search);
+        if (found !== undefined) return found;
       }
-      if (token !== undefined) return { token, location, type, method: methodOf(req) };
     }
-    if (deferred !== undefined) throw deferred;
-    throw new MissingTokenError(`No ${type} token found in the request`, { locations });
+    return notFound(type, locations, search);
+  }
+
+  /**
+   * {@link find} without a Promise, for locations that need no body: the same search, order and
+   * errors. A request handler that knows its tokens travel in headers, cookies or the query
+   * string then verifies without scheduling anything.
+   *
+   * @example extractor.findSync(req, "access", ["headers"])
+   * @throws {TypeError} When `locations` includes `json` (reading a body cannot be synchronous).
+   * @throws {MissingTokenError | InvalidAuthorizationHeaderError} As {@link find}.
+   */
+  findSync(req: AnyRequest, type: TokenType, locations: readonly TokenLocation[]): RequestToken {
+    if (locations.includes('json')) throw new TypeError('the json token location needs the request body; use the asynchronous getter');
+    const headers = headerReader(req);
+    const search: Search = { deferred: undefined };
+    for (const location of locations) {
+      const found = this.#fromHead(req, headers, location, type, search);
+      if (found !== undefined) return found;
+    }
+    return notFound(type, locations, search);
+  }
+
+  /** One location that lives in the request head (headers, cookies, query). */
+  #fromHead(req: AnyRequest, headers: HeaderGetter, location: TokenLocation, type: TokenType, search: Search): RequestToken | undefined {
+    let token: string | undefined;
+    if (location === 'headers') {
+      const value = headers(this.#headerName);
+      if (value === undefined) return undefined;
+      // node:http keeps only the first of repeated Authorization headers; two credentials
+      // in one request are ambiguous (RFC 6750 section 3.1, invalid_request), so refuse them.
+      if (!isWhatwgRequest(req) && countRawHeader(req, this.#headerName) > 1) throw new InvalidAuthorizationHeaderError('malformed');
+      try {
+        token = parseAuthorizationHeader(value, this.#config.headerType);
+      } catch (error) {
+        if (!(error instanceof InvalidAuthorizationHeaderError) || error.reason !== 'wrong_scheme') throw error;
+        search.deferred = error;
+      }
+    } else if (location === 'cookies') {
+      const name = type === 'access' ? this.#config.accessCookieName : this.#config.refreshCookieName;
+      token = nonEmpty(getCookie(headers('cookie'), name));
+      if (token !== undefined) {
+        const csrf = headers(type === 'access' ? this.#accessCsrfHeader : this.#refreshCsrfHeader);
+        const found: RequestToken = { token, location, type, method: methodOf(req) };
+        if (csrf !== undefined) found.csrf = csrf;
+        return found;
+      }
+    } else if (location === 'query') {
+      token = nonEmpty(queryParameter(req.url ?? '', this.#config.queryStringName));
+    }
+    return token === undefined ? undefined : { token, location, type, method: methodOf(req) };
   }
 
   async #fromJson(req: AnyRequest, headers: HeaderGetter, key: string): Promise<string | undefined> {
@@ -137,6 +162,15 @@ function fieldOf(body: unknown, key: string): string | undefined {
 
 type HeaderGetter = (lowerCaseName: string) => string | undefined;
 
+/** What a search remembers between locations: a header of another scheme, reported last. */
+interface Search {
+  deferred: InvalidAuthorizationHeaderError | undefined;
+}
+
+function notFound(type: TokenType, locations: readonly TokenLocation[], search: Search): never {
+  if (search.deferred !== undefined) throw search.deferred;
+  throw new MissingTokenError(`No ${type} token found in the request`, { locations });
+}
 
 function headerReader(req: AnyRequest): HeaderGetter {
   if (isWhatwgRequest(req)) return (name) => req.headers.get(name) ?? undefined;
