@@ -1,0 +1,183 @@
+/**
+ * `WORKERS=N`: the example server on N processes with `node:cluster`, so it uses every core.
+ * The primary only supervises: it forks the workers, replaces one that dies (at most
+ * {@link DEFAULT_RESTART_LIMIT} times a minute, then it gives up and exits 1 so the outer
+ * supervisor sees the crash loop), and on SIGTERM/SIGINT asks every worker to drain and exits
+ * 0 once all of them have finished their requests. Workers serve; the primary holds no state.
+ *
+ * Allowed only when the state is shared between processes (`REDIS_URL`): revocations and login
+ * throttles kept in one process's memory or claimed by one process would let a logged-out token
+ * work on another worker, and multiply the login limit by N. Not part of the package.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Server } from 'node:http';
+import { drainServer } from './graceful-shutdown.ts';
+import { ServerConfigError } from './server-config.ts';
+
+/** Most workers `WORKERS` accepts. */
+export const MAX_WORKERS = 64;
+/** Replacements allowed per {@link DEFAULT_RESTART_WINDOW_MS} before the primary gives up. */
+export const DEFAULT_RESTART_LIMIT = 5;
+/** The window of the restart limit. */
+export const DEFAULT_RESTART_WINDOW_MS = 60_000;
+
+/** The message a primary sends a worker to make it drain and exit. */
+const DRAIN = 'authx:drain';
+
+/**
+ * Reads `WORKERS` (default 1). More than one needs `REDIS_URL` (shared revocations and throttles)
+ * and `JWT_SECRET_KEY` (or each worker would make up its own secret and refuse the others' tokens).
+ *
+ * @example readWorkerCount(process.env) // 1
+ * @throws {ServerConfigError} When `WORKERS` is not 1..64, or its requirements are not met.
+ */
+export function readWorkerCount(env: Readonly<Record<string, string | undefined>>): number {
+  const value = env.WORKERS;
+  if (value === undefined || value === '') return 1;
+  if (!/^\d{1,2}$/.test(value) || Number(value) < 1 || Number(value) > MAX_WORKERS) {
+    throw new ServerConfigError(`WORKERS must be a whole number from 1 to ${MAX_WORKERS}`);
+  }
+  const count = Number(value);
+  if (count === 1) return 1;
+  if (env.REDIS_URL === undefined || env.REDIS_URL === '') {
+    throw new ServerConfigError(
+      `WORKERS=${count} needs REDIS_URL: without a shared store each worker keeps its own revocations and login throttles, ` +
+        'so a token logged out on one worker would still work on another. Set REDIS_URL, or run one process (WORKERS=1).',
+    );
+  }
+  if (env.JWT_SECRET_KEY === undefined) {
+    throw new ServerConfigError(`WORKERS=${count} needs JWT_SECRET_KEY: each worker would otherwise make up its own secret and refuse the others' tokens`);
+  }
+  return count;
+}
+
+/** Options of {@link superviseWorkers}. */
+export interface SupervisorOptions {
+  /** How many workers to keep running. */
+  workers: number;
+  /** The worker's entry file; default the primary's own (`process.argv[1]`). */
+  exec?: string;
+  /** Replacements allowed per `restartWindowMs`; default {@link DEFAULT_RESTART_LIMIT}. */
+  restartLimit?: number;
+  /** Default {@link DEFAULT_RESTART_WINDOW_MS}. */
+  restartWindowMs?: number;
+  /** How long workers may take to drain before they are killed; default 10 000 + 2 000 ms. */
+  drainTimeoutMs?: number;
+  /** Where the one-line notes go; default `process.stderr`. */
+  log?: (line: string) => void;
+  /** Ends the primary; default `process.exit`. */
+  exit?: (code: number) => void;
+}
+
+/**
+ * Runs the primary: forks `workers` workers, replaces the ones that die, and drains all of them
+ * on SIGTERM/SIGINT (a second signal kills them at once and exits 1).
+ *
+ * @example if (cluster.isPrimary && count > 1) superviseWorkers({ workers: count })
+ * @throws {RangeError} When `workers`, `restartLimit`, `restartWindowMs` or `drainTimeoutMs` is out of range.
+ */
+export function superviseWorkers(options: SupervisorOptions): void {
+  const count = checkCount(options.workers, 'workers', MAX_WORKERS);
+  const restartLimit = checkCount(options.restartLimit ?? DEFAULT_RESTART_LIMIT, 'restartLimit', 1000);
+  const windowMs = checkCount(options.restartWindowMs ?? DEFAULT_RESTART_WINDOW_MS, 'restartWindowMs', 86_400_000);
+  const drainTimeoutMs = checkCount(options.drainTimeoutMs ?? 12_000, 'drainTimeoutMs', 3_600_000);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  if (options.exec !== undefined) cluster.setupPrimary({ exec: options.exec });
+
+  const replacements: number[] = [];
+  let stopping = false;
+  let failed = false;
+
+  const stopAll = (reason: string): void => {
+    stopping = true;
+    log(`${reason}: asking ${Object.keys(cluster.workers ?? {}).length} worker(s) to finish their requests`);
+    for (const worker of liveWorkers()) sendDrain(worker);
+    // A worker that cannot drain in time (or never answers) must not keep the primary alive.
+    setTimeout(() => {
+      for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
+      failed = true;
+    }, drainTimeoutMs).unref();
+    exitWhenNoneLeft();
+  };
+
+  const exitWhenNoneLeft = (): void => {
+    if (liveWorkers().length === 0) exit(failed ? 1 : 0);
+  };
+
+  cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
+    const how = signal === null ? `code ${code}` : `signal ${signal}`;
+    if (stopping) {
+      if (code !== 0) failed = true;
+      log(`worker ${worker.process.pid} exited (${how})`);
+      exitWhenNoneLeft();
+      return;
+    }
+    const now = Date.now();
+    while (replacements.length > 0 && replacements[0]! <= now - windowMs) replacements.shift();
+    if (replacements.length >= restartLimit) {
+      // A crash loop: replacing faster would only spin. Exit so systemd/Kubernetes (with their
+      // own back-off) see it, after letting the surviving workers finish their requests.
+      failed = true;
+      stopAll(`worker ${worker.process.pid} died (${how}), the ${restartLimit + 1}th within ${windowMs / 1000} s; giving up`);
+      return;
+    }
+    replacements.push(now);
+    log(`worker ${worker.process.pid} died (${how}); starting a replacement`);
+    cluster.fork();
+  });
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) return stopAll(signal);
+    log(`${signal} again: killing the workers without waiting`);
+    for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
+    exit(1);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  log(`primary ${process.pid}: starting ${count} workers`);
+  for (let i = 0; i < count; i++) cluster.fork();
+}
+
+/**
+ * The worker's side: drains `server` and exits (0 when every request finished, 1 when the
+ * deadline cut some off) when the primary asks, or on its own SIGTERM/SIGINT. Both are one
+ * drain: a terminal's Ctrl-C reaches the whole process group, so a worker gets the signal and
+ * then the primary's request, and must not take the second for an operator's "now".
+ *
+ * @example if (cluster.isWorker) serveAsWorker(server)
+ * @throws Never.
+ */
+export function serveAsWorker(server: Server, options?: { timeoutMs?: number }): void {
+  let draining = false;
+  const drain = (): void => {
+    if (draining) return;
+    draining = true;
+    drainServer(server, { timeoutMs: options?.timeoutMs ?? 10_000 }).then((outcome) => process.exit(outcome === 'drained' ? 0 : 1));
+  };
+  process.on('SIGTERM', drain);
+  process.on('SIGINT', drain);
+  process.on('message', (message: unknown) => {
+    if (message === DRAIN) drain();
+  });
+}
+
+function liveWorkers(): Worker[] {
+  return Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && !worker.isDead());
+}
+
+function sendDrain(worker: Worker): void {
+  try {
+    worker.send(DRAIN);
+  } catch {
+    worker.process.kill('SIGTERM'); // its channel is gone; the signal is all that is left
+  }
+}
+
+function checkCount(value: number, name: string, max: number): number {
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new RangeError(`${name} must be a whole number from 1 to ${max}`);
+  return value;
+}
