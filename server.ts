@@ -4,10 +4,12 @@
  *
  *     npm start                      # PORT=8000 HOST=0.0.0.0 JWT_SECRET_KEY=... USERS_FILE=...
  *     npm run hash-password          # reads a password from stdin, prints its scrypt hash
+ *     WORKERS=2 REDIS_URL=... npm start   # one worker per core (server/workers.ts)
  *
  * Start-up only: read the configuration, build the server (server/app.ts), listen, handle
  * signals. Not part of the package.
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createServer } from './server/app.ts';
@@ -16,11 +18,15 @@ import { runHashPassword } from './server/hash-password.ts';
 import { isBelowOwaspMinimum } from './server/password.ts';
 import { readServerConfig } from './server/server-config.ts';
 import { DEMO_USERS, UserStore } from './server/user-store.ts';
+import { readWorkerCount, serveAsWorker, superviseWorkers } from './server/workers.ts';
 
 /** `npm start`: read the environment, then listen until SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   if (process.argv[2] === 'hash-password') return runHashPassword(process.stdin, process.stderr, process.stdout);
   const config = readServerConfig(process.env);
+  const workers = readWorkerCount(process.env);
+  // WORKERS=N: this process only supervises; each worker runs this file again and serves.
+  if (workers > 1 && cluster.isPrimary) return superviseWorkers({ workers });
   if (config.secretGenerated) {
     process.stderr.write(
       'warning: JWT_SECRET_KEY is not set, so this process made up a random secret: every token it issues dies with it.\n' +
@@ -42,7 +48,8 @@ async function main(): Promise<void> {
       process.stdout.write(`listening on http://${host}:${address.port} (pid ${process.pid})\n`);
     }
   });
-  exitOnSignals(server);
+  if (cluster.isWorker) serveAsWorker(server);
+  else exitOnSignals(server);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

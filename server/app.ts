@@ -47,8 +47,10 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const onUnexpectedError = options.onUnexpectedError ?? reportUnexpectedError;
   const closing = options.closeConnections ?? (() => false);
   const send: Send = (res, status, body, headers) => sendJson(res, status, body, closing() ? { ...headers, connection: 'close' } : headers);
+  // The default store answers synchronously; a caller's own AuthX may bring one that does not.
+  const syncTokens = options.auth === undefined && !auth.config.tokenLocation.includes('json');
   const { root, login, protectedRoute, refresh, logout } = createRoutes({
-    auth, users, perUsername, perAddress, perSubject, quota, maxPendingPasswordChecks, trustProxy: options.trustProxy === true, send,
+    auth, users, perUsername, perAddress, perSubject, quota, maxPendingPasswordChecks, trustProxy: options.trustProxy === true, send, syncTokens,
   });
 
   const routes = new Map<string, Readonly<Record<string, Route>>>([
@@ -69,9 +71,15 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     if (route === undefined) return send(res, 405, { detail: 'Method Not Allowed' }, { allow: Object.keys(methods).join(', ') });
     // Only POST /login reads a body; any other route answers before a client's body matters.
     if (route === login && !hasBody(req)) return send(res, 422, missingBody());
-    Promise.resolve()
-      .then(() => route(req, res))
-      .catch((error: unknown) => answerError(res, error, send, onUnexpectedError));
+    // Called directly: a route that answers synchronously (GET /protected with a synchronous
+    // store) costs no Promise; only a route that returns one gets a rejection handler.
+    let pending: Promise<void> | void;
+    try {
+      pending = route(req, res);
+    } catch (error) {
+      return answerError(res, error, send, onUnexpectedError);
+    }
+    if (pending !== undefined) pending.then(undefined, (error: unknown) => answerError(res, error, send, onUnexpectedError));
   };
 }
 

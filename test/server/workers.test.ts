@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -163,5 +164,19 @@ describe('WORKERS setting', () => {
 
   test('refuses more than one worker with a generated secret', () => {
     assert.throws(() => readWorkerCount({ WORKERS: '2', REDIS_URL: shared.REDIS_URL }), /WORKERS=2 needs JWT_SECRET_KEY/);
+  });
+
+  test('server.ts with WORKERS=2 and no REDIS_URL stops at start-up with exit code 1, naming REDIS_URL', async () => {
+    const child = spawn(process.execPath, [...loader, 'server.ts'], {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '', WORKERS: '2', REDIS_URL: '', JWT_SECRET_KEY: SECRET, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 1);
+    assert.match(stderr, /^error: WORKERS=2 needs REDIS_URL/);
+    assert.doesNotMatch(stderr, new RegExp(SECRET));
   });
 });
