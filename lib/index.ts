@@ -16,12 +16,14 @@ export { type SetCookieOptions } from './authx/cookies.ts';
 export { checkCsrf, createCsrfValue } from './authx/csrf.ts';
 export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, type MemoryRevocationStoreOptions, type StateRecord } from './authx/memory-revocation-store.ts';
 export { type RevocationStore, type RevocationCheck, type SubjectBound, type RevokeResult } from './authx/revocation.ts';
+export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, rotationMarkKey, type RotateOptions, type RotatedTokens } from './authx/rotation.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './authx/scopes.ts';
 export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer } from './authx/http-errors.ts';
 export {
   MissingTokenError,
   InvalidAuthorizationHeaderError,
   RevokedTokenError,
+  RefreshTokenReusedError,
   WrongTokenTypeError,
   AccessTokenRequiredError,
   RefreshTokenRequiredError,

@@ -65,6 +65,28 @@ export class RevokedTokenError extends JWTDecodeError {
 }
 
 /**
+ * A refresh token that was already rotated was presented again outside the race rule (see
+ * docs/rotation.md): RFC 9700 section 4.14.2 treats that as theft, so the whole token family was
+ * revoked. 401 like any revoked token; `familyId` and `tokenId` (ids, not secrets) are for the
+ * security log.
+ *
+ * @throws Never.
+ */
+export class RefreshTokenReusedError extends RevokedTokenError {
+  override readonly code: string = 'ERR_REFRESH_TOKEN_REUSED';
+  /** The family that was revoked. */
+  readonly familyId: string;
+  /** The `jti` of the reused refresh token. */
+  readonly tokenId: string;
+
+  constructor(familyId: string, tokenId: string, options?: AuthErrorOptions) {
+    super('Refresh token was already used; its token family has been revoked', options);
+    this.familyId = familyId;
+    this.tokenId = tokenId;
+  }
+}
+
+/**
  * The token is of the other kind than the route needs (RFC 8725 section 3.12). AuthX calls it
  * `TokenTypeError`; see the two subclasses.
  *

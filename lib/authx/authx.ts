@@ -3,6 +3,7 @@
  * file (configuration, token creation, extraction, verification, cookies, errors to HTTP), and
  * all of them are prepared once here, at construction.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { locations as validateLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config.ts';
 import { appendSetCookie, CookieWriter, type SetCookieOptions } from './cookies.ts';
@@ -10,6 +11,7 @@ import { errorToHttp } from './http-errors.ts';
 import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './request-token.ts';
 import { MemoryRevocationStore } from './memory-revocation-store.ts';
 import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult } from './revocation.ts';
+import { RefreshRotation, type RotatedTokens, type RotateOptions } from './rotation.ts';
 import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens.ts';
 import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './token-verifier.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
@@ -55,6 +57,7 @@ export class AuthX {
   readonly #store: RevocationStore;
   readonly #clockTolerance: number;
   readonly #clock: () => number;
+  readonly #rotation: RefreshRotation;
 
   /**
    * @example new AuthX({ secretKey, tokenLocation: ["headers", "cookies"] })
@@ -77,6 +80,7 @@ export class AuthX {
     this.#store = store;
     this.#clockTolerance = resolved.clockTolerance;
     this.#clock = clock ?? Date.now;
+    this.#rotation = new RefreshRotation(this.#factory, this.#verifier, store, resolved, clock ?? Date.now);
   }
 
   /** The revocation store verification consults (the configured one, or the default memory store). */
@@ -109,18 +113,48 @@ export class AuthX {
   }
 
   /**
-   * Creates both tokens. `fresh` and `expiresIn` apply to the access token; `refreshExpiresIn`
-   * to the refresh token; `data`, `audience`, `scopes` and `headers` to both.
+   * Creates both tokens, as a login does: they start a new token family (the same fresh `fid`
+   * claim in both, unless `data.fid` names one), which {@link rotateRefreshToken} carries on and {@link revokeFamily} ends.
+   * `fresh` and `expiresIn` apply to the access token; `refreshExpiresIn` to the refresh token;
+   * `data`, `audience`, `scopes` and `headers` to both.
    *
    * @example const { access_token, refresh_token } = auth.createTokenPair("user1", { fresh: true })
    * @throws {TypeError | RangeError} As {@link createAccessToken}.
    */
   createTokenPair(subject: string, options?: TokenPairOptions): TokenPair {
     assertKnownOptions(options, PAIR_OPTION_NAMES, 'createTokenPair options');
-    const access_token = this.#factory.create(subject, 'access', options);
+    // `data.fid` chooses the family itself; otherwise the pair starts a new one.
+    const family = options?.data !== undefined && Object.hasOwn(options.data, 'fid') ? {} : { fid: randomUUID() };
+    const access_token = this.#factory.create(subject, 'access', options, undefined, family);
     const { fresh: _fresh, expiresIn: _expiresIn, refreshExpiresIn, ...shared } = options ?? {};
-    const refresh_token = this.#factory.create(subject, 'refresh', shared, refreshExpiresIn);
+    const refresh_token = this.#factory.create(subject, 'refresh', shared, refreshExpiresIn, family);
     return { access_token, refresh_token, token_type: 'bearer' };
+  }
+
+  /**
+   * Refresh token rotation (RFC 9700 section 4.14.2): verifies a refresh token, retires it and
+   * answers a new access token and the one successor refresh token of the same family. Presenting
+   * a retired token again is theft, which revokes the whole family, except under the race rule:
+   * within `reuseGraceSeconds` (default 10) of the rotation, and while the successor is unused,
+   * the same successor is answered again. See docs/rotation.md.
+   *
+   * @example const { access_token, refresh_token } = await auth.rotateRefreshToken(await auth.getRefreshTokenFromRequest(req))
+   * @throws {RefreshTokenReusedError} `ERR_REFRESH_TOKEN_REUSED` (401) on reuse; the family is revoked by then.
+   * @throws {JWTDecodeError} Or a subclass, when the token does not verify as a refresh token.
+   * @throws {TypeError} When an option is invalid or the store cannot rotate.
+   */
+  rotateRefreshToken(token: RequestToken | string, options?: RotateOptions): Promise<RotatedTokens> {
+    return this.#rotation.rotate(token, options);
+  }
+
+  /**
+   * Whether a token family was revoked (by {@link revokeFamily}, a logout, or a detected reuse).
+   *
+   * @example if (await auth.isFamilyRevoked(payload.fid)) ...
+   * @throws {TypeError} When `fid` is not a non-empty string.
+   */
+  isFamilyRevoked(fid: string): Promise<boolean> {
+    return this.#rotation.isFamilyRevoked(fid);
   }
 
   /**
@@ -242,14 +276,16 @@ export class AuthX {
 
   /**
    * Revokes every token carrying the family id `fid` (claim `fid`) until `expiresAt` (seconds;
-   * the expiry of the family's last refresh token).
+   * the expiry of the family's last refresh token). Without `expiresAt`, until the longest
+   * token lifetime from now has passed: the newest token of a family is issued now at the latest.
    *
-   * @example await auth.revokeFamily(payload.fid, payload.exp)
+   * @example await auth.revokeFamily(payload.fid)
    * @throws {TypeError} When an argument is invalid.
    * @throws {StateUnavailableError} When the store cannot be reached (503).
    */
-  async revokeFamily(fid: string, expiresAt: number): Promise<void> {
+  async revokeFamily(fid: string, expiresAt?: number): Promise<void> {
     assertKey(fid, 'fid');
+    if (expiresAt === undefined) return this.#rotation.revokeFamily(fid);
     assertTime(expiresAt, 'expiresAt');
     await this.#store.revokeFamily(fid, expiresAt + Math.ceil(this.#clockTolerance));
   }

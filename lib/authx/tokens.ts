@@ -49,6 +49,20 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'sub', 'iat', 'exp', 'nbf', 'jti', 'iss', 'aud', 'type', 'fresh', 'csrf', 'scopes', '__proto__',
 ]);
 
+/**
+ * Identity fields a caller inside the library may fix instead of letting `create` choose them:
+ * refresh token rotation re-issues a successor with the `jti` and `iat` it recorded, so racing
+ * requests all hand out the same successor, and puts every token of a login in one family.
+ */
+export interface TokenIdentity {
+  /** The `jti` to write instead of a fresh one. */
+  jti?: string;
+  /** The instant (ms) the token counts as issued at, instead of the clock's now. */
+  issuedAtMs?: number;
+  /** The family id written as the `fid` claim. */
+  fid?: string;
+}
+
 const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'alg', 'typ', 'kid', 'crit', 'b64', 'cty', 'enc', 'zip', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256', '__proto__',
 ]);
@@ -80,14 +94,15 @@ export class TokenFactory {
   /**
    * Creates a signed token of the given kind for `subject`.
    *
+   * @param identity Fixed `jti`, issue instant and family (rotation); by default all are new.
    * @example factory.create("user1", "access", { fresh: true })
    * @throws {TypeError} When `subject` is not a non-empty string or an option is invalid
    *   (including a `data` claim or header parameter the library sets itself).
    * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
    */
-  create(subject: string, type: TokenType, options?: CreateTokenOptions, expiresIn?: Duration): string {
+  create(subject: string, type: TokenType, options?: CreateTokenOptions, expiresIn?: Duration, identity?: TokenIdentity): string {
     if (typeof subject !== 'string' || subject === '') throw new TypeError('subject must be a non-empty string');
-    const nowMs = this.#clock();
+    const nowMs = identity?.issuedAtMs ?? this.#clock();
     if (!Number.isFinite(nowMs)) throw new TypeError('the clock returned a time that is not a finite number');
     const iat = Math.floor(nowMs / 1000);
     const lifetime = expiresIn ?? options?.expiresIn;
@@ -96,7 +111,8 @@ export class TokenFactory {
       : durationToSeconds(lifetime, 'expiresIn');
     // Same rule as the configured lifetimes: a token that is expired when it is born is a mistake.
     if (seconds < 1) throw new RangeError('expiresIn must be at least 1 second');
-    const claims: Record<string, unknown> = { sub: subject, iat, exp: iat + seconds, jti: createTokenId(nowMs), type };
+    const claims: Record<string, unknown> = { sub: subject, iat, exp: iat + seconds, jti: identity?.jti ?? createTokenId(nowMs), type };
+    if (identity?.fid !== undefined) claims.fid = identity.fid;
     if (type === 'access') {
       const fresh = options?.fresh ?? false;
       if (typeof fresh !== 'boolean') throw new TypeError('fresh must be a boolean');
