@@ -8,7 +8,8 @@ import type { ResolvedAuthXConfig } from './config.ts';
 import { createCsrfValue } from './csrf.ts';
 import { durationToSeconds, type Duration } from '../core/duration.ts';
 import { encodeHeader, STANDARD_HEADER } from '../core/header.ts';
-import type { HmacSha256Key } from '../core/hmac.ts';
+import type { Algorithm } from '../core/algorithms.ts';
+import type { JwtKey } from '../core/keys.ts';
 import { signEncoded } from '../core/jwt.ts';
 import type { Keyring } from '../core/keyring.ts';
 import { assertScopeList } from './scopes.ts';
@@ -72,7 +73,8 @@ const RESERVED_HEADERS: ReadonlySet<string> = new Set([
  */
 export class TokenFactory {
   readonly #config: ResolvedAuthXConfig;
-  readonly #key: HmacSha256Key;
+  readonly #key: JwtKey;
+  readonly #alg: Algorithm;
   readonly #kid: string | undefined;
   readonly #header: string;
   readonly #csrf: boolean;
@@ -85,8 +87,9 @@ export class TokenFactory {
   constructor(config: ResolvedAuthXConfig, keyring: Keyring, clock: () => number) {
     this.#config = config;
     this.#key = keyring.signingKey;
+    this.#alg = keyring.signingAlgorithm;
     this.#kid = keyring.signingKid;
-    this.#header = encodeHeader(keyring.signingKid);
+    this.#header = encodeHeader(keyring.signingKid, keyring.signingAlgorithm);
     this.#csrf = config.cookieCsrfProtect && config.tokenLocation.includes('cookies');
     this.#clock = clock;
   }
@@ -130,12 +133,12 @@ export class TokenFactory {
     }
     if (options?.data !== undefined) addData(claims, options.data);
     const header = options?.headers === undefined ? this.#header : this.#customHeader(options.headers);
-    return signEncoded(header, encodeBase64urlText(JSON.stringify(claims)), this.#key);
+    return signEncoded(header, encodeBase64urlText(JSON.stringify(claims)), this.#key, this.#alg);
   }
 
   #customHeader(extra: Readonly<Record<string, unknown>>): string {
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new TypeError('headers must be a plain object');
-    const header: Record<string, unknown> = { ...STANDARD_HEADER };
+    const header: Record<string, unknown> = { ...STANDARD_HEADER, alg: this.#alg };
     if (this.#kid !== undefined) header.kid = this.#kid;
     for (const name of Object.keys(extra)) {
       if (RESERVED_HEADERS.has(name) || name === 'toJSON') throw new TypeError(`headers may not set "${name}"; the library sets or refuses it`);

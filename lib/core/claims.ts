@@ -2,6 +2,7 @@
  * JWT claim types (RFC 7519 section 4.1) and their validation. Claims are read as own
  * properties only, so a payload key such as `__proto__` can never reach a prototype.
  */
+import { assertAlgorithm, type Algorithm } from './algorithms.ts';
 import { durationToSeconds, type Duration } from './duration.ts';
 import { ClaimInvalidError, TokenExpiredError, TokenNotYetValidError } from './errors.ts';
 
@@ -37,6 +38,11 @@ export interface VerifyOptions {
   maxTokenLength?: number;
   /** Required header `typ` (compared case-insensitively, `application/` prefix optional). */
   typ?: string;
+  /**
+   * Accepted `alg` values; a token must use one of them AND one its key serves. Default: what the
+   * key serves (HS256 for a secret; for a secret, list HS384/HS512 here to accept them).
+   */
+  algorithms?: readonly Algorithm[];
 }
 
 /** Verify options after validation, ready for the hot path. */
@@ -50,6 +56,7 @@ export interface CompiledVerifyOptions {
   readonly requiredClaims: readonly string[];
   readonly maxTokenLength: number;
   readonly typ: string | undefined;
+  readonly algorithms: ReadonlySet<Algorithm> | undefined;
 }
 
 /** Default cap on token length in characters. */
@@ -95,7 +102,14 @@ export function compileVerifyOptions(options: VerifyOptions = {}): CompiledVerif
     requiredClaims: [...requiredClaims],
     maxTokenLength,
     typ: options.typ === undefined ? undefined : normalizeTyp(options.typ),
+    algorithms: compileAlgorithms(options.algorithms),
   };
+}
+
+function compileAlgorithms(algorithms: readonly Algorithm[] | undefined): ReadonlySet<Algorithm> | undefined {
+  if (algorithms === undefined) return undefined;
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('algorithms must be a non-empty array of algorithm names');
+  return new Set(algorithms.map((alg: unknown, i) => assertAlgorithm(alg, `algorithms[${i}]`)));
 }
 
 /**

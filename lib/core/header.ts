@@ -1,24 +1,26 @@
 /**
- * The JOSE header of an HS256 JWS (RFC 7515 section 4): parsing and the checks that must pass
- * before the signature is even computed.
+ * The JOSE header of a JWS (RFC 7515 section 4): parsing and the checks that must pass before
+ * the signature is even computed. Internal to the core; `JwtHeader` is exported by
+ * `authx-node/core`.
  */
+import { isAlgorithm, type Algorithm } from './algorithms.ts';
 import { decodeBase64urlText, encodeBase64urlText } from './base64url.ts';
 import { AlgorithmNotAllowedError, MalformedTokenError, UnsupportedTokenError } from './errors.ts';
 import { normalizeTyp } from './claims.ts';
 import { parseJsonObject } from './json-segment.ts';
 
-/** A verified JOSE header: `alg` is always `HS256`. */
+/** A verified JOSE header: `alg` is one of the supported algorithms. */
 export interface JwtHeader {
-  alg: 'HS256';
+  alg: Algorithm;
   typ?: string;
   kid?: string;
   [parameter: string]: unknown;
 }
 
-/** The only algorithm this library signs and accepts. */
+/** The default algorithm: what this library signs and accepts unless told otherwise. */
 export const ALGORITHM = 'HS256';
 
-/** The header this library writes when no `kid` is given. */
+/** The header this library writes when no `kid` is given (HS256). */
 export const STANDARD_HEADER: Readonly<JwtHeader> = Object.freeze({ alg: ALGORITHM, typ: 'JWT' });
 
 /**
@@ -27,16 +29,27 @@ export const STANDARD_HEADER: Readonly<JwtHeader> = Object.freeze({ alg: ALGORIT
  */
 export const STANDARD_HEADER_SEGMENT: string = encodeBase64urlText(JSON.stringify(STANDARD_HEADER));
 
+/** `{"alg":...,"typ":"JWT"}` encoded once per algorithm. */
+const PLAIN_HEADER_SEGMENTS = new Map<Algorithm, string>();
+
 /**
  * Encodes the header for a new token, with an optional key id.
  *
  * @example encodeHeader("2026-11") // base64url of {"alg":"HS256","typ":"JWT","kid":"2026-11"}
  * @throws {TypeError} When `kid` is given but is not a non-empty string.
  */
-export function encodeHeader(kid?: string): string {
-  if (kid === undefined) return STANDARD_HEADER_SEGMENT;
+export function encodeHeader(kid?: string, alg: Algorithm = ALGORITHM): string {
+  if (kid === undefined) {
+    if (alg === ALGORITHM) return STANDARD_HEADER_SEGMENT;
+    let segment = PLAIN_HEADER_SEGMENTS.get(alg);
+    if (segment === undefined) {
+      segment = encodeBase64urlText(JSON.stringify({ alg, typ: 'JWT' }));
+      PLAIN_HEADER_SEGMENTS.set(alg, segment);
+    }
+    return segment;
+  }
   if (typeof kid !== 'string' || kid === '') throw new TypeError('kid must be a non-empty string');
-  return encodeBase64urlText(JSON.stringify({ ...STANDARD_HEADER, kid }));
+  return encodeBase64urlText(JSON.stringify({ alg, typ: 'JWT', kid }));
 }
 
 /**
@@ -57,19 +70,20 @@ export function decodeHeaderSegment(segment: string): Record<string, unknown> {
 }
 
 /**
- * Parses and checks a header segment: `alg` must be exactly `HS256` (configuration decides,
- * never the token), and no extension is understood, so `crit`, `b64` and a nested token
+ * Parses and checks a header segment: `alg` must be one of the supported algorithms, spelled
+ * exactly (`none` never is; which of them a verifier accepts is decided by its configuration and
+ * its keys, never by the token), and no extension is understood, so `crit`, `b64` and a nested token
  * (`cty: JWT`) are refused (RFC 7515 sections 4.1.10-4.1.11, RFC 7797, RFC 8725 section 3.1).
  *
  * @example parseHeader(STANDARD_HEADER_SEGMENT) // { alg: "HS256", typ: "JWT" }
  * @throws {MalformedTokenError} When the segment is not a JSON object or `typ`/`kid` are not strings.
- * @throws {AlgorithmNotAllowedError} When `alg` is anything but the string `HS256`.
+ * @throws {AlgorithmNotAllowedError} When `alg` is not a supported algorithm (`none` included).
  * @throws {UnsupportedTokenError} When `crit`, `b64` or `cty: JWT` is present.
  */
 export function parseHeader(segment: string): JwtHeader {
   if (segment === STANDARD_HEADER_SEGMENT) return { ...STANDARD_HEADER };
   const header = decodeHeaderSegment(segment);
-  if (header.alg !== ALGORITHM) throw new AlgorithmNotAllowedError('Token algorithm is not allowed; only HS256 is accepted');
+  if (!isAlgorithm(header.alg)) throw new AlgorithmNotAllowedError('Token algorithm is not supported');
   if (Object.hasOwn(header, 'crit')) throw new UnsupportedTokenError('Token header "crit" is not supported');
   if (Object.hasOwn(header, 'b64')) throw new UnsupportedTokenError('Token header "b64" is not supported');
   const { cty, typ, kid } = header;
