@@ -65,7 +65,7 @@ export class TokenTooLongError extends JWTDecodeError {
 }
 
 /**
- * The header names an algorithm other than the configured one (only HS256 here).
+ * The header names an algorithm that is unsupported, not allowed, or not served by the key.
  *
  * @throws Never.
  */

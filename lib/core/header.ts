@@ -83,7 +83,7 @@ export function decodeHeaderSegment(segment: string): Record<string, unknown> {
 export function parseHeader(segment: string): JwtHeader {
   if (segment === STANDARD_HEADER_SEGMENT) return { ...STANDARD_HEADER };
   const header = decodeHeaderSegment(segment);
-  if (!isAlgorithm(header.alg)) throw new AlgorithmNotAllowedError('Token algorithm is not supported');
+  if (!isAlgorithm(header.alg)) throw new AlgorithmNotAllowedError('Token algorithm is not allowed');
   if (Object.hasOwn(header, 'crit')) throw new UnsupportedTokenError('Token header "crit" is not supported');
   if (Object.hasOwn(header, 'b64')) throw new UnsupportedTokenError('Token header "b64" is not supported');
   const { cty, typ, kid } = header;

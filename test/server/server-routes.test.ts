@@ -182,7 +182,7 @@ test('GET /protected refuses bad tokens with 401, the exact reason, and WWW-Auth
     const cases: Array<[string, string | undefined, string, RegExp]> = [
       ['no Authorization header', undefined, 'No access token found in the request', /^Bearer$/],
       ['malformed token', 'Bearer not.a.jwt', 'Token header is not valid base64url', /invalid_token/],
-      ['alg none', `Bearer ${noneToken}`, 'Token algorithm is not allowed; only HS256 is accepted', /invalid_token/],
+      ['alg none', `Bearer ${noneToken}`, 'Token algorithm is not allowed', /invalid_token/],
       ['signed with another key', `Bearer ${otherKey}`, 'Token signature is invalid', /invalid_token/],
       ['one character of the signature changed', `Bearer ${flipped}`, 'Token signature is invalid', /invalid_token/],
       ['refresh token instead of access token', `Bearer ${refresh}`, 'An access token is required', /invalid_token/],
