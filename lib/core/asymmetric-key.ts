@@ -11,6 +11,7 @@ import { constants, createPrivateKey, createPublicKey, KeyObject, sign as crypto
 import type { JsonWebKey as NodeJsonWebKey } from 'node:crypto';
 import { ECDSA_CURVES, ED25519_SIGNATURE_BYTES, MIN_RSA_MODULUS_BITS, assertAlgorithm, digestOf, type Algorithm } from './algorithms.ts';
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
+import { assertKnownOptions } from './option-names.ts';
 
 /** A JSON Web Key (RFC 7517 section 4) as a plain object. */
 export interface Jwk {
@@ -33,6 +34,7 @@ export interface ImportKeyOptions {
   algorithm?: Algorithm;
 }
 
+const IMPORT_KEY_OPTIONS: readonly string[] = ['kid', 'algorithm'];
 const RSA_ALGORITHMS: readonly Algorithm[] = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const);
 const HASH_BYTES: Readonly<Record<string, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
@@ -176,7 +178,7 @@ export function algorithmsForKeyObject(key: KeyObject): readonly Algorithm[] {
  */
 export function importKey(input: AsymmetricKeyInput | string, options: ImportKeyOptions = {}): AsymmetricKey {
   if (typeof options !== 'object' || options === null) throw new TypeError('importKey options must be an object');
-  for (const name of Object.keys(options)) if (name !== 'kid' && name !== 'algorithm') throw new TypeError(`importKey has no option "${name}"; known: kid, algorithm`);
+  assertKnownOptions(options, IMPORT_KEY_OPTIONS, 'importKey options');
   if (input instanceof AsymmetricKey) {
     if (options.kid === undefined && options.algorithm === undefined) return input;
     return bind(input.publicKey, input.privateKey, options.algorithm, options.kid ?? input.kid, input.algorithms);
