@@ -16,7 +16,7 @@ export const AUTHX_CONFIG_NAMES: readonly string[] = Object.freeze([
 ]);
 
 const NO_FORM_FIELD = 'AuthX for Node reads the CSRF value from the header only';
-const NO_IMPLICIT_REFRESH = 'AuthX for Node has no implicit refresh; refresh explicitly with a refresh route';
+const NO_IMPLICIT_REFRESH = 'implicit refresh is set up apart from the AuthX config: new ImplicitRefresh(auth, { delta, excludeRoutes, includeRoutes, excludeMethods, includeMethods }) or an adapter\'s implicitRefresh(options)';
 
 /**
  * Python AuthX setting → the option that replaces it here, or why there is none. Settings with
