@@ -5,6 +5,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AuthX } from '../lib/authx/authx.ts';
+import { DEFAULT_REUSE_GRACE_SECONDS } from '../lib/authx/rotation.ts';
 import { EmptyBodyError, InvalidJsonBodyError } from '../lib/authx/body-errors.ts';
 import { errorHeaders } from '../lib/authx/http-errors.ts';
 import { positiveInteger } from '../lib/authx/option-checks.ts';
@@ -49,8 +50,15 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const send: Send = (res, status, body, headers) => sendJson(res, status, body, closing() ? { ...headers, connection: 'close' } : headers);
   // The default store answers synchronously; a caller's own AuthX may bring one that does not.
   const syncTokens = options.auth === undefined && !auth.config.tokenLocation.includes('json');
+  const reuseGraceSeconds = options.reuseGraceSeconds ?? DEFAULT_REUSE_GRACE_SECONDS;
+  if (!Number.isSafeInteger(reuseGraceSeconds) || reuseGraceSeconds < 0 || reuseGraceSeconds > 60) {
+    throw new RangeError('reuseGraceSeconds must be an integer from 0 to 60');
+  }
+  const logoutRevokesFamily = options.logoutRevokesFamily ?? true;
+  if (typeof logoutRevokesFamily !== 'boolean') throw new TypeError('logoutRevokesFamily must be a boolean');
   const { root, login, protectedRoute, refresh, logout } = createRoutes({
     auth, users, perUsername, perAddress, perSubject, quota, maxPendingPasswordChecks, trustProxy: options.trustProxy === true, send, syncTokens,
+    log: sink, reuseGraceSeconds, logoutRevokesFamily,
   });
 
   const routes = new Map<string, Readonly<Record<string, Route>>>([

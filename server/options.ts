@@ -41,6 +41,14 @@ export interface ServerOptions {
    * entries per user.
    */
   revocationsPerSubject?: number;
+  /**
+   * Seconds after a `/refresh` during which the same refresh token gets the same new refresh
+   * token again (a retry after a lost answer), unless that new one was used; 0 to 60, default 10.
+   * Any other reuse of a rotated refresh token revokes its family (docs/rotation.md).
+   */
+  reuseGraceSeconds?: number;
+  /** `POST /logout` with a refresh token revokes its whole family (every token since that login); default `true`. */
+  logoutRevokesFamily?: boolean;
   /** Take the client address from the last `X-Forwarded-For` entry (one trusted proxy in front). */
   trustProxy?: boolean;
   /** Password checks allowed to wait for the thread pool before answering 503; default 32. */

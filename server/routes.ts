@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { AccessTokenRequiredError } from '../lib/authx/authx-errors.ts';
+import { AccessTokenRequiredError, RefreshTokenReusedError } from '../lib/authx/authx-errors.ts';
 import type { AuthX } from '../lib/authx/authx.ts';
 import { readJsonBody } from '../lib/authx/body.ts';
 import type { TokenPayload } from '../lib/authx/token-verifier.ts';
@@ -13,6 +13,7 @@ import { JWTDecodeError } from '../lib/core/errors.ts';
 import { addressThrottleKey } from './address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { LogSink } from './request-log.ts';
 import type { RevocationQuota } from './revocation-quota.ts';
 import type { UserStore } from './user-store.ts';
 
@@ -37,6 +38,12 @@ export interface RouteContext {
    * `GET /protected` verifies without a Promise.
    */
   syncTokens: boolean;
+  /** Where security events go (a detected refresh token reuse); the access log's sink. */
+  log: LogSink;
+  /** Seconds a rotated refresh token may be presented again for the same successor (docs/rotation.md). */
+  reuseGraceSeconds: number;
+  /** Whether logging out with a refresh token revokes its whole family (the session). */
+  logoutRevokesFamily: boolean;
 }
 
 /** The routes by name; `login` is the only one that reads a request body. */
@@ -53,7 +60,7 @@ const ROOT_ANSWER = {
   endpoints: {
     login: 'POST /login - Get an access token',
     protected: 'GET /protected - Access protected resource (requires token)',
-    refresh: 'POST /refresh - Get a new access token (requires refresh token)',
+    refresh: 'POST /refresh - Get a new access token and a new refresh token (requires refresh token)',
     logout: 'POST /logout - Revoke the presented token (access or refresh)',
   },
 };
@@ -120,11 +127,17 @@ export function createRoutes(context: RouteContext): Routes {
   };
 
   const refresh: Route = async (req, res) => {
-    const payload = await auth.verifyToken(await auth.getRefreshTokenFromRequest(req), { type: 'refresh' });
+    const found = await auth.getRefreshTokenFromRequest(req);
+    const payload = await auth.verifyToken(found, { type: 'refresh' });
     quota.assertNotRevoked(payload);
     if (!users.has(payload.sub)) throw new JWTDecodeError('Token subject is not a known user');
     if (subjectThrottled(res, payload.sub)) return;
-    send(res, 200, { access_token: auth.createAccessToken(payload.sub), token_type: 'bearer' });
+    // Rotation (docs/rotation.md): the presented token is retired, its one successor answered.
+    const rotated = await auth.rotateRefreshToken(found, { reuseGraceSeconds: context.reuseGraceSeconds }).catch((error: unknown) => {
+      if (error instanceof RefreshTokenReusedError) context.log.write(reuseEventLine(error));
+      throw error;
+    });
+    send(res, 200, { access_token: rotated.access_token, token_type: 'bearer', refresh_token: rotated.refresh_token });
   };
 
   const logout: Route = async (req, res) => {
@@ -138,12 +151,32 @@ export function createRoutes(context: RouteContext): Routes {
     if (subjectThrottled(res, payload.sub)) return;
     // A subject holding its share of individual revocations is logged out everywhere instead,
     // so no account can fill the revocation store (see server/revocation-quota.ts).
-    if (quota.admit(payload.sub, payload.exp)) await auth.revokeToken(payload);
-    else quota.revokeAllThroughNow(payload.sub);
+    // Logging out with a refresh token ends its session: the whole family, remembered as long as
+    // the family's newest token can live, and counted against the same share.
+    const family = context.logoutRevokesFamily && payload.type === 'refresh' ? payload.fid : undefined;
+    const until = family === undefined ? payload.exp : familyEnd(auth, payload);
+    if (!quota.admit(payload.sub, until)) quota.revokeAllThroughNow(payload.sub);
+    else if (family === undefined) await auth.revokeToken(payload);
+    else await auth.revokeFamily(family);
     send(res, 200, { message: 'Token revoked' });
   };
 
   return { root: (_req, res) => send(res, 200, ROOT_ANSWER), login, protectedRoute, refresh, logout };
+}
+
+/** Until when a family revocation must be remembered: its newest token is issued now at the latest. */
+function familyEnd(auth: AuthX, payload: { iat: number; exp: number }): number {
+  const lifetime = Math.max(auth.config.refreshTokenExpires, auth.config.accessTokenExpires, payload.exp - payload.iat);
+  return Math.floor(auth.clock() / 1000) + lifetime + Math.ceil(auth.config.clockTolerance);
+}
+
+/**
+ * The security log line of a detected reuse: ids only (family and token id), never the token;
+ * anything outside a plain id alphabet is replaced, so a foreign `jti` cannot forge log lines.
+ */
+function reuseEventLine(error: RefreshTokenReusedError): string {
+  const clean = (id: string): string => id.slice(0, 64).replace(/[^\w.:-]/g, '?');
+  return `security: refresh token reuse detected; family ${clean(error.familyId)} revoked (reused jti ${clean(error.tokenId)})\n`;
 }
 
 /** Throttle keys are short digests, so a 16 KiB username cannot bloat a throttle's memory. */

@@ -11,7 +11,7 @@ const WELCOME = {
   endpoints: {
     login: 'POST /login - Get an access token',
     protected: 'GET /protected - Access protected resource (requires token)',
-    refresh: 'POST /refresh - Get a new access token (requires refresh token)',
+    refresh: 'POST /refresh - Get a new access token and a new refresh token (requires refresh token)',
     logout: 'POST /logout - Revoke the presented token (access or refresh)',
   },
 };
@@ -211,12 +211,12 @@ test('GET /protected refuses an access token once it has expired (exp = iat + 90
   });
 });
 
-test('POST /refresh trades a refresh token for a working access token, and refuses an access token', async () => {
+test('POST /refresh trades a refresh token for a working access token and a new refresh token, and refuses an access token', async () => {
   await withTestServer(async ({ url }) => {
     const { access, refresh } = await tokensFor(url, 'user2', 'password2');
     const answer = await call(`${url}/refresh`, { method: 'POST', headers: { authorization: `Bearer ${refresh}` } });
     assert.equal(answer.status, 200);
-    assert.deepEqual(Object.keys(answer.body), ['access_token', 'token_type']);
+    assert.deepEqual(Object.keys(answer.body), ['access_token', 'token_type', 'refresh_token']);
     assert.equal(decodeSegment(answer.body.access_token, 1).type, 'access');
     const resource = await call(`${url}/protected`, { headers: { authorization: `Bearer ${answer.body.access_token}` } });
     assert.equal(resource.body.username, 'user2');
