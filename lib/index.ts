@@ -17,6 +17,9 @@ export { checkCsrf, createCsrfValue } from './authx/csrf.ts';
 export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, type MemoryRevocationStoreOptions, type StateRecord } from './authx/memory-revocation-store.ts';
 export { type RevocationStore, type RevocationCheck, type SubjectBound, type RevokeResult } from './authx/revocation.ts';
 export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, rotationMarkKey, type RotateOptions, type RotatedTokens } from './authx/rotation.ts';
+export { FileRevocationStore, DirectoryInUseError, type FileRevocationStoreOptions } from './authx/file-revocation-store.ts';
+export { RedisRevocationStore, type RedisRevocationStoreOptions } from './authx/redis-revocation-store.ts';
+export { redisCommand, type RedisCommand, type RedisClientLike } from './authx/redis-client.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './authx/scopes.ts';
 export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer } from './authx/http-errors.ts';
 export {

@@ -1,0 +1,85 @@
+/**
+ * A real `redis-server` for tests (Debian package `redis-server`): started on a free port with
+ * no persistence, stopped by pid after. If it cannot start, the test fails (never skips).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A running redis-server owned by the test. */
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  /** SIGKILLs the server (a crash) and waits for it to exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (after {@link kill}). */
+  restart(): Promise<void>;
+  /** Stops it for good. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a redis-server on a free port of 127.0.0.1.
+ *
+ * @throws {Error} When redis-server is missing or does not become ready within 5 s.
+ */
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined = await launch(port);
+  const kill = async (): Promise<void> => {
+    const current = child;
+    child = undefined;
+    if (current === undefined || current.exitCode !== null || current.signalCode !== null) return;
+    const exited = new Promise((resolve) => current.once('exit', resolve));
+    current.kill('SIGKILL');
+    await exited;
+  };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    restart: async () => {
+      await kill();
+      child = await launch(port);
+    },
+    stop: kill,
+  };
+}
+
+async function launch(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`redis-server did not start within 5 s: ${output.slice(-500)}`)), 5_000);
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    child.once('error', (error) => fail(new Error(`cannot run redis-server (apt-get install redis-server): ${error.message}`)));
+    child.once('exit', (code) => fail(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  });
+  child.stdout?.resume();
+  return child;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
