@@ -1,11 +1,8 @@
 /**
- * The HTTP part of `npm run bench`: serve a handler on 127.0.0.1 in this process and load it from
- * a separate process, `wrk` when it is on the PATH, else `bench/load.ts`.
+ * Load for the HTTP part of `npm run bench`, from a separate process: `wrk` when it is on the
+ * PATH, else `bench/load.ts`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { LoadReport } from './load.ts';
 
@@ -25,41 +22,6 @@ export interface LoadSettings {
   connections: number;
   durationMs: number;
   headers: Record<string, string>;
-}
-
-/** The body `GET /protected` answers for user1 (SEED.md), which the bare handler sends as is. */
-export const PROTECTED_BODY: string = JSON.stringify({
-  message: 'You have access to this protected resource',
-  username: 'user1',
-  email: 'user1@example.com',
-});
-
-/** The floor: answers the same JSON as `GET /protected` without reading or checking anything. */
-export function bareHandler(_request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(PROTECTED_BODY) });
-  response.end(PROTECTED_BODY);
-}
-
-/** A listening server and how to stop it. */
-export interface ServedHandler {
-  url: string;
-  close: () => Promise<void>;
-}
-
-/** Serves `handler` on an ephemeral port of 127.0.0.1. */
-export async function serve(handler: RequestListener): Promise<ServedHandler> {
-  const server = createServer({ keepAlive: true }, handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
 }
 
 /** `wrk` when it is on the PATH and runs; undefined otherwise (or when BENCH_LOAD=node). */
