@@ -8,7 +8,7 @@ export { AuthX, type NodeHandler, type HandleErrorsOptions, type RevokeTokenOpti
 export { ImplicitRefresh, type ImplicitRefreshOptions } from './authx/implicit-refresh.ts';
 export { TOKEN_LOCATIONS, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation, type SameSitePolicy } from './authx/config.ts';
 export { RESERVED_CLAIMS, type CreateTokenOptions, type TokenPairOptions, type TokenPair } from './authx/tokens.ts';
-export { type TokenPayload, type VerifyTokenOptions } from './authx/token-verifier.ts';
+export { type TokenPayload, type BaseTokenPayload, type VerifyTokenOptions } from './authx/token-verifier.ts';
 export { type RequestToken, type TokenType, type GetTokenOptions, type AnyRequest } from './authx/request-token.ts';
 export { parseAuthorizationHeader } from './authx/authorization-header.ts';
 export { parseCookieHeader, getCookie } from './authx/cookie-header.ts';

@@ -44,8 +44,11 @@ export interface HandleErrorsOptions {
  * const auth = new AuthX({ secretKey: process.env.JWT_SECRET_KEY! });
  * const token = auth.createAccessToken('user1');
  * const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
+ *
+ * @typeParam Claims The application's own claims: `createAccessToken`'s `data` must have this
+ *   type and `verifyToken` returns it with the AuthX claims, e.g. `new AuthX<{ role: "admin" | "user" }>(...)`.
  */
-export class AuthX {
+export class AuthX<Claims extends object = Record<string, unknown>> {
   /** The validated configuration (frozen; no secrets in it). */
   readonly config: ResolvedAuthXConfig;
   /** The clock tokens are created and checked with, in milliseconds (the `clock` option or `Date.now`). */
@@ -95,7 +98,7 @@ export class AuthX {
    * @throws {TypeError} When `subject` is empty or an option is invalid, e.g. `data` naming a registered claim.
    * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
    */
-  createAccessToken(subject: string, options?: CreateTokenOptions): string {
+  createAccessToken(subject: string, options?: CreateTokenOptions<Claims>): string {
     assertKnownOptions(options, CREATE_OPTION_NAMES, 'createAccessToken options');
     return this.#factory.create(subject, 'access', options);
   }
@@ -107,7 +110,7 @@ export class AuthX {
    * @throws {TypeError} As {@link createAccessToken}; also when `fresh` is given.
    * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
    */
-  createRefreshToken(subject: string, options?: CreateTokenOptions): string {
+  createRefreshToken(subject: string, options?: CreateTokenOptions<Claims>): string {
     assertKnownOptions(options, CREATE_OPTION_NAMES, 'createRefreshToken options');
     return this.#factory.create(subject, 'refresh', options);
   }
@@ -121,7 +124,7 @@ export class AuthX {
    * @example const { access_token, refresh_token } = auth.createTokenPair("user1", { fresh: true })
    * @throws {TypeError | RangeError} As {@link createAccessToken}.
    */
-  createTokenPair(subject: string, options?: TokenPairOptions): TokenPair {
+  createTokenPair(subject: string, options?: TokenPairOptions<Claims>): TokenPair {
     assertKnownOptions(options, PAIR_OPTION_NAMES, 'createTokenPair options');
     // `data.fid` chooses the family itself; otherwise the pair starts a new one.
     const family = options?.data !== undefined && Object.hasOwn(options.data, 'fid') ? {} : { fid: randomUUID() };
@@ -214,8 +217,9 @@ export class AuthX {
    * @throws {InsufficientScopeError} When `requiredScopes` are not granted.
    * @throws {TypeError} When an option is invalid.
    */
-  verifyToken(token: RequestToken | string, options?: VerifyTokenOptions): Promise<TokenPayload> {
-    return this.#verifier.verify(token, options);
+  verifyToken(token: RequestToken | string, options?: VerifyTokenOptions): Promise<TokenPayload<Claims>> {
+    // The signature vouches for the claims: only this application's secret wrote them.
+    return this.#verifier.verify(token, options) as Promise<TokenPayload<Claims>>;
   }
 
   /**
@@ -225,8 +229,8 @@ export class AuthX {
    * @throws {JWTDecodeError | CSRFError | InsufficientScopeError} As {@link verifyToken}.
    * @throws {TypeError} When an option is invalid or the store's `isRevoked` returns a Promise.
    */
-  verifyTokenSync(token: RequestToken | string, options?: VerifyTokenOptions): TokenPayload {
-    return this.#verifier.verifySync(token, options);
+  verifyTokenSync(token: RequestToken | string, options?: VerifyTokenOptions): TokenPayload<Claims> {
+    return this.#verifier.verifySync(token, options) as TokenPayload<Claims>;
   }
 
   /**

@@ -47,8 +47,8 @@ const DEFAULT_DELTA_SECONDS = 600;
  * const refresh = new ImplicitRefresh(auth, { delta: "5m", excludeRoutes: ["/logout"] });
  * http.createServer(auth.handleErrors(refresh.wrap(handler)));
  */
-export class ImplicitRefresh {
-  readonly #auth: AuthX;
+export class ImplicitRefresh<C extends object = Record<string, unknown>> {
+  readonly #auth: AuthX<C>;
   readonly #deltaMs: number;
   readonly #excludeRoutes: ReadonlySet<string>;
   readonly #includeRoutes: ReadonlySet<string>;
@@ -60,7 +60,7 @@ export class ImplicitRefresh {
    * @throws {TypeError} For an unknown option or a list that is not an array of strings.
    * @throws {RangeError} When `delta` is negative, NaN or infinite.
    */
-  constructor(auth: AuthX, options?: ImplicitRefreshOptions) {
+  constructor(auth: AuthX<C>, options?: ImplicitRefreshOptions) {
     const o = options ?? {};
     if (typeof o !== 'object' || o === null) throw new TypeError('implicit refresh options must be an object');
     assertKnownOptions(o, KNOWN, 'implicit refresh options', ALIASES);
@@ -108,12 +108,13 @@ export class ImplicitRefresh {
       throw error;
     }
     if (payload.exp * 1000 - this.#auth.clock() >= this.#deltaMs) return [];
-    const options: CreateTokenOptions = { fresh: false };
+    const options: CreateTokenOptions<C> = { fresh: false };
     if (payload.scopes !== undefined) options.scopes = payload.scopes;
     if (payload.aud !== undefined) options.audience = payload.aud as string | string[];
     const data: Record<string, unknown> = {};
     for (const name of Object.keys(payload)) if (!RESERVED_CLAIMS.has(name) && name !== 'toJSON') data[name] = payload[name];
-    if (Object.keys(data).length > 0) options.data = data;
+    // The application's own claims of the old token, carried over as they were.
+    if (Object.keys(data).length > 0) options.data = data as C;
     return this.#auth.cookieHeaderValues('access', this.#auth.createAccessToken(payload.sub, options));
   }
 

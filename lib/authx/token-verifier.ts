@@ -16,8 +16,8 @@ import type { RevocationCheck, RevocationStore } from './revocation.ts';
 import { issuedAtMs } from './token-id.ts';
 import { assertScopeList, hasScopes, isScopeToken, type ScopeMatch } from './scopes.ts';
 
-/** A verified AuthX token's claims. */
-export interface TokenPayload extends JwtPayload {
+/** The claims every verified AuthX token has. */
+export interface BaseTokenPayload extends JwtPayload {
   sub: string;
   type: TokenType;
   jti: string;
@@ -30,6 +30,13 @@ export interface TokenPayload extends JwtPayload {
   /** Token family id (refresh token rotation); revoking the family refuses every token carrying it. */
   fid?: string;
 }
+
+/**
+ * A verified AuthX token's claims, with the application's own claims `C` (the `Claims` of
+ * `AuthX<Claims>`, written through `createAccessToken`'s typed `data`). They are trusted as the
+ * application's because only a holder of its secret can have signed them.
+ */
+export type TokenPayload<C extends object = Record<never, never>> = BaseTokenPayload & C;
 
 /** Options of `verifyToken` / `verifyTokenSync`. */
 export interface VerifyTokenOptions {

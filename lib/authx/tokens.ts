@@ -16,14 +16,14 @@ import { assertScopeList } from './scopes.ts';
 import { createTokenId } from './token-id.ts';
 import type { TokenType } from './request-token.ts';
 
-/** Options of `createAccessToken` / `createRefreshToken`. */
-export interface CreateTokenOptions {
+/** Options of `createAccessToken` / `createRefreshToken`; `C` is the application's claim type (see `AuthX<Claims>`). */
+export interface CreateTokenOptions<C extends object = Record<string, unknown>> {
   /** Marks an access token as fresh (issued by a login, not by a refresh). Default `false`. */
   fresh?: boolean;
   /** Lifetime of this token instead of the configured one: seconds or `"15m"`. */
   expiresIn?: Duration;
   /** Extra claims. A name the library sets itself (`sub`, `exp`, `type`, ...) is refused. */
-  data?: Readonly<Record<string, unknown>>;
+  data?: Readonly<C>;
   /** `aud` of this token instead of the configured audience. */
   audience?: string | readonly string[];
   /** Written as the `scopes` claim. */
@@ -33,7 +33,7 @@ export interface CreateTokenOptions {
 }
 
 /** Options of `createTokenPair`: `expiresIn` sets the access token's lifetime, `refreshExpiresIn` the refresh token's. */
-export interface TokenPairOptions extends CreateTokenOptions {
+export interface TokenPairOptions<C extends object = Record<string, unknown>> extends CreateTokenOptions<C> {
   /** Lifetime of the refresh token instead of the configured one. */
   refreshExpiresIn?: Duration;
 }
@@ -131,7 +131,7 @@ export class TokenFactory {
       assertScopeList(options.scopes, 'scopes');
       claims.scopes = [...options.scopes];
     }
-    if (options?.data !== undefined) addData(claims, options.data);
+    if (options?.data !== undefined) addData(claims, options.data as Readonly<Record<string, unknown>>);
     const header = options?.headers === undefined ? this.#header : this.#customHeader(options.headers);
     return signEncoded(header, encodeBase64urlText(JSON.stringify(claims)), this.#key, this.#alg);
   }

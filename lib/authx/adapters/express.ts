@@ -13,11 +13,11 @@ import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts'
 export type { GuardOptions } from './guard.ts';
 
 /** The Express adapter of one AuthX instance; see {@link expressAuth}. */
-export interface ExpressAuth<P extends TokenPayload = TokenPayload> {
+export interface ExpressAuth<C extends object = Record<string, unknown>> {
   /** Middleware that lets a request through only with a token as `options` require; its payload is then `payload(req)`. */
   required(options?: GuardOptions): RequestHandler;
   /** The payload the route's guard verified. Throws a `TypeError` when no guard ran on this request. */
-  payload(req: Request): P;
+  payload(req: Request): TokenPayload<C>;
   /** Error middleware: library errors get their answer (`{"detail"}`, status, `WWW-Authenticate`); others go to `next(error)`. */
   readonly errorHandler: ErrorRequestHandler;
   /** App middleware renewing cookie access tokens close to expiry. */
@@ -39,11 +39,11 @@ export interface ExpressAuth<P extends TokenPayload = TokenPayload> {
  * app.use(guard.errorHandler);
  * @throws Never.
  */
-export function expressAuth<P extends TokenPayload = TokenPayload>(auth: AuthX): ExpressAuth<P> {
-  const payloads = new WeakMap<Request, P>();
+export function expressAuth<C extends object>(auth: AuthX<C>): ExpressAuth<C> {
+  const payloads = new WeakMap<Request, TokenPayload<C>>();
   return {
     required(options) {
-      const guard = compileGuard<P>(auth, options, 'required() options');
+      const guard = compileGuard(auth, options, 'required() options');
       // express.json() (when mounted) has parsed the body; the stream is never read a second time.
       return (req, _res, next) => {
         guard(req, () => req.body).then((payload) => {
@@ -65,7 +65,7 @@ export function expressAuth<P extends TokenPayload = TokenPayload>(auth: AuthX):
       res.status(answer.status).set(answer.headers).send(JSON.stringify(answer.body));
     },
     implicitRefresh(options) {
-      const refresh = new ImplicitRefresh(auth, options);
+      const refresh = new ImplicitRefresh<C>(auth, options);
       return (req, res, next) => {
         refresh.setCookieValues(req, req.path).then((values) => {
           if (values.length > 0) res.append('Set-Cookie', values);

@@ -25,11 +25,11 @@ export interface FastifyAuthPluginOptions {
 }
 
 /** The Fastify adapter of one AuthX instance; see {@link fastifyAuth}. */
-export interface FastifyAuth<P extends TokenPayload = TokenPayload> {
+export interface FastifyAuth<C extends object = Record<string, unknown>> {
   /** A hook that lets a request through only with a token as `options` require. */
   required(options?: GuardOptions): FastifyGuardHook;
   /** The payload the route's guard verified. Throws a `TypeError` when no guard ran on this request. */
-  payload(request: FastifyRequest): P;
+  payload(request: FastifyRequest): TokenPayload<C>;
   /** For `app.setErrorHandler`: library errors get their answer; any other error goes on to the parent handler. */
   readonly errorHandler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** `app.register(plugin, options)`: decorates `request.authx` (the payload or `null`) and adds implicit refresh. */
@@ -51,8 +51,8 @@ export interface FastifyAuth<P extends TokenPayload = TokenPayload> {
  * app.get("/protected", { preHandler: guard.required() }, async (request) => ({ user: guard.payload(request).sub }));
  * @throws Never.
  */
-export function fastifyAuth<P extends TokenPayload = TokenPayload>(auth: AuthX): FastifyAuth<P> {
-  const payloads = new WeakMap<FastifyRequest, P>();
+export function fastifyAuth<C extends object>(auth: AuthX<C>): FastifyAuth<C> {
+  const payloads = new WeakMap<FastifyRequest, TokenPayload<C>>();
   const setCookies = (reply: FastifyReply, values: string[]): void => {
     // Fastify appends to an existing set-cookie header instead of replacing it.
     for (const value of values) reply.header('set-cookie', value);
@@ -66,7 +66,7 @@ export function fastifyAuth<P extends TokenPayload = TokenPayload>(auth: AuthX):
         },
       });
       if (options.implicitRefresh !== undefined) {
-        const refresh = new ImplicitRefresh(auth, options.implicitRefresh);
+        const refresh = new ImplicitRefresh<C>(auth, options.implicitRefresh);
         app.addHook('onRequest', async (request, reply) => {
           setCookies(reply, await refresh.setCookieValues(request.raw, request.url.split('?', 1)[0]));
         });
@@ -84,7 +84,7 @@ export function fastifyAuth<P extends TokenPayload = TokenPayload>(auth: AuthX):
   });
   return {
     required(options) {
-      const guard = compileGuard<P>(auth, options, 'required() options');
+      const guard = compileGuard(auth, options, 'required() options');
       return async (request) => {
         const payload = await guard(request.raw, () => parsedBody(request));
         payloads.set(request, payload);

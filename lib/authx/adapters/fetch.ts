@@ -32,7 +32,7 @@ export type FetchHandler<A extends unknown[] = []> = (request: Request, ...rest:
  * @throws {AuthError} A library error when the token is missing or not acceptable.
  * @throws {TypeError} For an unknown option or a value of the wrong type.
  */
-export function authenticate(auth: AuthX, request: Request, options?: AuthenticateOptions): Promise<TokenPayload> {
+export function authenticate<C extends object>(auth: AuthX<C>, request: Request, options?: AuthenticateOptions): Promise<TokenPayload<C>> {
   const { body, ...guardOptions } = options ?? {};
   return fetchGuard(auth, guardOptions)(request, body);
 }
@@ -43,8 +43,8 @@ export function authenticate(auth: AuthX, request: Request, options?: Authentica
  * @example const requireRead = fetchGuard(auth, { scopes: ["read"] }); const payload = await requireRead(request)
  * @throws {TypeError} For an unknown option or a value of the wrong type.
  */
-export function fetchGuard(auth: AuthX, options?: GuardOptions): (request: Request, body?: () => unknown) => Promise<TokenPayload> {
-  const guard = compileGuard<TokenPayload>(auth, options, 'authenticate options');
+export function fetchGuard<C extends object>(auth: AuthX<C>, options?: GuardOptions): (request: Request, body?: () => unknown) => Promise<TokenPayload<C>> {
+  const guard = compileGuard(auth, options, 'authenticate options');
   const limit = auth.config.jsonBodyLimit;
   return (request, body) => guard(request, body ?? (() => readClonedJson(request, limit)));
 }
@@ -87,12 +87,12 @@ export function handleAuthErrors<A extends unknown[]>(handler: FetchHandler<A>):
  * @example handleAuthErrors(withImplicitRefresh(auth, handler, { excludeRoutes: ["/logout"] }))
  * @throws {TypeError | RangeError} For invalid options, at once.
  */
-export function withImplicitRefresh<A extends unknown[]>(
-  auth: AuthX,
+export function withImplicitRefresh<C extends object, A extends unknown[]>(
+  auth: AuthX<C>,
   handler: FetchHandler<A>,
   options?: ImplicitRefreshOptions,
 ): (request: Request, ...rest: A) => Promise<Response> {
-  const refresh = new ImplicitRefresh(auth, options);
+  const refresh = new ImplicitRefresh<C>(auth, options);
   return async (request, ...rest) => {
     const values = await refresh.setCookieValues(request);
     const response = await handler(request, ...rest);

@@ -40,7 +40,7 @@ export type Guard<P> = (req: AnyRequest, body?: () => unknown) => Promise<P>;
  * @example const guard = compileGuard(auth, { scopes: ["read"] }, "required() options")
  * @throws {TypeError} For an unknown option name or a value of the wrong type.
  */
-export function compileGuard<P extends TokenPayload>(auth: AuthX, options: GuardOptions | undefined, context: string): Guard<P> {
+export function compileGuard<C extends object>(auth: AuthX<C>, options: GuardOptions | undefined, context: string): Guard<TokenPayload<C>> {
   if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError(`${context} must be an object`);
   const o = options ?? {};
   assertKnownOptions(o, GUARD_OPTIONS, context);
@@ -62,7 +62,7 @@ export function compileGuard<P extends TokenPayload>(auth: AuthX, options: Guard
     if (where !== undefined) find.locations = where;
     if (body !== undefined) find.body = body;
     const found = type === 'access' ? await auth.getAccessTokenFromRequest(req, find) : await auth.getRefreshTokenFromRequest(req, find);
-    return (await auth.verifyToken(found, verify)) as P;
+    return auth.verifyToken(found, verify);
   };
 }
 

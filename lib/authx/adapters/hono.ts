@@ -16,14 +16,14 @@ import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts'
 export type { GuardOptions } from './guard.ts';
 
 /** The context variables the guard sets: `c.get("authx")` is the verified payload. */
-export interface AuthXVariables<P extends TokenPayload = TokenPayload> {
-  authx: P;
+export interface AuthXVariables<C extends object = Record<string, unknown>> {
+  authx: TokenPayload<C>;
 }
 
 /** The Hono adapter of one AuthX instance; see {@link honoAuth}. */
-export interface HonoAuth<P extends TokenPayload = TokenPayload> {
+export interface HonoAuth<C extends object = Record<string, unknown>> {
   /** Middleware that lets a request through only with a token as `options` require; the payload is then `c.get("authx")`. */
-  required(options?: GuardOptions): MiddlewareHandler<{ Variables: AuthXVariables<P> }>;
+  required(options?: GuardOptions): MiddlewareHandler<{ Variables: AuthXVariables<C> }>;
   /**
    * For `app.onError`: library errors get their answer; Hono's `HTTPException`s keep their own
    * response; any other error is rethrown, to the server's own handling.
@@ -48,14 +48,14 @@ export interface HonoAuth<P extends TokenPayload = TokenPayload> {
  * app.get("/protected", guard.required(), (c) => c.json({ user: c.get("authx").sub }));
  * @throws Never.
  */
-export function honoAuth<P extends TokenPayload = TokenPayload>(auth: AuthX): HonoAuth<P> {
+export function honoAuth<C extends object>(auth: AuthX<C>): HonoAuth<C> {
   const limit = auth.config.jsonBodyLimit;
   const setCookies = (c: Context, values: readonly string[]): void => {
     for (const value of values) c.header('Set-Cookie', value, { append: true });
   };
   return {
     required(options) {
-      const guard = compileGuard<P>(auth, options, 'required() options');
+      const guard = compileGuard(auth, options, 'required() options');
       return async (c, next) => {
         c.set('authx', await guard(c.req.raw, () => cachedJson(c, limit)));
         await next();
@@ -73,7 +73,7 @@ export function honoAuth<P extends TokenPayload = TokenPayload>(auth: AuthX): Ho
       throw error;
     },
     implicitRefresh(options) {
-      const refresh = new ImplicitRefresh(auth, options);
+      const refresh = new ImplicitRefresh<C>(auth, options);
       return async (c, next) => {
         const values = await refresh.setCookieValues(c.req.raw, c.req.path);
         await next();

@@ -1,0 +1,63 @@
+/**
+ * Typed claims: `AuthX<Claims>` types `createAccessToken`'s `data` and `verifyToken`'s result,
+ * and every adapter hands out the typed payload. The type checks run in `npm run typecheck`
+ * (a `@ts-expect-error` that stops erroring fails it); the values are checked at run time here.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Hono } from 'hono';
+import { authenticate } from '../../lib/authx/adapters/fetch.ts';
+import { expressAuth } from '../../lib/authx/adapters/express.ts';
+import { fastifyAuth } from '../../lib/authx/adapters/fastify.ts';
+import { honoAuth } from '../../lib/authx/adapters/hono.ts';
+import { AuthX, type TokenPayload } from '../../lib/index.ts';
+import { SECRET } from './authx-helpers.ts';
+
+interface AppClaims {
+  role: 'admin' | 'user';
+  team: string;
+}
+
+const auth = new AuthX<AppClaims>({ secretKey: SECRET });
+
+describe('typed claims', () => {
+  test('verifyToken returns the application claim type without a cast', async () => {
+    const token = auth.createAccessToken('user1', { data: { role: 'admin', team: 'blue' } });
+    const payload = await auth.verifyToken(token);
+    const role: 'admin' | 'user' = payload.role;
+    const team: string = auth.verifyTokenSync(token).team;
+    const sub: string = payload.sub;
+    assert.deepEqual([role, team, sub], ['admin', 'blue', 'user1']);
+  });
+
+  test('data of the wrong type does not compile', () => {
+    // @ts-expect-error "root" is not a role
+    assert.throws(() => auth.createAccessToken('user1', { data: { role: 'root', team: 'x' }, expiresIn: -1 }), RangeError);
+    // @ts-expect-error team must be a string
+    assert.throws(() => auth.createTokenPair('user1', { data: { role: 'user', team: 1 }, expiresIn: -1 }), RangeError);
+  });
+
+  test('without a type parameter, claims are unknown and data is any record', async () => {
+    const plain = new AuthX({ secretKey: SECRET });
+    const payload = await plain.verifyToken(plain.createAccessToken('user1', { data: { anything: 1 } }));
+    const value: unknown = payload.anything;
+    assert.equal(value, 1);
+  });
+
+  test('the adapters hand out the typed payload', async () => {
+    const fromFetch = await authenticate(auth, new Request('http://x/', {
+      headers: { authorization: `Bearer ${auth.createAccessToken('user1', { data: { role: 'user', team: 'red' } })}` },
+    }));
+    const role: 'admin' | 'user' = fromFetch.role;
+    assert.equal(role, 'user');
+    // Types only: these functions are never called.
+    const express = expressAuth(auth);
+    const fastify = fastifyAuth(auth);
+    const typed: Array<(r: never) => TokenPayload<AppClaims>> = [express.payload, fastify.payload];
+    assert.equal(typed.length, 2);
+    const hono = honoAuth(auth);
+    const app = new Hono().get('/', hono.required(), (c) => c.text(c.get('authx').team));
+    const response = await app.request('/', { headers: { authorization: `Bearer ${auth.createAccessToken('user1', { data: { role: 'user', team: 'green' } })}` } });
+    assert.equal(await response.text(), 'green');
+  });
+});
