@@ -10,9 +10,10 @@
  * With `headerType: ""` the whole header value must be one such token.
  */
 import { InvalidAuthorizationHeaderError } from './authx-errors.ts';
+import { TCHAR_CLASS } from './http-token.ts';
 
 const TOKEN_CHARS = /^[A-Za-z0-9_.-]+$/;
-const SCHEME_CHARS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
+const SCHEME_CHARS = new RegExp(`^${TCHAR_CLASS}+`);
 
 /**
  * Extracts the token from an `Authorization` header value.

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { locations as validateLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config.ts';
+import { validateTokenLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config.ts';
 import { appendSetCookie, CookieWriter, type SetCookieOptions } from './cookies.ts';
 import { errorToHttp } from './http-errors.ts';
 import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './request-token.ts';
@@ -420,7 +420,7 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   }
 
   #locations(options: GetTokenOptions | undefined): readonly TokenLocation[] {
-    return options?.locations === undefined ? this.config.tokenLocation : validateLocations(options.locations, 'locations');
+    return options?.locations === undefined ? this.config.tokenLocation : validateTokenLocations(options.locations, 'locations');
   }
 }
 

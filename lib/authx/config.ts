@@ -10,9 +10,11 @@ import type { RevocationStore } from './revocation.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
 import { AUTHX_CONFIG_NAMES, AUTHX_PYTHON_NAMES } from './config-names.ts';
 import { assertCookieAttribute, assertPrefixRules } from './cookie-rules.ts';
+import { checkClockTolerance, checkMaxTokenLength, DEFAULT_MAX_TOKEN_LENGTH } from '../core/claims.ts';
+import { isHttpToken } from './http-token.ts';
 import {
-  audience, bool, cookieName, cookiePath, httpToken, isHttpToken, lifetime, maxLength, methods, nonEmpty, nonNegativeInteger,
-  optionalString, positiveInteger, tolerance,
+  booleanOption, cookieName, cookiePath, csrfMethodList, httpToken, lifetime, nonEmpty, nonNegativeInteger, optionalAudience,
+  optionalString, positiveInteger,
 } from './option-checks.ts';
 
 /** Where a token may be found in a request. */
@@ -163,12 +165,12 @@ export function resolveConfig(input: AuthXConfig): ResolvedSetup {
   if (input.algorithm !== undefined && input.algorithm !== 'HS256') {
     throw new TypeError('algorithm must be "HS256"; no other algorithm is signed or accepted');
   }
-  const tokenLocation = locations(input.tokenLocation ?? ['headers'], 'tokenLocation');
+  const tokenLocation = validateTokenLocations(input.tokenLocation ?? ['headers'], 'tokenLocation');
   const headerType = input.headerType ?? 'Bearer';
   if (typeof headerType !== 'string' || (headerType !== '' && !isHttpToken(headerType))) {
     throw new TypeError('headerType must be an HTTP token such as "Bearer", or "" for a bare token');
   }
-  const cookieSecure = bool(input.cookieSecure, true, 'cookieSecure');
+  const cookieSecure = booleanOption(input.cookieSecure, true, 'cookieSecure');
   const cookieSameSite = input.cookieSameSite ?? 'lax';
   if (cookieSameSite !== 'lax' && cookieSameSite !== 'strict' && cookieSameSite !== 'none') {
     throw new TypeError('cookieSameSite must be "lax", "strict" or "none"');
@@ -190,10 +192,10 @@ export function resolveConfig(input: AuthXConfig): ResolvedSetup {
     jsonBodyLimit: positiveInteger(input.jsonBodyLimit, 16 * 1024, 'jsonBodyLimit'),
     accessTokenExpires: lifetime(input.accessTokenExpires, 900, 'accessTokenExpires'),
     refreshTokenExpires: lifetime(input.refreshTokenExpires, 20 * 86400, 'refreshTokenExpires'),
-    clockTolerance: tolerance(input.clockTolerance),
+    clockTolerance: checkClockTolerance(input.clockTolerance ?? 0),
     issuer: optionalString(input.issuer, 'issuer'),
-    audience: audience(input.audience),
-    maxTokenLength: maxLength(input.maxTokenLength),
+    audience: optionalAudience(input.audience),
+    maxTokenLength: checkMaxTokenLength(input.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH),
     accessCookieName: cookieName(input.accessCookieName, 'access_token_cookie', 'accessCookieName'),
     refreshCookieName: cookieName(input.refreshCookieName, 'refresh_token_cookie', 'refreshCookieName'),
     accessCookiePath: cookiePath(input.accessCookiePath, 'accessCookiePath'),
@@ -202,10 +204,10 @@ export function resolveConfig(input: AuthXConfig): ResolvedSetup {
     cookieMaxAge: input.cookieMaxAge === undefined ? undefined : nonNegativeInteger(input.cookieMaxAge, 'cookieMaxAge'),
     cookieSameSite,
     cookieSecure,
-    cookieHttpOnly: bool(input.cookieHttpOnly, true, 'cookieHttpOnly'),
-    cookieCsrfProtect: bool(input.cookieCsrfProtect, true, 'cookieCsrfProtect'),
-    csrfInCookies: bool(input.csrfInCookies, true, 'csrfInCookies'),
-    csrfMethods: methods(input.csrfMethods),
+    cookieHttpOnly: booleanOption(input.cookieHttpOnly, true, 'cookieHttpOnly'),
+    cookieCsrfProtect: booleanOption(input.cookieCsrfProtect, true, 'cookieCsrfProtect'),
+    csrfInCookies: booleanOption(input.csrfInCookies, true, 'csrfInCookies'),
+    csrfMethods: csrfMethodList(input.csrfMethods),
     accessCsrfCookieName: cookieName(input.accessCsrfCookieName, 'csrf_access_token', 'accessCsrfCookieName'),
     refreshCsrfCookieName: cookieName(input.refreshCsrfCookieName, 'csrf_refresh_token', 'refreshCsrfCookieName'),
     accessCsrfCookiePath: cookiePath(input.accessCsrfCookiePath, 'accessCsrfCookiePath'),
@@ -223,10 +225,10 @@ export function resolveConfig(input: AuthXConfig): ResolvedSetup {
 /**
  * Validates a list of token locations (non-empty, known, no repeats).
  *
- * @example locations(["cookies", "headers"], "locations")
+ * @example validateTokenLocations(["cookies", "headers"], "tokenLocation")
  * @throws {TypeError} When the list is empty, repeats a location or names an unknown one.
  */
-export function locations(value: readonly TokenLocation[], name: string): readonly TokenLocation[] {
+export function validateTokenLocations(value: readonly TokenLocation[], name: string): readonly TokenLocation[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw new TypeError(`${name} must be a non-empty array of "headers", "cookies", "query", "json"`);
   }
@@ -242,16 +244,15 @@ function buildKeyring(input: AuthXConfig): Keyring {
     if (input.secretKey !== undefined || input.previousSecretKeys !== undefined) {
       throw new TypeError('give either keys (with currentKeyId) or secretKey (with previousSecretKeys), not both');
     }
-    if (!(input.keys instanceof Map) || input.keys.size === 0) throw new TypeError('keys must be a non-empty Map of kid to secret');
-    const named = new Map<string, SecretInput>();
-    for (const [kid, secret] of input.keys) {
-      if (typeof kid !== 'string' || kid === '') throw new TypeError('every kid in keys must be a non-empty string');
-      named.set(kid, prepareSecret(secret, `keys.get(${JSON.stringify(kid)})`));
-    }
-    if (typeof input.currentKeyId !== 'string' || !named.has(input.currentKeyId)) {
+    // The Keyring checks the Map and its kids. AuthX adds what is its own: every key is a secret
+    // (prepared here, so a public key is refused), and the signing kid is named currentKeyId.
+    const named = input.keys instanceof Map
+      ? new Map([...input.keys].map(([kid, secret]) => [kid, prepareSecret(secret, `keys.get(${JSON.stringify(kid)})`)]))
+      : input.keys;
+    if (named instanceof Map && named.size > 0 && (typeof input.currentKeyId !== 'string' || !named.has(input.currentKeyId))) {
       throw new TypeError('currentKeyId must be the kid of one of keys');
     }
-    return new Keyring({ current: input.currentKeyId, keys: named });
+    return new Keyring({ current: input.currentKeyId as string, keys: named });
   }
   if (input.currentKeyId !== undefined) throw new TypeError('currentKeyId needs keys');
   if (input.secretKey === undefined) {

@@ -2,22 +2,12 @@
  * What may appear in a `Set-Cookie` header (RFC 6265 section 4.1.1, RFC 6265bis cookie
  * prefixes). Checked when options are configured, so no request can smuggle an attribute in.
  */
+import { isHttpToken } from './http-token.ts';
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // RFC 6265 cookie-octet: visible ASCII except DQUOTE, comma, semicolon and backslash.
 const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 // An attribute value ends at ";" and a header line at CR/LF; other controls have no business there.
 const ATTRIBUTE_VALUE = /^[\x20-\x3A\x3C-\x7E]+$/;
-
-/**
- * Checks an HTTP token (RFC 7230 section 3.2.6), e.g. a header or method name.
- *
- * @example assertHttpToken("X-CSRF-TOKEN", "accessCsrfHeaderName")
- * @throws {TypeError} When the value is not a non-empty token; the message names the option.
- */
-export function assertHttpToken(value: unknown, name: string): asserts value is string {
-  if (typeof value !== 'string' || !TOKEN.test(value)) throw new TypeError(`${name} must be a non-empty HTTP token (letters, digits, !#$%&'*+.^_\`|~-)`);
-}
 
 /**
  * Checks a cookie name (an HTTP token).
@@ -26,7 +16,7 @@ export function assertHttpToken(value: unknown, name: string): asserts value is 
  * @throws {TypeError} When the name is not a non-empty HTTP token.
  */
 export function assertCookieName(value: unknown, name: string): asserts value is string {
-  if (typeof value !== 'string' || !TOKEN.test(value)) throw new TypeError(`${name} must be a non-empty cookie name (an HTTP token)`);
+  if (!isHttpToken(value)) throw new TypeError(`${name} must be a non-empty cookie name (an HTTP token)`);
 }
 
 /**

@@ -1,20 +1,13 @@
 /**
- * Checks of single option values, shared by the AuthX configuration. Each throws a
- * `TypeError`/`RangeError` whose message names the option.
+ * Checks of single option values, shared by the AuthX configuration, the memory revocation store
+ * and the example server. Each throws a `TypeError`/`RangeError` whose message names the option.
+ * The checks that verifyJwt shares (audience, clock tolerance, token length) live in
+ * `lib/core/claims.ts`, once. Internal to `authx-node` (not exported).
  */
-import { DEFAULT_MAX_TOKEN_LENGTH, MAX_CLOCK_TOLERANCE } from '../core/claims.ts';
-import { assertCookieAttribute, assertCookieName, assertHttpToken } from './cookie-rules.ts';
+import { checkStringOrStrings } from '../core/claims.ts';
+import { assertCookieAttribute, assertCookieName } from './cookie-rules.ts';
+import { assertHttpToken } from './http-token.ts';
 import { durationToSeconds, type Duration } from '../core/duration.ts';
-
-/**
- * Whether a string is an HTTP token (RFC 7230 section 3.2.6).
- *
- * @example isHttpToken("Bearer") // true
- * @throws Never.
- */
-export function isHttpToken(value: string): boolean {
-  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value);
-}
 
 /**
  * An HTTP token option (header or scheme name), or its default.
@@ -79,10 +72,10 @@ export function cookiePath(value: string | undefined, name: string): string {
 /**
  * A boolean option, or its default.
  *
- * @example bool(input.cookieSecure, true, "cookieSecure")
+ * @example booleanOption(input.cookieSecure, true, "cookieSecure")
  * @throws {TypeError} When the value is not a boolean.
  */
-export function bool(value: boolean | undefined, fallback: boolean, name: string): boolean {
+export function booleanOption(value: boolean | undefined, fallback: boolean, name: string): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
   return value;
@@ -126,51 +119,24 @@ export function lifetime(value: Duration | undefined, fallback: number, name: st
 }
 
 /**
- * The clock tolerance in seconds, 0 to `MAX_CLOCK_TOLERANCE`.
+ * An optional audience option: a non-empty string or a non-empty list of them (frozen).
  *
- * @example tolerance(input.clockTolerance)
- * @throws {RangeError} When the value is negative, NaN, infinite or too large.
- */
-export function tolerance(value: number | undefined): number {
-  const v = value ?? 0;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_CLOCK_TOLERANCE) {
-    throw new RangeError(`clockTolerance must be a finite number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`);
-  }
-  return v;
-}
-
-/**
- * The longest accepted token in characters (at least 16).
- *
- * @example maxLength(input.maxTokenLength)
- * @throws {RangeError} When the value is not an integer >= 16.
- */
-export function maxLength(value: number | undefined): number {
-  const v = value ?? DEFAULT_MAX_TOKEN_LENGTH;
-  if (!Number.isSafeInteger(v) || v < 16) throw new RangeError('maxTokenLength must be an integer >= 16');
-  return v;
-}
-
-/**
- * An audience option: a non-empty string or a non-empty list of them (frozen).
- *
- * @example audience(["api", "web"])
+ * @example optionalAudience(["api", "web"])
  * @throws {TypeError} When the value has another shape.
  */
-export function audience(value: string | readonly string[] | undefined): string | readonly string[] | undefined {
+export function optionalAudience(value: string | readonly string[] | undefined): string | readonly string[] | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'string' && value !== '') return value;
-  if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === 'string' && a !== '')) return Object.freeze([...value]);
-  throw new TypeError('audience must be a non-empty string or a non-empty array of non-empty strings');
+  const checked = checkStringOrStrings(value, 'audience');
+  return typeof checked === 'string' ? checked : Object.freeze(checked);
 }
 
 /**
  * The CSRF methods (default POST, PUT, PATCH, DELETE), upper-cased.
  *
- * @example methods(["post"]) // ["POST"]
+ * @example csrfMethodList(["post"]) // ["POST"]
  * @throws {TypeError} When the value is not a list of HTTP tokens.
  */
-export function methods(value: readonly string[] | undefined): readonly string[] {
+export function csrfMethodList(value: readonly string[] | undefined): readonly string[] {
   const list = value ?? ['POST', 'PUT', 'PATCH', 'DELETE'];
   if (!Array.isArray(list)) throw new TypeError('csrfMethods must be an array of HTTP method names');
   return Object.freeze(

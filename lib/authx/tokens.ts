@@ -4,6 +4,7 @@
  * `JSON.stringify`, one base64url encoding and one HMAC.
  */
 import { encodeBase64urlText } from '../core/base64url.ts';
+import { checkStringOrStrings } from '../core/claims.ts';
 import type { ResolvedAuthXConfig } from './config.ts';
 import { createCsrfValue } from './csrf.ts';
 import { durationToSeconds, type Duration } from '../core/duration.ts';
@@ -126,7 +127,7 @@ export class TokenFactory {
     if (this.#csrf) claims.csrf = createCsrfValue();
     if (this.#config.issuer !== undefined) claims.iss = this.#config.issuer;
     const audience = options?.audience ?? this.#config.audience;
-    if (audience !== undefined) claims.aud = audienceClaim(audience);
+    if (audience !== undefined) claims.aud = checkStringOrStrings(audience, 'audience');
     if (options?.scopes !== undefined) {
       assertScopeList(options.scopes, 'scopes');
       claims.scopes = [...options.scopes];
@@ -156,10 +157,4 @@ function addData(claims: Record<string, unknown>, data: Readonly<Record<string, 
     if (name === 'toJSON') throw new TypeError('data may not have a "toJSON" member');
     claims[name] = data[name];
   }
-}
-
-function audienceClaim(audience: string | readonly string[]): string | string[] {
-  if (typeof audience === 'string' && audience !== '') return audience;
-  if (Array.isArray(audience) && audience.length > 0 && audience.every((a) => typeof a === 'string' && a !== '')) return [...audience];
-  throw new TypeError('audience must be a non-empty string or a non-empty array of non-empty strings');
 }

@@ -73,15 +73,9 @@ export const MAX_CLOCK_TOLERANCE = 300;
  */
 export function compileVerifyOptions(options: VerifyOptions = {}): CompiledVerifyOptions {
   const { currentDate, clockTolerance = 0, maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH } = options;
-  if (currentDate !== undefined && (!(currentDate instanceof Date) || Number.isNaN(currentDate.getTime()))) {
-    throw new TypeError('currentDate must be a valid Date');
-  }
-  if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > MAX_CLOCK_TOLERANCE) {
-    throw new RangeError(`clockTolerance must be a finite number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`);
-  }
-  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 16) {
-    throw new RangeError('maxTokenLength must be an integer >= 16');
-  }
+  const fixedNowMs = currentDate === undefined ? undefined : checkCurrentDate(currentDate);
+  checkClockTolerance(clockTolerance);
+  checkMaxTokenLength(maxTokenLength);
   if (options.subject !== undefined && typeof options.subject !== 'string') {
     throw new TypeError('subject must be a string');
   }
@@ -93,7 +87,7 @@ export function compileVerifyOptions(options: VerifyOptions = {}): CompiledVerif
     throw new TypeError('requiredClaims must be an array of strings');
   }
   return {
-    fixedNowMs: currentDate?.getTime(),
+    fixedNowMs,
     tolerance: clockTolerance,
     audiences: toStringSet(options.audience, 'audience'),
     issuers: toStringSet(options.issuer, 'issuer'),
@@ -125,11 +119,62 @@ export function normalizeTyp(typ: string): string {
 
 function toStringSet(value: string | readonly string[] | undefined, name: string): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
-  const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v !== '')) {
-    throw new TypeError(`${name} must be a non-empty string or a non-empty array of non-empty strings`);
+  const checked = checkStringOrStrings(value, name);
+  return new Set(typeof checked === 'string' ? [checked] : checked);
+}
+
+/*
+ * The option checks below are the only copies: signJwt, verifyJwt and the AuthX configuration
+ * all call them, so a rule and its message cannot drift apart between the layers.
+ */
+
+/**
+ * Checks an `aud` (or `iss`) option: a non-empty string or a non-empty array of non-empty
+ * strings. An array comes back copied, so a caller's later change to it changes nothing.
+ *
+ * @example checkStringOrStrings(["api", "web"], "audience") // ["api", "web"]
+ * @throws {TypeError} When the value has another shape; the message names the option.
+ */
+export function checkStringOrStrings(value: unknown, name: string): string | string[] {
+  if (typeof value === 'string' && value !== '') return value;
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) return [...value];
+  throw new TypeError(`${name} must be a non-empty string or a non-empty array of non-empty strings`);
+}
+
+/**
+ * Checks a `currentDate` option and returns its time in milliseconds.
+ *
+ * @example checkCurrentDate(new Date(0)) // 0
+ * @throws {TypeError} When the value is not a `Date` or is an invalid one.
+ */
+export function checkCurrentDate(value: unknown): number {
+  const ms = value instanceof Date ? value.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new TypeError('currentDate must be a valid Date');
+  return ms;
+}
+
+/**
+ * Checks a `clockTolerance` option: seconds from 0 to {@link MAX_CLOCK_TOLERANCE}.
+ *
+ * @example checkClockTolerance(30) // 30
+ * @throws {RangeError} When the value is not a number in that range (NaN and infinities included).
+ */
+export function checkClockTolerance(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_CLOCK_TOLERANCE) {
+    throw new RangeError(`clockTolerance must be a finite number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}`);
   }
-  return new Set(list);
+  return value;
+}
+
+/**
+ * Checks a `maxTokenLength` option: an integer of at least 16 characters.
+ *
+ * @example checkMaxTokenLength(8192) // 8192
+ * @throws {RangeError} When the value is not such an integer.
+ */
+export function checkMaxTokenLength(value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 16) throw new RangeError('maxTokenLength must be an integer >= 16');
+  return value as number;
 }
 
 /**

@@ -4,7 +4,7 @@
  * EdDSA; RFC 7518 section 3, RFC 8037). Exported by `authx-node/core`.
  */
 import { decodeBase64urlText, encodeBase64urlText } from './base64url.ts';
-import { compileVerifyOptions, normalizeTyp, validateClaims, type CompiledVerifyOptions, type JwtPayload, type VerifyOptions } from './claims.ts';
+import { checkCurrentDate, checkStringOrStrings, compileVerifyOptions, normalizeTyp, validateClaims, type CompiledVerifyOptions, type JwtPayload, type VerifyOptions } from './claims.ts';
 import { assertAlgorithm, isHmacAlgorithm, type Algorithm } from './algorithms.ts';
 import { AsymmetricKey } from './asymmetric-key.ts';
 import { durationToSeconds, type Duration } from './duration.ts';
@@ -89,7 +89,7 @@ export function signJwt(payload: JwtPayload, secret: KeyInput, options: SignOpti
 
 /** The JSON members (each with a leading comma) that the options add to the payload. */
 function optionClaims(payload: JwtPayload, options: SignOptions): string {
-  const nowMs = options.currentDate === undefined ? Date.now() : validDate(options.currentDate);
+  const nowMs = options.currentDate === undefined ? Date.now() : checkCurrentDate(options.currentDate);
   const now = Math.floor(nowMs / 1000);
   let added = '';
   let base = now;
@@ -99,7 +99,7 @@ function optionClaims(payload: JwtPayload, options: SignOptions): string {
   if (options.notBefore !== undefined) added += member(payload, 'nbf', base + durationToSeconds(options.notBefore, 'notBefore'));
   if (options.subject !== undefined) added += member(payload, 'sub', nonEmptyString(options.subject, 'subject'));
   if (options.issuer !== undefined) added += member(payload, 'iss', nonEmptyString(options.issuer, 'issuer'));
-  if (options.audience !== undefined) added += member(payload, 'aud', audienceValue(options.audience));
+  if (options.audience !== undefined) added += member(payload, 'aud', checkStringOrStrings(options.audience, 'audience'));
   if (options.jwtId !== undefined) added += member(payload, 'jti', nonEmptyString(options.jwtId, 'jwtId'));
   return added;
 }
@@ -266,21 +266,9 @@ export function decodeJwt(token: string, options: { maxTokenLength?: number } = 
   return { header: decodeHeaderSegment(parts[0]!), payload: decodePayloadSegment(parts[1]!) };
 }
 
-function validDate(date: Date): number {
-  const ms = date instanceof Date ? date.getTime() : Number.NaN;
-  if (Number.isNaN(ms)) throw new TypeError('currentDate must be a valid Date');
-  return ms;
-}
-
 function nonEmptyString(value: string, name: string): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
   return value;
-}
-
-function audienceValue(audience: string | readonly string[]): string | string[] {
-  if (typeof audience === 'string' && audience !== '') return audience;
-  if (Array.isArray(audience) && audience.length > 0 && audience.every((a) => typeof a === 'string' && a !== '')) return [...audience];
-  throw new TypeError('audience must be a non-empty string or a non-empty array of non-empty strings');
 }
 
 function assertRegisteredClaimTypes(payload: JwtPayload): void {
@@ -293,5 +281,5 @@ function assertRegisteredClaimTypes(payload: JwtPayload): void {
   for (const [claim, value] of [['sub', sub], ['iss', iss], ['jti', jti]] as const) {
     if (value !== undefined && typeof value !== 'string') throw new TypeError(`payload claim "${claim}" must be a string`);
   }
-  if (aud !== undefined) audienceValue(aud);
+  if (aud !== undefined) checkStringOrStrings(aud, 'audience');
 }

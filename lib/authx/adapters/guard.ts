@@ -5,7 +5,7 @@
  * Internal to the adapters (`authx-node/express`, `/fastify`, `/hono`, `/fetch`, `/websocket`).
  */
 import type { AuthX } from '../authx.ts';
-import { locations as validateLocations, type TokenLocation } from '../config.ts';
+import { validateTokenLocations, type TokenLocation } from '../config.ts';
 import { errorHeaders } from '../http-errors.ts';
 import type { AnyRequest, GetTokenOptions, TokenType } from '../request-token.ts';
 import { assertScopeList, type ScopeMatch } from '../scopes.ts';
@@ -51,7 +51,7 @@ export function compileGuard<C extends object>(auth: AuthX<C>, options: GuardOpt
   if (o.csrf !== undefined && typeof o.csrf !== 'boolean') throw new TypeError(`${context}: csrf must be a boolean`);
   if (o.scopes !== undefined) assertScopeList(o.scopes, `${context}: scopes`);
   if (o.scopeMatch !== undefined && o.scopeMatch !== 'all' && o.scopeMatch !== 'any') throw new TypeError(`${context}: scopeMatch must be "all" or "any"`);
-  const where = o.locations === undefined ? undefined : validateLocations(o.locations, `${context}: locations`);
+  const where = o.locations === undefined ? undefined : validateTokenLocations(o.locations, `${context}: locations`);
   const verify: VerifyTokenOptions = { type };
   if (o.fresh === true) verify.verifyFresh = true;
   if (o.csrf === false) verify.verifyCsrf = false;
