@@ -4,6 +4,7 @@
  */
 import { assertAlgorithm, type Algorithm } from './algorithms.ts';
 import { durationToSeconds, type Duration } from './duration.ts';
+import { assertKnownOptions } from './option-names.ts';
 import { ClaimInvalidError, TokenExpiredError, TokenNotYetValidError } from './errors.ts';
 
 /** A JWT claims set. Registered claims are typed; any other claim is `unknown`. */
@@ -59,6 +60,11 @@ export interface CompiledVerifyOptions {
   readonly algorithms: ReadonlySet<Algorithm> | undefined;
 }
 
+const VERIFY_OPTION_NAMES = [
+  'currentDate', 'clockTolerance', 'audience', 'issuer', 'subject', 'maxTokenAge', 'requiredClaims', 'maxTokenLength', 'typ',
+  'algorithms',
+];
+
 /** Default cap on token length in characters. */
 export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 /** Largest accepted clock tolerance, in seconds. */
@@ -72,6 +78,7 @@ export const MAX_CLOCK_TOLERANCE = 300;
  * @throws {RangeError} When a number is out of its range, NaN or infinite.
  */
 export function compileVerifyOptions(options: VerifyOptions = {}): CompiledVerifyOptions {
+  assertKnownOptions(options, VERIFY_OPTION_NAMES, 'verifyJwt options');
   const { currentDate, clockTolerance = 0, maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH } = options;
   const fixedNowMs = currentDate === undefined ? undefined : checkCurrentDate(currentDate);
   checkClockTolerance(clockTolerance);

@@ -13,6 +13,7 @@ import { decodeHeaderSegment, encodeHeader, parseHeader, type JwtHeader } from '
 import { HmacKey } from './hmac.ts';
 import { parseJsonObject } from './json-segment.ts';
 import { Keyring } from './keyring.ts';
+import { assertKnownOptions } from './option-names.ts';
 import { defaultAlgorithm, isSecretInput, keyAlgorithms, keySupports, resolveKey, resolveSigningKey, signWithKey, verifyWithKey, type JwtKey, type KeyInput, type KeySet } from './keys.ts';
 
 /** Options of {@link signJwt}. Each one that sets a claim refuses a payload that already has it. */
@@ -42,6 +43,8 @@ export interface SignOptions {
 /** What the verify functions take as the key: one key in any form, a {@link Keyring} or another {@link KeySet}. */
 export type VerifyKeyInput = KeyInput | KeySet;
 
+const SIGN_OPTION_NAMES = ['expiresIn', 'notBefore', 'subject', 'issuer', 'audience', 'jwtId', 'currentDate', 'noTimestamp', 'kid', 'algorithm'];
+
 /** The compiled form of "no options", made once. */
 const DEFAULT_VERIFY_OPTIONS: CompiledVerifyOptions = compileVerifyOptions();
 
@@ -69,6 +72,8 @@ export interface DecodedJwt {
  *   under 2048 bits, or a duration is negative.
  */
 export function signJwt(payload: JwtPayload, secret: KeyInput, options: SignOptions = {}): string {
+  // Before anything else: an unknown option (a misspelt `algorithm`) is refused, never ignored.
+  assertKnownOptions(options, SIGN_OPTION_NAMES, 'signJwt options');
   const algorithm = options.algorithm === undefined ? undefined : assertAlgorithm(options.algorithm, 'algorithm');
   const { key, alg } = resolveSigningKey(secret, algorithm, 'secret');
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -258,6 +263,7 @@ function decodePayloadSegment(segment: string): JwtPayload {
  * @throws {MalformedTokenError} When the token is not three segments of base64url JSON objects.
  */
 export function decodeJwt(token: string, options: { maxTokenLength?: number } = {}): DecodedJwt {
+  assertKnownOptions(options, ['maxTokenLength'], 'decodeJwt options');
   const { maxTokenLength } = compileVerifyOptions(options);
   if (typeof token !== 'string') throw new MalformedTokenError('Token must be a string');
   if (token.length > maxTokenLength) throw new TokenTooLongError('Token is longer than the allowed maximum');

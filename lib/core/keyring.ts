@@ -5,6 +5,7 @@
  * A ring holds HMAC secrets or asymmetric keys, never both: a verifier that mixes them is one
  * configuration slip away from the algorithm-confusion attack (RFC 8725 section 2.1).
  */
+import { assertKnownOptions } from './option-names.ts';
 import { KeyObject } from 'node:crypto';
 import { isHmacAlgorithm, type Algorithm } from './algorithms.ts';
 import { AsymmetricKey, importKey } from './asymmetric-key.ts';
@@ -47,6 +48,7 @@ export class Keyring implements KeySet {
    * @throws {RangeError} When a secret is shorter than the algorithm requires.
    */
   constructor(options: KeyringOptions) {
+    assertKnownOptions(options, ['current', 'previous', 'keys', 'algorithm'], 'Keyring options');
     const algorithm = options.algorithm;
     const hmacAlgorithm = algorithm !== undefined && isHmacAlgorithm(algorithm) ? algorithm : 'HS256';
     // Not the string-secret cache: a ring's keys live as long as the ring.

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertKnownOptions, closestName, unknownOptionMessage } from '../../lib/core/option-names.ts';
+import { decodeJwt, signJwt, verifyJwt, verifyJwtComplete } from '../../lib/core/jwt.ts';
+import { Keyring } from '../../lib/core/keyring.ts';
 
 const KNOWN = ['audience', 'issuer', 'tokenLocation', 'requiredScopes'];
 
@@ -84,4 +86,39 @@ test('ignores symbol keys and inherited keys', () => {
   options[Symbol('s')] = 1;
   options.audience = 'a';
   assertKnownOptions(options, KNOWN, 'c');
+});
+
+// The core's own entry points, each refusing a misspelt option that would otherwise turn a check off.
+const SECRET = 'core-option-names-secret-0123456789abcdef';
+
+test('signJwt refuses an unknown option and an unsupported algorithm instead of ignoring them', () => {
+  assert.throws(() => signJwt({}, SECRET, { expiresin: 60 } as never), {
+    name: 'TypeError',
+    message: 'signJwt options: unknown option "expiresin"; did you mean "expiresIn"?',
+  });
+  assert.throws(() => signJwt({}, SECRET, { algoritm: 'HS512' } as never), {
+    name: 'TypeError',
+    message: 'signJwt options: unknown option "algoritm"; did you mean "algorithm"?',
+  });
+  // An algorithm that is not supported is refused, never replaced by HS256.
+  assert.throws(() => signJwt({}, SECRET, { algorithm: 'HS1024' } as never), /algorithm/);
+  assert.throws(() => signJwt({}, SECRET, { algorithm: 'none' } as never), /algorithm/);
+  assert.throws(() => signJwt({}, SECRET, null as never), { name: 'TypeError', message: 'signJwt options must be an object' });
+});
+
+test('verifyJwt and verifyJwtComplete refuse an unknown option instead of skipping its check', () => {
+  const token = signJwt({ aud: 'other' }, SECRET);
+  assert.throws(() => verifyJwt(token, SECRET, { audiance: 'api' } as never), {
+    name: 'TypeError',
+    message: 'verifyJwt options: unknown option "audiance"; did you mean "audience"?',
+  });
+  assert.throws(() => verifyJwtComplete(token, SECRET, { requiredClaim: ['sub'] } as never), { message: /"requiredClaim"; did you mean "requiredClaims"\?$/ });
+  assert.throws(() => verifyJwt(token, SECRET, { leeway: 5 } as never), { message: /unknown option "leeway"; known options: currentDate, clockTolerance/ });
+});
+
+test('decodeJwt and Keyring refuse an unknown option, naming it', () => {
+  const token = signJwt({}, SECRET);
+  assert.throws(() => decodeJwt(token, { maxLength: 10 } as never), { name: 'TypeError', message: /^decodeJwt options: unknown option "maxLength"/ });
+  assert.throws(() => decodeJwt(token, { audience: 'a' } as never), { name: 'TypeError', message: /^decodeJwt options: unknown option "audience"/ });
+  assert.throws(() => new Keyring({ current: SECRET, previos: [] } as never), { name: 'TypeError', message: 'Keyring options: unknown option "previos"; did you mean "previous"?' });
 });
