@@ -13,8 +13,10 @@ import { AuthError } from '../lib/core/errors.ts';
 import { invalidJson, missingBody } from './fastapi-validation.ts';
 import { trackRequestsInFlight } from './graceful-shutdown.ts';
 import { sendJson } from './http-json.ts';
-import { LoginThrottle } from './login-throttle.ts';
-import type { ServerOptions, ServerTimeouts } from './options.ts';
+import { assertKnownOptions } from '../lib/core/option-names.ts';
+import { MemoryCounterStore, type CounterStore } from './counter-store.ts';
+import { FailureThrottle, KnownKeys, LoginThrottle } from './login-throttle.ts';
+import type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts';
 import { logRequest, pathOf } from './request-log.ts';
 import { RevocationQuota } from './revocation-quota.ts';
 import { createRoutes, type Route, type Send } from './routes.ts';
@@ -23,6 +25,13 @@ import { DEMO_USERS, UserStore } from './user-store.ts';
 export type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts';
 
 const FIFTEEN_MINUTES = 15 * 60;
+const HANDLER_OPTION_NAMES = [
+  'auth', 'secretKey', 'users', 'log', 'clock', 'usernameAddressLimit', 'usernameLimit', 'addressLimit', 'knownAddressDays',
+  'refreshLimit', 'counterStore', 'revocationsPerSubject', 'reuseGraceSeconds', 'logoutRevokesFamily', 'trustProxy',
+  'maxPendingPasswordChecks', 'closeConnections',
+  'onUnexpectedError',
+];
+const TIMEOUT_OPTION_NAMES = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'checkIntervalMs'];
 
 /**
  * The request handler: routing, the five routes, error answers and the access log.
@@ -32,13 +41,27 @@ const FIFTEEN_MINUTES = 15 * 60;
  * @throws {RangeError} When `secretKey` is shorter than 32 bytes or a limit is out of range.
  */
 export function createHandler(options: ServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  assertKnownOptions(options, [...HANDLER_OPTION_NAMES, ...TIMEOUT_OPTION_NAMES], 'server options');
   const auth = options.auth ?? makeAuth(options);
   const users = options.users ?? new UserStore(DEMO_USERS);
   const sink = options.log ?? process.stdout;
   const clock = options.clock ?? Date.now;
-  const perUsername = new LoginThrottle({ ...(options.usernameLimit ?? { maxFailures: 5, windowSeconds: FIFTEEN_MINUTES }), now: clock });
-  const perAddress = new LoginThrottle({ ...(options.addressLimit ?? { maxFailures: 20, windowSeconds: FIFTEEN_MINUTES }), now: clock });
-  const perSubject = new LoginThrottle({ ...(options.subjectLimit ?? { maxFailures: 60, windowSeconds: FIFTEEN_MINUTES }), now: clock });
+  const shared = options.counterStore;
+  // One bounded store per layer by default, so a flood of keys in one layer cannot push out another's counters.
+  const storeFor = (): CounterStore => shared ?? new MemoryCounterStore({ now: clock });
+  const throttle = (limit: ThrottleLimit | undefined, fallback: number, name: string): LoginThrottle => {
+    const { maxFailures, windowSeconds } = checkLimit(limit, fallback, name);
+    return new LoginThrottle({ maxFailures, windowSeconds, store: storeFor(), keyPrefix: `${name}:` });
+  };
+  const perUsernameAddress = throttle(options.usernameAddressLimit, 5, 'usernameAddressLimit');
+  const perUsername = throttle(options.usernameLimit, 10, 'usernameLimit');
+  const perAddress = new FailureThrottle({ ...checkLimit(options.addressLimit, 20, 'addressLimit'), now: clock });
+  const perRefresh = throttle(options.refreshLimit, 60, 'refreshLimit');
+  const knownPairs = new KnownKeys({
+    store: storeFor(),
+    windowSeconds: positiveInteger(options.knownAddressDays, 30, 'knownAddressDays') * 86400,
+    keyPrefix: 'knownAddress:',
+  });
   const quota = new RevocationQuota({
     perSubject: options.revocationsPerSubject ?? 20,
     maxTokenLifetime: Math.max(auth.config.accessTokenExpires, auth.config.refreshTokenExpires) + Math.ceil(auth.config.clockTolerance),
@@ -57,8 +80,8 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const logoutRevokesFamily = options.logoutRevokesFamily ?? true;
   if (typeof logoutRevokesFamily !== 'boolean') throw new TypeError('logoutRevokesFamily must be a boolean');
   const { root, login, protectedRoute, refresh, logout } = createRoutes({
-    auth, users, perUsername, perAddress, perSubject, quota, maxPendingPasswordChecks, trustProxy: options.trustProxy === true, send, syncTokens,
-    log: sink, reuseGraceSeconds, logoutRevokesFamily,
+    auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, quota, maxPendingPasswordChecks,
+    trustProxy: options.trustProxy === true, send, syncTokens, log: sink, reuseGraceSeconds, logoutRevokesFamily,
   });
 
   const routes = new Map<string, Readonly<Record<string, Route>>>([
@@ -131,6 +154,13 @@ function reportUnexpectedError(error: unknown): void {
   // The name and code only: a message from elsewhere is not known to be free of secrets.
   const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
   process.stderr.write(`unexpected error while answering a request: ${String(name)}${code === undefined ? '' : ` ${String(code)}`}\n`);
+}
+
+/** A throttle limit option, checked by name, or its default (per 15 minutes). */
+function checkLimit(limit: ThrottleLimit | undefined, fallback: number, name: string): ThrottleLimit {
+  if (limit === undefined) return { maxFailures: fallback, windowSeconds: FIFTEEN_MINUTES };
+  assertKnownOptions(limit, ['maxFailures', 'windowSeconds'], name);
+  return { maxFailures: limit.maxFailures, windowSeconds: limit.windowSeconds };
 }
 
 function makeAuth(options: ServerOptions): AuthX {

@@ -1,17 +1,101 @@
 /**
- * Counting failed logins per key (a username, a client address) in fixed windows, with a hard
- * cap on how many keys are remembered. Checking is one `Map` lookup, so it runs before the
- * expensive password hash and a throttled client costs the server almost nothing.
+ * One throttle layer: attempts per key (a username, a client address, a pair of them) in fixed
+ * windows, counted through a {@link CounterStore} so several server processes can share the
+ * counts (Redis) and one process needs no more than a bounded `Map`. Example server only: not
+ * exported by `authx-node`. The layered scheme built from it is described in docs/throttling.md.
  *
- * Entries sit in the `Map` in the order their windows started (a new window re-inserts its key),
- * so expired entries are always at the front and are dropped there in amortised O(1). When the
- * cap is reached with no expired entry, the oldest window is forgotten: memory stays bounded,
- * at the price that a flood of distinct keys can push out an older counter early.
+ * Every attempt is counted before the slow check it guards, in one atomic increment, so
+ * concurrent guesses cannot all pass before the first failure is recorded (a separate
+ * "check, then record" would let a burst through). A success calls {@link LoginThrottle.reset}.
  */
+import { assertKnownOptions } from '../lib/core/option-names.ts';
 import { positiveInteger } from '../lib/authx/option-checks.ts';
+import { MemoryCounterStore, type CounterStore } from './counter-store.ts';
 
 /** Options of {@link LoginThrottle}. */
 export interface LoginThrottleOptions {
+  /** Attempts allowed per key within one window; the next one is refused. Positive integer. */
+  maxFailures: number;
+  /** Window length in seconds. Positive and finite. */
+  windowSeconds: number;
+  /** Where the counts live; default a {@link MemoryCounterStore} of `maxEntries` keys. */
+  store?: CounterStore;
+  /** Prefix of this layer's keys, so layers can share one store. Default `""`. */
+  keyPrefix?: string;
+  /** Most keys remembered by the default store. Positive integer; default 10 000. */
+  maxEntries?: number;
+  /** Clock of the default store, in milliseconds since the epoch; default `Date.now`. */
+  now?: () => number;
+}
+
+/** Answer of {@link LoginThrottle.hit}. */
+export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+const OPTION_NAMES = ['maxFailures', 'windowSeconds', 'store', 'keyPrefix', 'maxEntries', 'now'];
+
+/**
+ * Attempt counters per key.
+ *
+ * @example
+ * const perUser = new LoginThrottle({ maxFailures: 5, windowSeconds: 900 })
+ * const decision = await perUser.hit(username) // counts this attempt
+ * if (!decision.allowed) return tooManyRequests(decision.retryAfterSeconds)
+ * if (await passwordMatches()) await perUser.reset(username)
+ */
+export class LoginThrottle {
+  readonly #maxFailures: number;
+  readonly #windowMs: number;
+  readonly #store: CounterStore;
+  readonly #prefix: string;
+
+  /**
+   * @throws {RangeError} When an option is out of range; the message names it.
+   * @throws {TypeError} When an option is unknown, or `now`, `store` or `keyPrefix` has the wrong type.
+   */
+  constructor(options: LoginThrottleOptions) {
+    assertKnownOptions(options, OPTION_NAMES, 'LoginThrottle options');
+    const { windowSeconds, store, keyPrefix = '' } = options;
+    this.#maxFailures = positiveInteger(options.maxFailures, 0, 'maxFailures');
+    if (typeof windowSeconds !== 'number' || !Number.isFinite(windowSeconds) || windowSeconds <= 0) {
+      throw new RangeError('windowSeconds must be a positive finite number');
+    }
+    if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string');
+    if (store !== undefined && (typeof store?.increment !== 'function' || typeof store.reset !== 'function')) {
+      throw new TypeError('store must be a CounterStore (increment and reset)');
+    }
+    if (store !== undefined && (options.maxEntries !== undefined || options.now !== undefined)) {
+      throw new TypeError('maxEntries and now configure the default store; give them to your store instead');
+    }
+    this.#windowMs = windowSeconds * 1000;
+    this.#prefix = keyPrefix;
+    this.#store = store ?? new MemoryCounterStore({ ...pick(options, 'maxEntries'), ...pick(options, 'now') });
+  }
+
+  /**
+   * Counts one attempt for `key`; refuses it when the window already holds `maxFailures`.
+   *
+   * @returns `{ allowed: true }`, or `{ allowed: false, retryAfterSeconds }` (whole seconds, at
+   *   least 1) until the key's window ends.
+   * @throws Whatever the store throws (an unreachable shared store).
+   */
+  async hit(key: string): Promise<ThrottleDecision> {
+    const { count, resetMs } = await this.#store.increment(this.#prefix + key, this.#windowMs);
+    if (count <= this.#maxFailures) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
+  }
+
+  /**
+   * Forgets `key`'s attempts (after a successful login).
+   *
+   * @throws Whatever the store throws.
+   */
+  async reset(key: string): Promise<void> {
+    await this.#store.reset(this.#prefix + key);
+  }
+}
+
+/** Options of {@link FailureThrottle}. */
+export interface FailureThrottleOptions {
   /** Failures allowed per key within one window; the next attempt is refused. Positive integer. */
   maxFailures: number;
   /** Window length in seconds. Positive and finite. */
@@ -22,118 +106,138 @@ export interface LoginThrottleOptions {
   now?: () => number;
 }
 
-/** Answer of {@link LoginThrottle.check}. */
-export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
-interface Window {
-  startedAt: number;
-  failures: number;
-}
-
 /**
- * Failed-login counters per key.
+ * Failures per key where a success must not count (the per-address layer: the logins of a shared
+ * address must not use up its budget). Each attempt counts as a failure from {@link begin}, so a
+ * burst cannot pass together, and {@link end} takes it back if it succeeded. Kept in this
+ * process's memory: "take one back" has no atomic form in a {@link CounterStore}, and a second
+ * process only allows its own share again. Entries sit in window-start order, so expired ones are
+ * dropped at the front; past `maxEntries` the oldest window is forgotten.
  *
  * @example
- * const perUser = new LoginThrottle({ maxFailures: 5, windowSeconds: 900 })
- * const decision = perUser.check(username)
- * if (!decision.allowed) return tooManyRequests(decision.retryAfterSeconds)
- * perUser.recordFailure(username) // before the slow check, so parallel guesses are counted
- * if (await passwordMatches()) perUser.reset(username)
+ * if (!addresses.begin(address).allowed) return tooManyRequests()
+ * addresses.end(address, !(await passwordMatches()))
  */
-export class LoginThrottle {
+export class FailureThrottle {
   readonly #maxFailures: number;
   readonly #windowMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
-  readonly #windows = new Map<string, Window>();
+  readonly #windows = new Map<string, { startedAt: number; failures: number }>();
 
   /**
    * @throws {RangeError} When an option is out of range; the message names it.
-   * @throws {TypeError} When `now` is not a function.
+   * @throws {TypeError} When an option is unknown or `now` is not a function.
    */
-  constructor(options: LoginThrottleOptions) {
+  constructor(options: FailureThrottleOptions) {
+    assertKnownOptions(options, ['maxFailures', 'windowSeconds', 'maxEntries', 'now'], 'FailureThrottle options');
     const { windowSeconds, now = Date.now } = options;
-    const maxFailures = positiveInteger(options.maxFailures, 0, 'maxFailures');
-    const maxEntries = positiveInteger(options.maxEntries, 10_000, 'maxEntries');
+    this.#maxFailures = positiveInteger(options.maxFailures, 0, 'maxFailures');
+    this.#maxEntries = positiveInteger(options.maxEntries, 10_000, 'maxEntries');
     if (typeof windowSeconds !== 'number' || !Number.isFinite(windowSeconds) || windowSeconds <= 0) {
       throw new RangeError('windowSeconds must be a positive finite number');
     }
     if (typeof now !== 'function') throw new TypeError('now must be a function returning milliseconds');
-    this.#maxFailures = maxFailures;
     this.#windowMs = windowSeconds * 1000;
-    this.#maxEntries = maxEntries;
     this.#now = now;
   }
 
-  /** How many keys are remembered right now (expired ones included until they are swept). */
+  /** How many keys are remembered right now. */
   get size(): number {
     return this.#windows.size;
   }
 
   /**
-   * Whether another attempt for `key` may go ahead. Does not count anything.
-   *
-   * @returns `{ allowed: true }`, or `{ allowed: false, retryAfterSeconds }` (whole seconds, at
-   *   least 1) until the key's window ends.
-   * @throws Never.
-   */
-  check(key: string): ThrottleDecision {
-    const window = this.#windows.get(key);
-    if (window === undefined) return { allowed: true };
-    const now = this.#now();
-    const endsAt = window.startedAt + this.#windowMs;
-    if (now >= endsAt || window.failures < this.#maxFailures) return { allowed: true };
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now) / 1000)) };
-  }
-
-  /**
-   * Counts one failure for `key`, starting a new window if its last one has ended.
+   * Counts an attempt for `key` as a failure if its window has room; end it with {@link end}.
    *
    * @throws Never.
    */
-  recordFailure(key: string): void {
+  begin(key: string): ThrottleDecision {
     const now = this.#now();
-    this.#sweep(now);
-    const window = this.#windows.get(key);
-    if (window !== undefined && now < window.startedAt + this.#windowMs) {
-      window.failures++;
-      return;
+    for (const [k, w] of this.#windows) {
+      if (now < w.startedAt + this.#windowMs) break;
+      this.#windows.delete(k);
     }
-    // Deleting first moves the key to the end, keeping the Map ordered by window start.
-    this.#windows.delete(key);
+    const window = this.#windows.get(key);
+    if (window !== undefined) {
+      if (window.failures >= this.#maxFailures) {
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + this.#windowMs - now) / 1000)) };
+      }
+      window.failures++;
+      return { allowed: true };
+    }
     if (this.#windows.size >= this.#maxEntries) {
       const oldest = this.#windows.keys().next();
       if (oldest.done !== true) this.#windows.delete(oldest.value);
     }
     this.#windows.set(key, { startedAt: now, failures: 1 });
+    return { allowed: true };
   }
 
   /**
-   * Takes back one failure of `key`'s current window. For pessimistic counting: count every
-   * attempt as a failure before the (slow) password check, so concurrent guesses cannot all pass
-   * {@link check} before the first failure is recorded, and release it if the check succeeds.
+   * Ends an attempt started by {@link begin}: a success is taken back (within the same window).
    *
    * @throws Never.
    */
-  release(key: string): void {
+  end(key: string, failed: boolean): void {
+    if (failed) return;
     const window = this.#windows.get(key);
     if (window !== undefined && window.failures > 0 && this.#now() < window.startedAt + this.#windowMs) window.failures--;
   }
+}
+
+/**
+ * Keys (a username with an address) that logged in successfully within a window, in a
+ * {@link CounterStore}: the per-username layer lets them through, so strangers exhausting a
+ * username's budget do not lock its owner out of the places the owner logs in from.
+ *
+ * @example
+ * if (!(await perUsername.hit(user)).allowed && !(await known.has(pair))) return tooManyRequests()
+ * if (await passwordMatches()) await known.remember(pair)
+ */
+export class KnownKeys {
+  readonly #store: CounterStore;
+  readonly #windowMs: number;
+  readonly #prefix: string;
 
   /**
-   * Forgets `key`'s failures (after a successful login, for the username only: resetting the
-   * address counter would let one valid account launder an attacker's guesses).
-   *
-   * @throws Never.
+   * @throws {TypeError} When an option is unknown.
+   * @throws {RangeError} When `windowSeconds` is not a positive finite number.
    */
-  reset(key: string): void {
-    this.#windows.delete(key);
+  constructor(options: { store: CounterStore; windowSeconds: number; keyPrefix?: string }) {
+    assertKnownOptions(options, ['store', 'windowSeconds', 'keyPrefix'], 'KnownKeys options');
+    if (typeof options.windowSeconds !== 'number' || !Number.isFinite(options.windowSeconds) || options.windowSeconds <= 0) {
+      throw new RangeError('windowSeconds must be a positive finite number');
+    }
+    this.#store = options.store;
+    this.#windowMs = options.windowSeconds * 1000;
+    this.#prefix = options.keyPrefix ?? '';
   }
 
-  #sweep(now: number): void {
-    for (const [key, window] of this.#windows) {
-      if (now < window.startedAt + this.#windowMs) return;
-      this.#windows.delete(key);
-    }
+  /**
+   * Marks `key` as known for the window.
+   *
+   * @throws Whatever the store throws.
+   */
+  async remember(key: string): Promise<void> {
+    await this.#store.increment(this.#prefix + key, this.#windowMs);
   }
+
+  /**
+   * Whether `key` was remembered in its current window. A store can only count, so this counts
+   * too: a count of 1 means the probe itself created the entry, which is then removed again.
+   *
+   * @throws Whatever the store throws.
+   */
+  async has(key: string): Promise<boolean> {
+    const { count } = await this.#store.increment(this.#prefix + key, this.#windowMs);
+    if (count > 1) return true;
+    await this.#store.reset(this.#prefix + key);
+    return false;
+  }
+}
+
+/** `{ [name]: value }` when the option is given, `{}` otherwise (exactOptionalPropertyTypes). */
+function pick<K extends 'maxEntries' | 'now'>(options: { maxEntries?: number; now?: () => number }, name: K): Pick<LoginThrottleOptions, K> {
+  return (options[name] === undefined ? {} : { [name]: options[name] }) as Pick<LoginThrottleOptions, K>;
 }

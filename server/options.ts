@@ -4,10 +4,11 @@
  */
 import type { AuthX } from '../lib/authx/authx.ts';
 import type { SecretInput } from '../lib/core/secret.ts';
+import type { CounterStore } from './counter-store.ts';
 import type { LogSink } from './request-log.ts';
 import type { UserStore } from './user-store.ts';
 
-/** Failures allowed per window before 429. */
+/** Attempts allowed per window before 429 (see docs/throttling.md). */
 export interface ThrottleLimit {
   maxFailures: number;
   windowSeconds: number;
@@ -25,16 +26,28 @@ export interface ServerOptions {
   log?: LogSink;
   /** Clock in ms since the epoch for tokens and throttling; default `Date.now`. */
   clock?: () => number;
-  /** Per username; default 5 failures per 15 minutes. */
-  usernameLimit?: ThrottleLimit;
-  /** Per client address; default 20 failures per 15 minutes. */
-  addressLimit?: ThrottleLimit;
+  /** Login attempts per username and client address (strict); default 5 per 15 minutes. */
+  usernameAddressLimit?: ThrottleLimit;
   /**
-   * Uses of `/refresh` and `/logout` per subject; default 60 per 15 minutes. Each logout adds a
-   * revocation, so without it one account could mint and revoke tokens until the revocation
-   * store is full and logout fails for everyone.
+   * Login attempts per username from anywhere (looser); default 10 per 15 minutes. Addresses the
+   * user logged in from successfully within `knownAddressDays` are not held by it.
    */
-  subjectLimit?: ThrottleLimit;
+  usernameLimit?: ThrottleLimit;
+  /** Failed logins per client address, whatever the username; default 20 per 15 minutes. */
+  addressLimit?: ThrottleLimit;
+  /** Days an address stays known for a user after a successful login; default 30. */
+  knownAddressDays?: number;
+  /**
+   * Access tokens minted by `/refresh` per subject; default 60 per 15 minutes. `/logout` is
+   * never rate-limited: the revocation store is bounded per subject instead
+   * (`revocationsPerSubject`).
+   */
+  refreshLimit?: ThrottleLimit;
+  /**
+   * Where the login and refresh counters live; default one bounded in-memory store per layer.
+   * Give a shared store (Redis) when several processes serve the same users.
+   */
+  counterStore?: CounterStore;
   /**
    * Individual revocations one subject may hold at once; default 20. Past it, a logout revokes
    * every token of that subject issued so far, so the revocation store holds at most this many

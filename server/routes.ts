@@ -12,7 +12,7 @@ import type { TokenPayload } from '../lib/authx/token-verifier.ts';
 import { JWTDecodeError } from '../lib/core/errors.ts';
 import { addressThrottleKey } from './address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
-import type { LoginThrottle } from './login-throttle.ts';
+import type { FailureThrottle, KnownKeys, LoginThrottle, ThrottleDecision } from './login-throttle.ts';
 import type { LogSink } from './request-log.ts';
 import type { RevocationQuota } from './revocation-quota.ts';
 import type { UserStore } from './user-store.ts';
@@ -26,9 +26,16 @@ export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 export interface RouteContext {
   auth: AuthX;
   users: UserStore;
+  /** Strict: attempts per username and address. */
+  perUsernameAddress: LoginThrottle;
+  /** Looser: attempts per username from anywhere; known pairs pass it. */
   perUsername: LoginThrottle;
-  perAddress: LoginThrottle;
-  perSubject: LoginThrottle;
+  /** Failures per address, whatever the username. */
+  perAddress: FailureThrottle;
+  /** Username-and-address pairs that logged in successfully lately. */
+  knownPairs: KnownKeys;
+  /** Access tokens minted by `/refresh` per subject. */
+  perRefresh: LoginThrottle;
   quota: RevocationQuota;
   maxPendingPasswordChecks: number;
   trustProxy: boolean;
@@ -65,11 +72,16 @@ const ROOT_ANSWER = {
   },
 };
 const INVALID_CREDENTIALS = { detail: 'Invalid username or password' };
+const TOO_MANY_LOGINS = { detail: 'Too many failed login attempts; try again later' };
+/** Answered for a verified token whose subject is no longer a user. */
+const NOT_A_USER = 'Token subject is not a known user';
 
 /** The five routes over one shared context. */
 export function createRoutes(context: RouteContext): Routes {
-  const { auth, users, perUsername, perAddress, perSubject, quota, send } = context;
+  const { auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, quota, send } = context;
   let pendingPasswordChecks = 0;
+  const refused = (res: ServerResponse, decision: ThrottleDecision & { allowed: false }): void =>
+    send(res, 429, TOO_MANY_LOGINS, { 'retry-after': String(decision.retryAfterSeconds) });
 
   const login: Route = async (req, res) => {
     const fields = validateStringFields(await readJsonBody(req), ['username', 'password']);
@@ -77,33 +89,37 @@ export function createRoutes(context: RouteContext): Routes {
     const { username, password } = fields.values;
     const userKey = digest(username);
     const addressKey = clientAddress(req, context.trustProxy);
-    const decisions = [perUsername.check(userKey), perAddress.check(addressKey)];
-    const retryAfter = Math.max(0, ...decisions.map((d) => (d.allowed ? 0 : d.retryAfterSeconds)));
-    if (retryAfter > 0) {
-      return send(res, 429, { detail: 'Too many failed login attempts; try again later' }, { 'retry-after': String(retryAfter) });
-    }
+    const pairKey = digest(`${addressKey}\n${username}`);
     if (pendingPasswordChecks >= context.maxPendingPasswordChecks) {
       return send(res, 503, { detail: 'Server busy; try again later' }, { 'retry-after': '1' });
     }
-    // Counted as failures before the slow check, so parallel guesses cannot outrun the counters.
-    perUsername.recordFailure(userKey);
-    perAddress.recordFailure(addressKey);
+    // The layers of docs/throttling.md, each counting the attempt before the slow check so
+    // parallel guesses cannot outrun them, and in this order so that an attempt one layer
+    // refuses is not counted by the next: a stranger hammering one address at a username uses
+    // up that pair's budget and the address's, never the username's for other addresses.
+    const byAddress = perAddress.begin(addressKey);
+    if (!byAddress.allowed) return refused(res, byAddress);
+    let valid = false;
     pendingPasswordChecks++;
-    let valid: boolean;
     try {
+      const byPair = await perUsernameAddress.hit(pairKey);
+      if (!byPair.allowed) return refused(res, byPair);
+      const byUsername = await perUsername.hit(userKey);
+      if (!byUsername.allowed && !(await knownPairs.has(pairKey))) return refused(res, byUsername);
       valid = await users.checkCredentials(username, password);
     } finally {
       pendingPasswordChecks--;
+      perAddress.end(addressKey, !valid);
     }
     if (!valid) return send(res, 401, INVALID_CREDENTIALS);
-    perUsername.reset(userKey);
-    perAddress.release(addressKey);
+    await Promise.all([perUsernameAddress.reset(pairKey), perUsername.reset(userKey), knownPairs.remember(pairKey)]);
     const { access_token, refresh_token } = auth.createTokenPair(username);
     send(res, 200, { access_token, token_type: 'bearer', refresh_token });
   };
 
   const grantAccess = (res: ServerResponse, payload: TokenPayload): void => {
     quota.assertNotRevoked(payload);
+    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
     send(res, 200, {
       message: 'You have access to this protected resource',
       username: payload.sub,
@@ -114,24 +130,17 @@ export function createRoutes(context: RouteContext): Routes {
     ? (req, res) => grantAccess(res, auth.verifyTokenSync(auth.getAccessTokenFromRequestSync(req)))
     : async (req, res) => grantAccess(res, await auth.verifyToken(await auth.getAccessTokenFromRequest(req)));
 
-  /** Counts one token operation for `subject`; answers 429 and returns `true` past the limit. */
-  const subjectThrottled = (res: ServerResponse, subject: string): boolean => {
-    const key = digest(subject);
-    const decision = perSubject.check(key);
-    if (!decision.allowed) {
-      send(res, 429, { detail: 'Too many token operations; try again later' }, { 'retry-after': String(decision.retryAfterSeconds) });
-      return true;
-    }
-    perSubject.recordFailure(key);
-    return false;
-  };
-
   const refresh: Route = async (req, res) => {
     const found = await auth.getRefreshTokenFromRequest(req);
     const payload = await auth.verifyToken(found, { type: 'refresh' });
     quota.assertNotRevoked(payload);
-    if (!users.has(payload.sub)) throw new JWTDecodeError('Token subject is not a known user');
-    if (subjectThrottled(res, payload.sub)) return;
+    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
+    // Minting is limited per subject (a stolen refresh token cannot mint without end); logout
+    // is not, so nobody holding a copy of a token can stop its owner from revoking it.
+    const minted = await perRefresh.hit(digest(payload.sub));
+    if (!minted.allowed) {
+      return send(res, 429, { detail: 'Too many token refreshes; try again later' }, { 'retry-after': String(minted.retryAfterSeconds) });
+    }
     // Rotation (docs/rotation.md): the presented token is retired, its one successor answered.
     const rotated = await auth.rotateRefreshToken(found, { reuseGraceSeconds: context.reuseGraceSeconds }).catch((error: unknown) => {
       if (error instanceof RefreshTokenReusedError) context.log.write(reuseEventLine(error));
@@ -148,9 +157,10 @@ export function createRoutes(context: RouteContext): Routes {
       throw error;
     });
     quota.assertNotRevoked(payload);
-    if (subjectThrottled(res, payload.sub)) return;
-    // A subject holding its share of individual revocations is logged out everywhere instead,
-    // so no account can fill the revocation store (see server/revocation-quota.ts).
+    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
+    // Never rate-limited (see refresh). The store stays bounded per subject instead: a subject
+    // holding its share of individual revocations is logged out everywhere, so no account can
+    // fill the revocation store (see server/revocation-quota.ts).
     // Logging out with a refresh token ends its session: the whole family, remembered as long as
     // the family's newest token can live, and counted against the same share.
     const family = context.logoutRevokesFamily && payload.type === 'refresh' ? payload.fid : undefined;

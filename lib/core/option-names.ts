@@ -5,8 +5,11 @@
  * and the AuthX layer, not exported from `authx-node` or `authx-node/core`.
  */
 
-/** How far (in edits) an unknown name may be from a known one to be suggested. */
+/** How far (in edits) an unknown name may be from a known one to be suggested... */
 const MAX_SUGGESTION_DISTANCE = 2;
+/** ...or from a long one (10+ characters), where a plural (`trustProxies`) costs three. */
+const MAX_LONG_SUGGESTION_DISTANCE = 3;
+const LONG_NAME = 10;
 /** Unknown names are quoted at most this long, so a huge key cannot flood a log. */
 const MAX_QUOTED_NAME = 64;
 
@@ -15,7 +18,7 @@ const MAX_QUOTED_NAME = 64;
  * left out) passes; anything else that is not an object is refused.
  *
  * The message names the unknown key and, when one is close (case, `_`/`-` and a `JWT_` prefix
- * ignored, then at most two edits), the option it probably meant. `aliases` maps foreign names
+ * ignored, then at most two edits, three for long names), the option it probably meant. `aliases` maps foreign names
  * (Python AuthX's `JWT_TOKEN_LOCATION`) to the option that replaces them here, or to a sentence
  * saying why there is none.
  *
@@ -59,7 +62,8 @@ export function unknownOptionMessage(
 }
 
 /**
- * The known name closest to `name`, or `undefined` when none is within two edits.
+ * The known name closest to `name`, or `undefined` when none is within two edits (three when
+ * either name has 10 or more characters).
  *
  * @example closestName('audiance', ['audience', 'issuer']) // "audience"
  * @throws Never.
@@ -68,10 +72,13 @@ export function closestName(name: string, known: readonly string[]): string | un
   if (name.length > MAX_QUOTED_NAME) return undefined;
   const wanted = normalize(name);
   let best: string | undefined;
-  let bestDistance = MAX_SUGGESTION_DISTANCE + 1;
+  let bestDistance = MAX_LONG_SUGGESTION_DISTANCE + 1;
   for (const candidate of known) {
-    const distance = editDistance(wanted, normalize(candidate), bestDistance);
-    if (distance < bestDistance) {
+    const normalized = normalize(candidate);
+    const long = Math.max(wanted.length, normalized.length) >= LONG_NAME;
+    const limit = Math.min(bestDistance, (long ? MAX_LONG_SUGGESTION_DISTANCE : MAX_SUGGESTION_DISTANCE) + 1);
+    const distance = editDistance(wanted, normalized, limit);
+    if (distance < limit) {
       best = candidate;
       bestDistance = distance;
     }

@@ -48,6 +48,16 @@ test('suggests within two edits and not at three', () => {
   assert.equal(closestName('xyz', ['abc']), undefined);
 });
 
+test('allows three edits when either name has ten or more characters (plurals of long names)', () => {
+  assert.equal(closestName('trustProxies', ['trustProxy']), 'trustProxy');
+  assert.equal(closestName('maxEntry', ['maxEntries']), 'maxEntries'); // 10 characters
+  assert.equal(closestName('maxEntr', ['maxEntrie']), 'maxEntrie'); // 2 edits, 9 characters
+  assert.equal(closestName('maxEnt', ['maxEntrie']), undefined); // 3 edits, 9 characters
+  assert.equal(closestName('abcdefghij', ['abcdefgxyz']), 'abcdefgxyz');
+  assert.equal(closestName('abcdefghij', ['abcdefwxyz']), undefined); // 4 edits
+  assert.equal(closestName('trustProxies', ['trustProxy', 'trustProxie']), 'trustProxie', 'a nearer name wins');
+});
+
 test('picks the nearest of several close names, the first on a tie', () => {
   assert.equal(closestName('issuez', ['issues', 'issuer']), 'issues');
   assert.equal(closestName('issuerr', ['issue', 'issuer']), 'issuer');
