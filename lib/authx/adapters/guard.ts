@@ -90,13 +90,3 @@ export function libraryErrorAnswer(error: unknown): ErrorAnswer | undefined {
   };
 }
 
-/**
- * The path of a request target without its query, for matching routes.
- *
- * @example pathOf("/a/b?x=1") // "/a/b"
- * @throws Never.
- */
-export function pathOf(target: string): string {
-  const end = target.search(/[?#]/);
-  return end === -1 ? target : target.slice(0, end);
-}
