@@ -6,6 +6,7 @@
  * server down: the failure is noted once and later lines are dropped and counted.
  * Example server only; not part of the package.
  */
+import { assertKnownOptions } from '../lib/core/option-names.ts';
 import { failureName, guardStream, writeSafely } from './stream-guard.ts';
 
 /** Where log text goes: anything with `write(string)`, such as `process.stdout`. */
@@ -26,7 +27,7 @@ export interface LogWriterOptions {
   droppedLine?: (count: number) => string;
 }
 
-const KNOWN_OPTIONS = new Set(['sink', 'maxBufferedChars', 'onFailure', 'droppedLine']);
+const KNOWN_OPTIONS: readonly string[] = ['sink', 'maxBufferedChars', 'onFailure', 'droppedLine'];
 
 interface StreamLike {
   on?: (event: 'error', listener: (error: unknown) => void) => unknown;
@@ -54,7 +55,7 @@ export class LogWriter {
    * @throws {RangeError} When `maxBufferedChars` is not a positive integer.
    */
   constructor(options: LogWriterOptions) {
-    for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`LogWriter: unknown option ${JSON.stringify(key)}`);
+    assertKnownOptions(options, KNOWN_OPTIONS, 'LogWriter options');
     if (typeof options.sink?.write !== 'function') throw new TypeError('LogWriter: sink must have a write(text) method');
     const max = options.maxBufferedChars ?? 1024 * 1024;
     if (!Number.isSafeInteger(max) || max <= 0) throw new RangeError('LogWriter: maxBufferedChars must be a positive integer');

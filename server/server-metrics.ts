@@ -5,6 +5,7 @@
  * list of methods, error codes of this library), never from the request as sent, so whatever
  * clients send the number of series stays bounded. Example server only; not in the package.
  */
+import { assertKnownOptions } from '../lib/core/option-names.ts';
 import { MetricsRegistry, type Counter, type CounterChild, type Histogram, type HistogramChild } from './metrics-registry.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 
@@ -46,7 +47,7 @@ export interface MetricsSources {
   droppedLogLines?: () => number;
 }
 
-const KNOWN_OPTIONS = new Set(['routes', 'processMetrics']);
+const KNOWN_OPTIONS: readonly string[] = ['routes', 'processMetrics'];
 
 /** The server's metrics and the cheap calls that record them; render with `registry.render()`. */
 export class ServerMetrics {
@@ -74,7 +75,7 @@ export class ServerMetrics {
    * @throws {TypeError} On an unknown option or a route that is not a path.
    */
   constructor(options: ServerMetricsOptions) {
-    for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`ServerMetrics: unknown option ${JSON.stringify(key)}`);
+    assertKnownOptions(options, KNOWN_OPTIONS, 'ServerMetrics options');
     this.#routeLabels = [...options.routes, OTHER];
     for (const route of options.routes) if (!route.startsWith('/')) throw new TypeError(`ServerMetrics: route ${JSON.stringify(route)} is not a path`);
     this.#routeLabels.forEach((route, i) => this.#routeIndex.set(route, i));
