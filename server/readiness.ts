@@ -87,7 +87,6 @@ export class Readiness {
   #passes(check: ReadinessCheck): Promise<boolean> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), this.#timeoutMs);
-      timer.unref();
       Promise.resolve()
         .then(() => check.check())
         .then(
