@@ -17,10 +17,14 @@ import { assertKnownOptions } from '../lib/core/option-names.ts';
 import { MemoryCounterStore, type CounterStore } from './counter-store.ts';
 import { FailureThrottle, KnownKeys, LoginThrottle } from './login-throttle.ts';
 import type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts';
-import { logRequest, pathOf } from './request-log.ts';
+import { LogWriter } from './log-writer.ts';
+import { answerOpsRequest, OPS_PATHS } from './ops-endpoints.ts';
+import { Readiness } from './readiness.ts';
+import { createRequestObserver, eventSink, noteRefusal, pathOf } from './request-log.ts';
 import { RevocationQuota } from './revocation-quota.ts';
 import { createRoutes, type Route, type Send } from './routes.ts';
 import { DEMO_USERS, UserStore } from './user-store.ts';
+import { writeSafely } from './stream-guard.ts';
 
 export type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts';
 
@@ -29,9 +33,12 @@ const HANDLER_OPTION_NAMES = [
   'auth', 'secretKey', 'users', 'log', 'clock', 'usernameAddressLimit', 'usernameLimit', 'addressLimit', 'knownAddressDays',
   'refreshLimit', 'counterStore', 'revocationsPerSubject', 'reuseGraceSeconds', 'logoutRevokesFamily', 'trustProxy',
   'maxPendingPasswordChecks', 'closeConnections',
-  'onUnexpectedError',
+  'onUnexpectedError', 'logFormat', 'metrics', 'readiness', 'opsEndpoints',
 ];
 const TIMEOUT_OPTION_NAMES = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'checkIntervalMs'];
+
+/** The paths of the five routes (the metrics' `route` label values, with {@link OPS_PATHS}). */
+export const ROUTE_PATHS: readonly string[] = ['/', '/login', '/protected', '/refresh', '/logout'];
 
 /**
  * The request handler: routing, the five routes, error answers and the access log.
@@ -44,21 +51,31 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   assertKnownOptions(options, [...HANDLER_OPTION_NAMES, ...TIMEOUT_OPTION_NAMES], 'server options');
   const auth = options.auth ?? makeAuth(options);
   const users = options.users ?? new UserStore(DEMO_USERS);
-  const sink = options.log ?? process.stdout;
+  const log = options.log === false ? undefined : options.log instanceof LogWriter ? options.log : new LogWriter({ sink: options.log ?? process.stdout });
+  const readiness = options.readiness ?? new Readiness();
+  const metrics = options.metrics === false ? undefined : options.metrics;
+  const serveOps = options.opsEndpoints !== false;
   const clock = options.clock ?? Date.now;
   const shared = options.counterStore;
   // One bounded store per layer by default, so a flood of keys in one layer cannot push out another's counters.
-  const storeFor = (): CounterStore => shared ?? new MemoryCounterStore({ now: clock });
+  // The default stores' sizes are exported as authx_throttle_entries (a shared store's are not).
+  const ownStores: Array<readonly [string, { readonly size: number }]> = [];
+  const storeFor = (name: string): CounterStore => {
+    if (shared !== undefined) return shared;
+    const store = new MemoryCounterStore({ now: clock });
+    ownStores.push([name, store]);
+    return store;
+  };
   const throttle = (limit: ThrottleLimit | undefined, fallback: number, name: string): LoginThrottle => {
     const { maxFailures, windowSeconds } = checkLimit(limit, fallback, name);
-    return new LoginThrottle({ maxFailures, windowSeconds, store: storeFor(), keyPrefix: `${name}:` });
+    return new LoginThrottle({ maxFailures, windowSeconds, store: storeFor(name), keyPrefix: `${name}:` });
   };
   const perUsernameAddress = throttle(options.usernameAddressLimit, 5, 'usernameAddressLimit');
   const perUsername = throttle(options.usernameLimit, 10, 'usernameLimit');
   const perAddress = new FailureThrottle({ ...checkLimit(options.addressLimit, 20, 'addressLimit'), now: clock });
   const perRefresh = throttle(options.refreshLimit, 60, 'refreshLimit');
   const knownPairs = new KnownKeys({
-    store: storeFor(),
+    store: storeFor('knownAddresses'),
     windowSeconds: positiveInteger(options.knownAddressDays, 30, 'knownAddressDays') * 86400,
     keyPrefix: 'knownAddress:',
   });
@@ -66,6 +83,10 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     perSubject: options.revocationsPerSubject ?? 20,
     maxTokenLifetime: Math.max(auth.config.accessTokenExpires, auth.config.refreshTokenExpires) + Math.ceil(auth.config.clockTolerance),
     clock,
+  });
+  metrics?.setSources({
+    throttleEntries: () => [...ownStores.map(([name, store]) => [name, store.size] as const), ['addressLimit', perAddress.size]],
+    ...revocationEntries(auth),
   });
   const maxPendingPasswordChecks = positiveInteger(options.maxPendingPasswordChecks, 32, 'maxPendingPasswordChecks');
   const onUnexpectedError = options.onUnexpectedError ?? reportUnexpectedError;
@@ -81,7 +102,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   if (typeof logoutRevokesFamily !== 'boolean') throw new TypeError('logoutRevokesFamily must be a boolean');
   const { root, login, protectedRoute, refresh, logout } = createRoutes({
     auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, quota, maxPendingPasswordChecks,
-    trustProxy: options.trustProxy === true, send, syncTokens, log: sink, reuseGraceSeconds, logoutRevokesFamily,
+    trustProxy: options.trustProxy === true, send, syncTokens, log: eventSink(log, options.logFormat ?? 'text'), reuseGraceSeconds, logoutRevokesFamily,
   });
 
   const routes = new Map<string, Readonly<Record<string, Route>>>([
@@ -91,11 +112,14 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     ['/refresh', { POST: refresh }],
     ['/logout', { POST: logout }],
   ]);
-  const knownPaths = new Set(routes.keys());
+  const knownPaths = new Set(serveOps ? [...routes.keys(), ...OPS_PATHS] : routes.keys());
+  const observe = createRequestObserver({ log, format: options.logFormat ?? 'text', knownPaths, metrics });
+  const ops = { readiness, metrics, closing };
 
   return (req, res) => {
-    logRequest(req, res, { sink, knownPaths });
     const path = pathOf(req.url);
+    observe(req, res, path);
+    if (serveOps && answerOpsRequest(req, res, path, ops)) return;
     const methods = routes.get(path);
     if (methods === undefined) return send(res, 404, { detail: 'Not Found' });
     const route = Object.hasOwn(methods, req.method ?? '') ? methods[req.method ?? ''] : undefined;
@@ -122,7 +146,9 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
  * @throws {TypeError | RangeError} As {@link createHandler}.
  */
 export function createServer(options: ServerOptions & ServerTimeouts): Server {
-  const handler = createHandler({ closeConnections: () => !server.listening, ...options });
+  const readiness = options.readiness ?? new Readiness();
+  // Draining (readiness at 503 after SIGTERM, then closed): keep-alive clients are told to go.
+  const handler = createHandler({ closeConnections: () => readiness.draining || !server.listening, ...options, readiness });
   const server: Server = createHttpServer(
     { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: options.checkIntervalMs ?? 1_000 },
     handler,
@@ -145,7 +171,10 @@ function answerError(res: ServerResponse, error: unknown, send: Send, onUnexpect
   }
   // Every other library error, body errors included: its status and message, and the headers
   // the shared mapping gives it (challenge, Retry-After, Connection: close).
-  if (error instanceof AuthError) return send(res, error.status, { detail: error.message }, errorHeaders(error));
+  if (error instanceof AuthError) {
+    noteRefusal(res, error.code);
+    return send(res, error.status, { detail: error.message }, errorHeaders(error));
+  }
   onUnexpectedError(error);
   send(res, 500, { detail: 'Internal Server Error' });
 }
@@ -153,7 +182,13 @@ function answerError(res: ServerResponse, error: unknown, send: Send, onUnexpect
 function reportUnexpectedError(error: unknown): void {
   // The name and code only: a message from elsewhere is not known to be free of secrets.
   const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
-  process.stderr.write(`unexpected error while answering a request: ${String(name)}${code === undefined ? '' : ` ${String(code)}`}\n`);
+  writeSafely(process.stderr, `unexpected error while answering a request: ${String(name)}${code === undefined ? '' : ` ${String(code)}`}\n`);
+}
+
+/** The revocation store's size, when its store tells it (the in-memory one does). */
+function revocationEntries(auth: AuthX): { revocationEntries?: () => number } {
+  const store = auth.revocationStore as { size?: unknown };
+  return typeof store.size === 'number' ? { revocationEntries: () => store.size as number } : {};
 }
 
 /** A throttle limit option, checked by name, or its default (per 15 minutes). */

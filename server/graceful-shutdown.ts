@@ -4,6 +4,7 @@
  * after a deadline.
  */
 import type { Server } from 'node:http';
+import { writeSafely } from './stream-guard.ts';
 
 /** How a drain ended: every request finished, or the deadline cut the rest off. */
 export type DrainOutcome = 'drained' | 'forced';
@@ -87,6 +88,13 @@ export interface ExitOnSignalsOptions extends DrainOptions {
   log?: (line: string) => void;
   /** Ends the process; default `process.exit`. */
   exit?: (code: number) => void;
+  /** Told first, so `/readyz` answers 503 before connections close (see server/readiness.ts). */
+  readiness?: { startDraining(): void };
+  /**
+   * After SIGTERM (what orchestrators send), keep serving this long with readiness at 503 before
+   * closing, so load balancers stop sending first; default 0. Other signals (Ctrl-C) do not wait.
+   */
+  delayMs?: number;
 }
 
 /**
@@ -99,10 +107,12 @@ export interface ExitOnSignalsOptions extends DrainOptions {
  */
 export function exitOnSignals(server: Server, options?: ExitOnSignalsOptions): () => void {
   const signals = options?.signals ?? ['SIGTERM', 'SIGINT'];
-  const log = options?.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options?.log ?? ((line: string) => writeSafely(process.stderr, `${line}\n`));
   const exit = options?.exit ?? ((code: number) => process.exit(code));
   const timeoutMs = options?.timeoutMs ?? 10_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be a positive finite number');
+  const delayMs = options?.delayMs ?? 0;
+  if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a whole number of milliseconds, 0 or more');
   let draining = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (draining) {
@@ -111,11 +121,17 @@ export function exitOnSignals(server: Server, options?: ExitOnSignalsOptions): (
       return;
     }
     draining = true;
-    log(`${signal}: no longer accepting connections; finishing requests in flight`);
-    drainServer(server, { timeoutMs }).then((outcome) => {
-      log(outcome === 'drained' ? 'all requests finished; exiting' : `requests still running after ${timeoutMs} ms were cut off`);
-      exit(outcome === 'drained' ? 0 : 1);
-    });
+    options?.readiness?.startDraining();
+    const drain = (): void => {
+      log(`${signal}: no longer accepting connections; finishing requests in flight`);
+      drainServer(server, { timeoutMs }).then((outcome) => {
+        log(outcome === 'drained' ? 'all requests finished; exiting' : `requests still running after ${timeoutMs} ms were cut off`);
+        exit(outcome === 'drained' ? 0 : 1);
+      });
+    };
+    if (signal !== 'SIGTERM' || delayMs === 0) return drain();
+    log(`${signal}: not ready (readiness answers 503); closing in ${delayMs} ms`);
+    setTimeout(drain, delayMs);
   };
   for (const signal of signals) process.on(signal, onSignal);
   return () => {

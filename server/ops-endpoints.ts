@@ -20,6 +20,8 @@ export interface OpsEndpointsOptions {
   readiness: Readiness;
   /** The metrics; without them `/metrics` is a 404. */
   metrics?: ServerMetrics | undefined;
+  /** While it returns `true`, answers carry `Connection: close` (the server is draining). */
+  closing?: () => boolean;
 }
 
 /**
@@ -32,16 +34,17 @@ export interface OpsEndpointsOptions {
 export function answerOpsRequest(req: IncomingMessage, res: ServerResponse, path: string, options: OpsEndpointsOptions): boolean {
   if (path !== '/healthz' && path !== '/readyz' && path !== '/metrics') return false;
   if (path === '/metrics' && options.metrics === undefined) return false;
+  const close = options.closing?.() === true ? { connection: 'close' } : undefined;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendJson(res, 405, { detail: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
+    sendJson(res, 405, { detail: 'Method Not Allowed' }, { allow: 'GET, HEAD', ...close });
     return true;
   }
   if (path === '/healthz') {
-    sendJson(res, 200, { status: 'ok' });
+    sendJson(res, 200, { status: 'ok' }, close);
   } else if (path === '/readyz') {
     options.readiness.evaluate().then(
-      (state) => (state.ready ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { detail: state.detail }, { 'retry-after': '5' })),
-      () => sendJson(res, 503, { detail: 'not ready' }),
+      (state) => (state.ready ? sendJson(res, 200, { status: 'ready' }, close) : sendJson(res, 503, { detail: state.detail }, { 'retry-after': '5', ...close })),
+      () => sendJson(res, 503, { detail: 'not ready' }, close),
     );
   } else {
     let text: string;
@@ -49,11 +52,11 @@ export function answerOpsRequest(req: IncomingMessage, res: ServerResponse, path
       text = options.metrics?.registry.render() ?? '';
     } catch {
       // A collector that throws (a procfs read on an odd platform) must not become a 500 loop.
-      sendJson(res, 503, { detail: 'metrics unavailable' });
+      sendJson(res, 503, { detail: 'metrics unavailable' }, close);
       return true;
     }
     if (res.headersSent || res.destroyed) return true;
-    res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...close });
     res.end(req.method === 'HEAD' ? undefined : text);
   }
   return true;

@@ -5,7 +5,10 @@
 import type { AuthX } from '../lib/authx/authx.ts';
 import type { SecretInput } from '../lib/core/secret.ts';
 import type { CounterStore } from './counter-store.ts';
-import type { LogSink } from './request-log.ts';
+import type { LogWriter } from './log-writer.ts';
+import type { Readiness } from './readiness.ts';
+import type { LogFormat, LogSink } from './request-log.ts';
+import type { ServerMetrics } from './server-metrics.ts';
 import type { UserStore } from './user-store.ts';
 
 /** Attempts allowed per window before 429 (see docs/throttling.md). */
@@ -22,8 +25,20 @@ export interface ServerOptions {
   secretKey?: SecretInput;
   /** The users; default the two demo users. */
   users?: UserStore;
-  /** Access-log sink; default `process.stdout`. */
-  log?: LogSink;
+  /**
+   * Access log: a sink (wrapped in a {@link LogWriter}: batched per event-loop turn, bounded,
+   * failures never fatal), a `LogWriter` you own (to flush it on exit), or `false` for none;
+   * default `process.stdout`.
+   */
+  log?: LogSink | LogWriter | false;
+  /** `text` (default): `GET /protected 200 1.3ms id=...`; `json`: one JSON object per line. */
+  logFormat?: LogFormat;
+  /** Metrics recorded per request and served at `/metrics`; default none (`/metrics` is a 404). */
+  metrics?: ServerMetrics | false;
+  /** Readiness behind `/readyz`; default one with no checks, ready until it drains. */
+  readiness?: Readiness;
+  /** Serve `/healthz`, `/readyz` and `/metrics` on this handler; default `true` (`false` when they have their own port). */
+  opsEndpoints?: boolean;
   /** Clock in ms since the epoch for tokens and throttling; default `Date.now`. */
   clock?: () => number;
   /** Login attempts per username and client address (strict); default 5 per 15 minutes. */

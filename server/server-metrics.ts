@@ -41,7 +41,7 @@ export interface ServerMetricsOptions {
 export interface MetricsSources {
   /** Entries in the revocation store (revoked tokens not yet expired). */
   revocationEntries?: () => number;
-  /** Entries per throttle, by a fixed throttle name (`username`, `address`, `subject`). */
+  /** Entries per throttle, by a fixed throttle name (e.g. `usernameLimit`, `addressLimit`). */
   throttleEntries?: () => Iterable<readonly [string, number]>;
   /** Log lines dropped so far (slow or failed sink). */
   droppedLogLines?: () => number;
@@ -101,7 +101,7 @@ export class ServerMetrics {
     r.gauge({ name: 'authx_revocation_store_entries', help: 'Entries in the revocation store.', collect: () => single(this.#sources.revocationEntries) });
     r.gauge({
       name: 'authx_throttle_entries',
-      help: 'Entries held by each throttle (username, address, subject).',
+      help: 'Keys held by each in-memory throttle store, by throttle name.',
       labelNames: ['throttle'],
       collect: () => [...(this.#sources.throttleEntries?.() ?? [])].map(([name, value]) => [[name], value] as const),
     });
@@ -133,6 +133,33 @@ export class ServerMetrics {
     }
     counter.inc();
     this.#durations[route]?.observe(seconds);
+  }
+
+  /**
+   * Counts what an answer says about the example server's routes, read from its status (and the
+   * library error code it was refused with, if any), so the routes need no metrics code:
+   * `/login` 200, 401, 429, 503 are a success, invalid credentials, throttled, busy; on
+   * `/protected`, `/refresh` and `/logout` a 200 is a valid token and a 401 or 403 with an error
+   * code an invalid one; `/refresh` and `/logout` count 200 as success, 429 as throttled, 401 and
+   * 403 as rejected. Other answers (422, 413, aborted) are counted only as requests.
+   *
+   * @throws Never.
+   */
+  recordAnswer(path: string, status: number | 'aborted', refusalCode?: string): void {
+    if (path === '/login') {
+      const outcome = status === 200 ? 'success' : status === 401 ? 'invalid' : status === 429 ? 'throttled' : status === 503 ? 'busy' : undefined;
+      if (outcome !== undefined) this.login(outcome);
+      return;
+    }
+    if (path !== '/protected' && path !== '/refresh' && path !== '/logout') return;
+    const refused = status === 401 || status === 403;
+    if (status === 200) this.tokenVerified();
+    else if (refused && refusalCode !== undefined) this.tokenVerified({ code: refusalCode });
+    if (path === '/protected') return;
+    const outcome = status === 200 ? 'success' : status === 429 ? 'throttled' : refused ? 'rejected' : undefined;
+    if (outcome === undefined) return;
+    if (path === '/refresh') this.refresh(outcome);
+    else this.logout(outcome);
   }
 
   /** Counts one token verification: valid, or refused with the error's stable `code`. */

@@ -13,6 +13,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import { drainServer } from './graceful-shutdown.ts';
 import { ServerConfigError } from './server-config.ts';
+import { writeSafely } from './stream-guard.ts';
 
 /** Most workers `WORKERS` accepts. */
 export const MAX_WORKERS = 64;
@@ -81,7 +82,7 @@ export function superviseWorkers(options: SupervisorOptions): void {
   const restartLimit = checkCount(options.restartLimit ?? DEFAULT_RESTART_LIMIT, 'restartLimit', 1000);
   const windowMs = checkCount(options.restartWindowMs ?? DEFAULT_RESTART_WINDOW_MS, 'restartWindowMs', 86_400_000);
   const drainTimeoutMs = checkCount(options.drainTimeoutMs ?? 12_000, 'drainTimeoutMs', 3_600_000);
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? ((line: string) => writeSafely(process.stderr, `${line}\n`));
   const exit = options.exit ?? ((code: number) => process.exit(code));
   if (options.exec !== undefined) cluster.setupPrimary({ exec: options.exec });
 

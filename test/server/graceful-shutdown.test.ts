@@ -33,13 +33,19 @@ test('drainServer closes idle keep-alive connections at once and reports "draine
 });
 
 test('exitOnSignals drains then exits 0; a second signal exits 1 at once', async () => {
-  const { server, url } = await listen((_req, res) => setTimeout(() => res.end('late'), 200));
+  let arrived: () => void = () => {};
+  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+  const { server, url } = await listen((_req, res) => {
+    arrived();
+    setTimeout(() => res.end('late'), 200);
+  });
   const exits: number[] = [];
   const lines: string[] = [];
   const remove = exitOnSignals(server, { signals: ['SIGWINCH'], log: (line) => lines.push(line), exit: (code) => exits.push(code) });
   try {
     const answer = fetch(url).then((response) => response.text());
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Signal only once the server has the request (a fixed wait lost the race on a loaded machine).
+    await requestArrived;
     process.emit('SIGWINCH', 'SIGWINCH');
     assert.equal(await answer, 'late');
     process.emit('SIGWINCH', 'SIGWINCH');

@@ -57,7 +57,8 @@ export async function startTestServer(overrides: Partial<ServerOptions & ServerT
     secretKey: TEST_SECRET,
     users: await fastDemoUsers(),
     clock: clock.now,
-    log: { write: (line: string) => logLines.push(line) },
+    // The log arrives in batches (one write per event-loop turn); the tests look at lines.
+    log: { write: (text: string) => logLines.push(...text.split(/(?<=\n)/)) },
     onUnexpectedError: (error) => unexpected.push(error),
     ...overrides,
   });

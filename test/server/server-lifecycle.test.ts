@@ -32,7 +32,8 @@ interface Child {
 function run(command: string, args: string[], env: Record<string, string | undefined>, stdin?: string): Child {
   const child = spawn(command, args, {
     cwd: root,
-    env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', JWT_SECRET_KEY: undefined, ...env },
+    // No readiness delay after SIGTERM here (test/server/server-ops.test.ts covers it).
+    env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', JWT_SECRET_KEY: undefined, SHUTDOWN_DELAY_MS: '0', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group, so a failed test can kill npm and the server under it together.
     detached: true,
@@ -97,8 +98,8 @@ describe('server.ts as a process', { concurrency: true }, () => {
       process.kill(server.serverPid(), 'SIGTERM');
       assert.equal(await server.exited, 0);
       const { stdout, stderr } = server.output();
-      assert.match(stdout, /^POST \/login 200 \d+\.\dms$/m);
-      assert.match(stdout, /^GET \/protected 200 \d+\.\dms$/m);
+      assert.match(stdout, /^POST \/login 200 \d+\.\dms id=\S+$/m);
+      assert.match(stdout, /^GET \/protected 200 \d+\.\dms id=\S+$/m);
       const printed = stdout + stderr;
       for (const secret of [SECRET, access_token, refresh_token, 'password1', 'Bearer']) {
         assert.ok(!printed.includes(secret), `output contains ${secret.slice(0, 12)}...`);

@@ -36,6 +36,7 @@ function startServer(): Promise<RunningServer> {
       PORT: '0',
       HOST: '127.0.0.1',
       JWT_SECRET_KEY: 'server-process-test-secret-0123456789abcdef',
+      SHUTDOWN_DELAY_MS: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
