@@ -63,17 +63,14 @@ const inFlightCounters = new WeakMap<Server, () => number>();
  */
 export function trackRequestsInFlight(server: Server): () => number {
   let count = 0;
+  // A response emits 'close' exactly once, whether it finished or its connection went away,
+  // so one listener shared by every request counts it out: no closure per request.
+  const finished = (): void => {
+    count--;
+  };
   server.on('request', (_req, res) => {
     count++;
-    let done = false;
-    const finish = (): void => {
-      if (!done) {
-        done = true;
-        count--;
-      }
-    };
-    res.once('finish', finish);
-    res.once('close', finish);
+    res.on('close', finished);
   });
   const read = (): number => count;
   inFlightCounters.set(server, read);
