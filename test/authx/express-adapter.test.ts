@@ -94,4 +94,30 @@ describe('Express adapter specifics', () => {
     assert.throws(() => guard.required({ scope: ['read'] } as never), /unknown option "scope"; did you mean "scopes"\?/);
     assert.throws(() => guard.required({ type: 'id' as never }), TypeError);
   });
+
+  test('json location without express.json(): an immediate 500 naming the fix, never a hang or a silent 401', async () => {
+    const bare = express();
+    bare.set('env', 'test');
+    const guard = expressAuth(contractAuth(testClock()));
+    bare.post('/json', guard.required({ locations: ['json'] }), (_req, res) => {
+      res.json({ reached: true });
+    });
+    let message = '';
+    bare.use(((error, _req, res, _next) => {
+      message = (error as Error).message;
+      res.status(500).end();
+    }) as express.ErrorRequestHandler);
+    const server = bare.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/json`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"access_token":"x"}', signal: AbortSignal.timeout(5000),
+      });
+      assert.equal(response.status, 500);
+      assert.match(message, /mount express\.json\(\) before the guard/);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });

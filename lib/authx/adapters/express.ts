@@ -8,7 +8,7 @@ import type { AuthX } from '../authx.ts';
 import type { SetCookieOptions } from '../cookies.ts';
 import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
 import type { TokenPayload } from '../token-verifier.ts';
-import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
+import { compileGuard, libraryErrorAnswer, parsedBody, type GuardOptions } from './guard.ts';
 
 export type { GuardOptions } from './guard.ts';
 
@@ -44,9 +44,9 @@ export function expressAuth<C extends object>(auth: AuthX<C>): ExpressAuth<C> {
   return {
     required(options) {
       const guard = compileGuard(auth, options, 'required() options');
-      // express.json() (when mounted) has parsed the body; the stream is never read a second time.
+      // express.json() has parsed the body; the stream is never read a second time.
       return (req, _res, next) => {
-        guard(req, () => req.body).then((payload) => {
+        guard(req, () => parsedBody(req.body, req.headers, 'mount express.json() before the guard')).then((payload) => {
           payloads.set(req, payload);
           next();
         }, next);

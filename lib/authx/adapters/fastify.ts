@@ -8,12 +8,13 @@ import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest 
 import type { AuthX } from '../authx.ts';
 import type { SetCookieOptions } from '../cookies.ts';
 import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
-import { isJsonContentType } from '../request-token.ts';
 import type { TokenPayload } from '../token-verifier.ts';
-import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
+import { compileGuard, libraryErrorAnswer, parsedBody, type GuardOptions } from './guard.ts';
 import { assertKnownOptions } from '../../core/option-names.ts';
 
 export type { GuardOptions } from './guard.ts';
+
+const ONREQUEST_FIX = 'use the guard as a preValidation or preHandler hook, not onRequest';
 
 /** A route hook: use it as `onRequest`, `preValidation` or `preHandler` (the `json` location needs the latter two). */
 export type FastifyGuardHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -86,7 +87,8 @@ export function fastifyAuth<C extends object>(auth: AuthX<C>): FastifyAuth<C> {
     required(options) {
       const guard = compileGuard(auth, options, 'required() options');
       return async (request) => {
-        const payload = await guard(request.raw, () => parsedBody(request));
+        // In onRequest Fastify has not parsed the body yet: parsedBody says so rather than hang.
+        const payload = await guard(request.raw, () => parsedBody(request.body, request.headers, ONREQUEST_FIX));
         payloads.set(request, payload);
       };
     },
@@ -109,16 +111,3 @@ export function fastifyAuth<C extends object>(auth: AuthX<C>): FastifyAuth<C> {
   };
 }
 
-function parsedBody(request: FastifyRequest): unknown {
-  // In onRequest Fastify has not parsed the body yet, and reading the stream here would starve
-  // its parser (the request would hang): say so rather than silently finding no token.
-  if (request.body === undefined && hasDeclaredBody(request) && isJsonContentType(request.headers['content-type'])) {
-    throw new TypeError('the json token location needs the parsed body: use the guard as a preValidation or preHandler hook, not onRequest');
-  }
-  return request.body;
-}
-
-function hasDeclaredBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}

@@ -4,10 +4,11 @@
  * the RFC 6750 section 3 `WWW-Authenticate` challenge, `Retry-After`, `{"detail": message}`).
  * Internal to the adapters (`authx-node/express`, `/fastify`, `/hono`, `/fetch`, `/websocket`).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthX } from '../authx.ts';
 import { validateTokenLocations, type TokenLocation } from '../config.ts';
 import { errorHeaders } from '../http-errors.ts';
-import type { AnyRequest, GetTokenOptions, TokenType } from '../request-token.ts';
+import { isJsonContentType, type AnyRequest, type GetTokenOptions, type TokenType } from '../request-token.ts';
 import { assertScopeList, type ScopeMatch } from '../scopes.ts';
 import type { TokenPayload, VerifyTokenOptions } from '../token-verifier.ts';
 import { AuthError } from '../../core/errors.ts';
@@ -90,3 +91,19 @@ export function libraryErrorAnswer(error: unknown): ErrorAnswer | undefined {
   };
 }
 
+/**
+ * The body a framework parsed, for the `json` location. When there is none although the request
+ * declares a JSON body, the framework has not parsed it (no parser mounted, or the guard runs
+ * before parsing); reading the stream here would starve the framework's own parser and hang the
+ * request, so this is reported as the programming mistake it is, with the fix.
+ *
+ * @example parsedBody(req.body, req.headers, "mount express.json() before the guard")
+ * @throws {TypeError} When a JSON body was declared but not parsed.
+ */
+export function parsedBody(body: unknown, headers: IncomingHttpHeaders, fix: string): unknown {
+  if (body !== undefined) return body;
+  const length = headers['content-length'];
+  const declared = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (declared && isJsonContentType(headers['content-type'])) throw new TypeError(`the json token location needs the parsed body: ${fix}`);
+  return undefined;
+}
