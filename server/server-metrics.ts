@@ -197,6 +197,27 @@ export class ServerMetrics {
     if (Number.isFinite(seconds) && seconds >= 0) this.#roundTrips.observe(seconds);
   }
 
+  /**
+   * Wraps a state-store health check (such as a Redis PING) so each run is timed in
+   * `authx_state_store_round_trip_seconds` and each failure (false, a rejection) counted in
+   * `authx_state_store_errors_total`; for {@link Readiness} checks.
+   *
+   * @example readiness.addCheck({ name: 'state store', check: metrics.timeStateCheck(() => state.stateReady()) })
+   */
+  timeStateCheck(check: () => boolean | Promise<boolean>): () => Promise<boolean> {
+    return async () => {
+      const started = performance.now();
+      let ok = false;
+      try {
+        ok = (await check()) === true;
+      } finally {
+        this.stateStoreRoundTrip((performance.now() - started) / 1000);
+        if (!ok) this.stateStoreError();
+      }
+      return ok;
+    };
+  }
+
   /** Stops the event-loop delay sampling. */
   stop(): void {
     this.#stopProcessMetrics();

@@ -96,3 +96,20 @@ test('unknown options are refused', () => {
   assert.throws(() => new ServerMetrics({ routes: [], process: false } as never), { name: 'TypeError', message: /unknown option "process"/ });
   assert.throws(() => new ServerMetrics({ routes: ['login'], processMetrics: false }), TypeError);
 });
+
+test('a timed state check records its round trip and counts each failure, rejections included', async () => {
+  const metrics = new ServerMetrics({ routes: ['/'], processMetrics: false });
+  let answer: boolean | Error = true;
+  const check = metrics.timeStateCheck(async () => {
+    if (answer instanceof Error) throw answer;
+    return answer;
+  });
+  assert.equal(await check(), true);
+  answer = false;
+  assert.equal(await check(), false);
+  answer = new Error('ECONNREFUSED');
+  await assert.rejects(check());
+  const text = metrics.registry.render();
+  assert.match(text, /^authx_state_store_round_trip_seconds_count 3$/m);
+  assert.match(text, /^authx_state_store_errors_total 2$/m);
+});
