@@ -15,6 +15,7 @@ import { writeDocsSection } from './docs-page.ts';
 import { CONNECTIONS, httpPhase, MANY_CONNECTIONS, type HttpPhaseResult } from './http-phase.ts';
 import { authxCases, base64urlCases, jwtCases, verificationFixture } from './micro.ts';
 import { levelsOff, memoryTable, nativeLevelsOff, snapshot, type MemorySnapshot } from './memory.ts';
+import { METRICS_COST_TARGET_US, metricsCostPhase, type MetricsCostResult } from './metrics-cost.ts';
 import { benchRedis } from './redis.ts';
 import { resultsTable, runCases, type BenchResult } from './stats.ts';
 import { STARTUP_TARGET_MS, startupPhase, type StartupResult } from './startup.ts';
@@ -40,7 +41,7 @@ function verdict(met: boolean | undefined, text: string): string {
   return `${met === undefined ? 'n/a ' : met ? 'met ' : 'MISS'}  ${text}`;
 }
 
-function targetLines(results: BenchResult[], http: HttpPhaseResult, startup: StartupResult, memoryLevels: boolean): string[] {
+function targetLines(results: BenchResult[], http: HttpPhaseResult, startup: StartupResult, memoryLevels: boolean, metricsCost?: MetricsCostResult): string[] {
   const lines: string[] = [];
   for (const r of results.filter((x) => x.met !== undefined)) {
     lines.push(verdict(r.met, `${r.name}: ${r.ratio!.toFixed(2)} x ${r.baseline} (target ${r.target!.label})`));
@@ -76,6 +77,10 @@ function targetLines(results: BenchResult[], http: HttpPhaseResult, startup: Sta
     lines.push(verdict(row.medianMs < STARTUP_TARGET_MS, `start-up to first answer, ${row.node} ${row.way}: ${row.medianMs.toFixed(0)} ms (target < ${STARTUP_TARGET_MS} ms)`));
   }
   if (!startup.rows.some((r) => r.targeted)) lines.push(verdict(undefined, `start-up on Node 24+: not measured (BENCH_NODES)`));
+  if (metricsCost !== undefined) {
+    const cost = metricsCost.costUs;
+    lines.push(verdict(Number.isNaN(cost) ? undefined : cost <= METRICS_COST_TARGET_US, `metrics: ${cost.toFixed(2)} us CPU per request over the same server with metrics off (issue #15 target <= ${METRICS_COST_TARGET_US} us)`));
+  }
   if (http.failures > 0) lines.push(`WARNING  ${http.failures} HTTP requests failed or answered non-2xx: the HTTP figures are not valid`);
   return lines;
 }
@@ -120,13 +125,20 @@ async function main(): Promise<void> {
   const rssLine = `RSS of server.ts (one process) after each round, MiB: ${http.serverRss.map((b) => (b / MiB).toFixed(1)).join(', ')}`;
   console.log(`\n${rssLine}`);
 
+  heading('Metrics cost: GET /protected with metrics on and off, each its own process');
+  const metricsCost = await metricsCostPhase(quick).catch((error: unknown) => {
+    console.log(`not measured: ${(error as Error).message}`);
+    return undefined;
+  });
+  if (metricsCost !== undefined) console.log(metricsCost.text);
+
   heading('Start-up: spawn to the first answer of GET /');
   const startup = await startupPhase(quick ? 2 : 5);
   console.log(startup.table);
   if (startup.notes.length > 0) console.log(`\n${startup.notes.join('\n')}`);
 
   heading('Targets (issue #14)');
-  const targets = targetLines(results, http, startup, verifyLevels);
+  const targets = targetLines(results, http, startup, verifyLevels, metricsCost);
   console.log(targets.join('\n'));
   const total = `total time ${((performance.now() - started) / 1000).toFixed(1)} s`;
   console.log(`\n${total}`);
@@ -153,6 +165,7 @@ async function main(): Promise<void> {
         : [`At ${MANY_CONNECTIONS} connections (p99, median of short runs): one process ${http.overload.server.toFixed(0)} ms, WORKERS=2 ${http.overload.workers.toFixed(0)} ms, ${http.overload.failures} failed requests.`, '']),
       rssLine,
       '',
+      ...(metricsCost === undefined ? [] : ['#### Metrics cost', '', '```text', metricsCost.text, '```', '']),
       '#### Start-up to the first answer',
       '',
       startup.table,
