@@ -174,3 +174,24 @@ test('with opsEndpoints false the main port has no probes or metrics; the separa
     { metrics, readiness, opsEndpoints: false },
   );
 });
+
+test('a custom log sink that throws does not take the server down: every request is still answered', async () => {
+  let calls = 0;
+  const failing = {
+    write: (): never => {
+      calls++;
+      throw Object.assign(new Error('no space left on /var/log'), { code: 'ENOSPC' });
+    },
+  };
+  await withTestServer(
+    async ({ url, unexpected }) => {
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await call(`${url}/`)).status, 200, `request ${i + 1}`);
+        await new Promise((resolve) => setImmediate(resolve)); // let the log flush in between
+      }
+      assert.equal(calls, 1, 'a failed sink is not called again');
+      assert.deepEqual(unexpected, []);
+    },
+    { log: failing },
+  );
+});
