@@ -10,7 +10,7 @@ import { appendSetCookie, CookieWriter, type SetCookieOptions } from './cookies.
 import { errorToHttp } from './http-errors.ts';
 import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './request-token.ts';
 import { MemoryRevocationStore } from './memory-revocation-store.ts';
-import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult } from './revocation.ts';
+import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult, type SubjectBound } from './revocation.ts';
 import { RefreshRotation, type RotatedTokens, type RotateOptions } from './rotation.ts';
 import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens.ts';
 import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './token-verifier.ts';
@@ -24,6 +24,8 @@ const COOKIE_OPTION_NAMES = ['maxAge'];
 export interface RevokeTokenOptions {
   /** Individual revocations one subject may hold; past it the subject's tokens are all revoked. */
   perSubjectLimit?: number;
+  /** Revoke the token's whole family (`fid`: its login session) instead of the token alone. Default `false`. */
+  family?: boolean;
 }
 
 /** A `node:http` request handler. */
@@ -244,19 +246,29 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    * @throws {RevocationStoreFullError} When the default store is full of unexpired revocations.
    * @throws {StateUnavailableError} When the store cannot be reached (503).
    */
-  async revokeToken(payload: Pick<TokenPayload, 'jti' | 'exp'> & { sub?: string }, options?: RevokeTokenOptions): Promise<RevokeResult> {
+  async revokeToken(payload: Pick<TokenPayload, 'jti' | 'exp'> & Partial<Pick<TokenPayload, 'sub' | 'iat' | 'fid'>>, options?: RevokeTokenOptions): Promise<RevokeResult> {
     if (typeof payload?.jti !== 'string' || payload.jti === '' || typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
       throw new TypeError('revokeToken needs a verified payload with a string jti and a numeric exp');
     }
-    checkOptionNames(options, ['perSubjectLimit'], 'revokeToken');
-    const expiresAt = payload.exp + Math.ceil(this.#clockTolerance);
+    checkOptionNames(options, ['perSubjectLimit', 'family'], 'revokeToken');
+    const family = options?.family ?? false;
+    if (typeof family !== 'boolean') throw new TypeError('family must be a boolean');
+    // Revoking the family ends the whole session (every token of that login); a token without
+    // a family falls back to revoking itself.
+    const fid = family && typeof payload.fid === 'string' && payload.fid !== '' ? payload.fid : undefined;
+    const expiresAt = fid === undefined
+      ? payload.exp + Math.ceil(this.#clockTolerance)
+      : this.#rotation.familyExpiry(typeof payload.iat === 'number' ? { iat: payload.iat, exp: payload.exp } : undefined);
     const limit = options?.perSubjectLimit;
-    if (limit === undefined) return this.#store.revoke(payload.jti, expiresAt);
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError('perSubjectLimit must be a positive integer');
-    if (typeof payload.sub !== 'string' || payload.sub === '') throw new TypeError('revokeToken with perSubjectLimit needs the payload\'s sub');
-    const nowMs = this.#clock();
-    const cutoffExpiresAt = Math.max(expiresAt, this.#longestLifetimeEnd(nowMs));
-    return this.#store.revoke(payload.jti, expiresAt, { subject: payload.sub, limit, cutoffMs: nowMs, cutoffExpiresAt });
+    let bound: SubjectBound | undefined;
+    if (limit !== undefined) {
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError('perSubjectLimit must be a positive integer');
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw new TypeError('revokeToken with perSubjectLimit needs the payload\'s sub');
+      const nowMs = this.#clock();
+      bound = { subject: payload.sub, limit, cutoffMs: nowMs, cutoffExpiresAt: Math.max(expiresAt, this.#longestLifetimeEnd(nowMs)) };
+    }
+    if (fid !== undefined) return (await this.#store.revokeFamily(fid, expiresAt, bound)) ?? 'token';
+    return bound === undefined ? this.#store.revoke(payload.jti, expiresAt) : this.#store.revoke(payload.jti, expiresAt, bound);
   }
 
   /**

@@ -144,9 +144,11 @@ export class FileRevocationStore implements RevocationStore {
    * @example await store.revokeFamily(fid, exp)
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
    */
-  async revokeFamily(fid: string, expiresAt: number): Promise<void> {
-    this.#memory.revokeFamily(fid, expiresAt);
-    await this.#append(['f', fid, expiresAt]);
+  async revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
+    const result = this.#memory.revokeFamily(fid, expiresAt, bound);
+    if (result === 'token') await this.#append(['f', fid, expiresAt, bound?.subject ?? null]);
+    else if (bound !== undefined) await this.#append(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
+    return result;
   }
 
   /**
@@ -298,7 +300,7 @@ function isRecord(value: unknown): value is StateRecord {
     case 's':
       return value.length === 4 && str(a) && num(b) && num(c);
     case 'f':
-      return value.length === 3 && str(a) && num(b);
+      return (value.length === 3 || value.length === 4) && str(a) && num(b) && (c === undefined || c === null || str(c));
     case 'c':
       return value.length === 4 && str(a) && typeof b === 'string' && num(c);
     default:

@@ -25,7 +25,7 @@ export interface MemoryRevocationStoreOptions {
 export type StateRecord =
   | readonly ['j', jti: string, expiresAt: number, subject: string | null]
   | readonly ['s', subject: string, cutoffMs: number, expiresAt: number]
-  | readonly ['f', fid: string, expiresAt: number]
+  | readonly ['f', fid: string, expiresAt: number, subject: string | null]
   | readonly ['c', key: string, value: string, expiresAt: number];
 
 /** Default cap of {@link MemoryRevocationStore}. */
@@ -106,27 +106,7 @@ export class MemoryRevocationStore implements RevocationStore {
   revoke(jti: string, expiresAt: number, bound?: SubjectBound): RevokeResult {
     assertKey(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
-    if (bound !== undefined) assertBound(bound);
-    const now = this.#now();
-    if (bound !== undefined) {
-      const expiries = (this.#counted.get(bound.subject) ?? []).filter((exp) => exp > now);
-      this.#counted.set(bound.subject, expiries);
-      if (expiries.length >= bound.limit && !this.#tokens.has(jti)) {
-        this.revokeSubject(bound.subject, bound.cutoffMs, bound.cutoffExpiresAt);
-        return 'subject';
-      }
-    }
-    if (expiresAt <= now) return 'token'; // already dead: nothing to remember
-    this.#makeRoom(now, this.#tokens, jti);
-    const known = this.#tokens.get(jti);
-    if (known === undefined || known < expiresAt) this.#tokens.set(jti, expiresAt);
-    if (bound !== undefined && known === undefined) {
-      const expiries = this.#counted.get(bound.subject); // a sweep may have dropped an empty list
-      if (expiries === undefined) this.#counted.set(bound.subject, [expiresAt]);
-      else expiries.push(expiresAt);
-      this.#owners.set(jti, bound.subject);
-    }
-    return 'token';
+    return this.#bounded(this.#tokens, jti, expiresAt, bound);
   }
 
   /**
@@ -154,14 +134,10 @@ export class MemoryRevocationStore implements RevocationStore {
    * @throws {TypeError} When an argument is invalid.
    * @throws {RevocationStoreFullError} When full.
    */
-  revokeFamily(fid: string, expiresAt: number): void {
+  revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): RevokeResult {
     assertKey(fid, 'fid');
     assertTime(expiresAt, 'expiresAt');
-    const now = this.#now();
-    if (expiresAt <= now) return;
-    this.#makeRoom(now, this.#families, fid);
-    const known = this.#families.get(fid);
-    if (known === undefined || known < expiresAt) this.#families.set(fid, expiresAt);
+    return this.#bounded(this.#families, fid, expiresAt, bound);
   }
 
   /**
@@ -191,9 +167,9 @@ export class MemoryRevocationStore implements RevocationStore {
   exportRecords(): StateRecord[] {
     const now = this.#now();
     const records: StateRecord[] = [];
-    for (const [jti, exp] of this.#tokens) if (exp > now) records.push(['j', jti, exp, this.#owners.get(jti) ?? null]);
+    for (const [jti, exp] of this.#tokens) if (exp > now) records.push(['j', jti, exp, this.#owners.get(`j:${jti}`) ?? null]);
     for (const [sub, c] of this.#cutoffs) if (c.expiresAt > now) records.push(['s', sub, c.cutoffMs, c.expiresAt]);
-    for (const [fid, exp] of this.#families) if (exp > now) records.push(['f', fid, exp]);
+    for (const [fid, exp] of this.#families) if (exp > now) records.push(['f', fid, exp, this.#owners.get(`f:${fid}`) ?? null]);
     for (const [key, c] of this.#claims) if (c.expiresAt > now) records.push(['c', key, c.value, c.expiresAt]);
     return records;
   }
@@ -208,17 +184,16 @@ export class MemoryRevocationStore implements RevocationStore {
   applyRecord(record: StateRecord): void {
     if (!Array.isArray(record)) throw new TypeError('a state record must be an array');
     switch (record[0]) {
-      case 'j': {
+      case 'j':
+      case 'f': {
         const subject = record[3];
-        if (subject === null || subject === undefined) this.revoke(record[1], record[2]);
         // A huge limit records the subject's share without ever converting it to a cut-off.
-        else this.revoke(record[1], record[2], { subject, limit: Number.MAX_SAFE_INTEGER, cutoffMs: 0, cutoffExpiresAt: 0 });
+        const bound = subject === null || subject === undefined ? undefined : { subject, limit: Number.MAX_SAFE_INTEGER, cutoffMs: 0, cutoffExpiresAt: 0 };
+        this.#bounded(record[0] === 'j' ? this.#tokens : this.#families, record[1], record[2], bound);
         return;
       }
       case 's':
         return this.revokeSubject(record[1], record[2], record[3]);
-      case 'f':
-        return this.revokeFamily(record[1], record[2]);
       case 'c':
         this.claim(record[1], record[2], record[3]);
         return;
@@ -235,6 +210,31 @@ export class MemoryRevocationStore implements RevocationStore {
    */
   sweep(): void {
     this.#sweep(this.#now());
+  }
+
+  /** Stores `key` in `map` (jtis or families) until `expiresAt`, counted against `bound` if given. */
+  #bounded(map: Map<string, number>, key: string, expiresAt: number, bound: SubjectBound | undefined): RevokeResult {
+    if (bound !== undefined) assertBound(bound);
+    const now = this.#now();
+    if (bound !== undefined) {
+      const expiries = (this.#counted.get(bound.subject) ?? []).filter((exp) => exp > now);
+      this.#counted.set(bound.subject, expiries);
+      if (expiries.length >= bound.limit && !map.has(key)) {
+        this.revokeSubject(bound.subject, bound.cutoffMs, bound.cutoffExpiresAt);
+        return 'subject';
+      }
+    }
+    if (expiresAt <= now) return 'token'; // already dead: nothing to remember
+    this.#makeRoom(now, map, key);
+    const known = map.get(key);
+    if (known === undefined || known < expiresAt) map.set(key, expiresAt);
+    if (bound !== undefined && known === undefined) {
+      const expiries = this.#counted.get(bound.subject); // a sweep may have dropped an empty list
+      if (expiries === undefined) this.#counted.set(bound.subject, [expiresAt]);
+      else expiries.push(expiresAt);
+      this.#owners.set(`${map === this.#families ? 'f' : 'j'}:${key}`, bound.subject);
+    }
+    return 'token';
   }
 
   #live(map: Map<string, number>, key: string, now: number): boolean {
@@ -257,11 +257,16 @@ export class MemoryRevocationStore implements RevocationStore {
     for (const [jti, exp] of this.#tokens) {
       if (exp <= now) {
         this.#tokens.delete(jti);
-        this.#owners.delete(jti);
+        this.#owners.delete(`j:${jti}`);
       }
     }
     for (const [sub, c] of this.#cutoffs) if (c.expiresAt <= now) this.#cutoffs.delete(sub);
-    for (const [fid, exp] of this.#families) if (exp <= now) this.#families.delete(fid);
+    for (const [fid, exp] of this.#families) {
+      if (exp <= now) {
+        this.#families.delete(fid);
+        this.#owners.delete(`f:${fid}`);
+      }
+    }
     for (const [key, c] of this.#claims) if (c.expiresAt <= now) this.#claims.delete(key);
     for (const [sub, expiries] of this.#counted) {
       const live = expiries.filter((exp) => exp > now);

@@ -119,16 +119,7 @@ export class RedisRevocationStore implements RevocationStore {
   async revoke(jti: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
     assertKey(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
-    const now = this.#now();
-    if (bound === undefined) {
-      if (expiresAt > now) await this.#send(['EVAL', SET_KEEP_LONGER, '1', this.#key('j', jti), '1', ttl(expiresAt, now)]);
-      return 'token';
-    }
-    assertBound(bound);
-    const keys = [this.#key('j', jti), this.#key('n', bound.subject), this.#key('s', bound.subject)];
-    const args = [jti, ttl(expiresAt, now), String(now), String(Math.ceil(expiresAt)), String(bound.limit), String(Math.floor(bound.cutoffMs)), ttl(bound.cutoffExpiresAt, now)];
-    const reply = await this.#send(['EVAL', BOUNDED_REVOKE, '3', ...keys, ...args]);
-    return String(reply) === 'subject' ? 'subject' : 'token';
+    return this.#bounded('j', jti, expiresAt, bound);
   }
 
   /**
@@ -148,12 +139,10 @@ export class RedisRevocationStore implements RevocationStore {
    * @example await store.revokeFamily(fid, exp)
    * @throws {TypeError | StateUnavailableError} As {@link revoke}.
    */
-  async revokeFamily(fid: string, expiresAt: number): Promise<void> {
+  async revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
     assertKey(fid, 'fid');
     assertTime(expiresAt, 'expiresAt');
-    const now = this.#now();
-    if (expiresAt <= now) return;
-    await this.#send(['EVAL', SET_KEEP_LONGER, '1', this.#key('f', fid), '1', ttl(expiresAt, now)]);
+    return this.#bounded('f', fid, expiresAt, bound);
   }
 
   /**
@@ -184,6 +173,21 @@ export class RedisRevocationStore implements RevocationStore {
     } catch {
       return false;
     }
+  }
+
+  /** A jti (`j`) or family (`f`) entry, counted against the subject's share when `bound` is given (one script). */
+  async #bounded(kind: 'j' | 'f', id: string, expiresAt: number, bound: SubjectBound | undefined): Promise<RevokeResult> {
+    const now = this.#now();
+    if (bound === undefined) {
+      if (expiresAt > now) await this.#send(['EVAL', SET_KEEP_LONGER, '1', this.#key(kind, id), '1', ttl(expiresAt, now)]);
+      return 'token';
+    }
+    assertBound(bound);
+    // The member names the kind, so a jti and a family id that happen to be equal count twice.
+    const keys = [this.#key(kind, id), this.#key('n', bound.subject), this.#key('s', bound.subject)];
+    const args = [`${kind}:${id}`, ttl(expiresAt, now), String(now), String(Math.ceil(expiresAt)), String(bound.limit), String(Math.floor(bound.cutoffMs)), ttl(bound.cutoffExpiresAt, now)];
+    const reply = await this.#send(['EVAL', BOUNDED_REVOKE, '3', ...keys, ...args]);
+    return String(reply) === 'subject' ? 'subject' : 'token';
   }
 
   #key(kind: string, id: string): string {

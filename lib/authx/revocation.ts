@@ -62,8 +62,11 @@ export interface RevocationStore {
    * until `expiresAt` (seconds). A cut-off never moves backwards.
    */
   revokeSubject(subject: string, cutoffMs: number, expiresAt: number): void | Promise<void>;
-  /** Revokes every token carrying `fid` until `expiresAt` (seconds). */
-  revokeFamily(fid: string, expiresAt: number): void | Promise<void>;
+  /**
+   * Revokes every token carrying `fid` until `expiresAt` (seconds). With `bound`, the family
+   * counts against the subject's share exactly as {@link revoke} does (a logout that ends a session).
+   */
+  revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): void | RevokeResult | Promise<void | RevokeResult>;
   /**
    * Atomically stores `value` under `key` until `expiresAt` (seconds) if `key` holds nothing and
    * answers `null`; otherwise answers the value already stored and changes nothing. Exactly one

@@ -69,6 +69,18 @@ function contract(name: string, make: () => RevocationStore): void {
       assert.equal(await store.isRevoked(check({ sub: subject, issuedAtMs: NOW + 1 })), false);
     });
 
+    test('family revocations count against the same per-subject share', async () => {
+      const store = make();
+      const subject = id('s');
+      const bound = { subject, limit: 2, cutoffMs: NOW, cutoffExpiresAt: SEC + 120 };
+      const fid = id('f');
+      assert.equal(await store.revokeFamily(fid, SEC + 60, bound), 'token');
+      assert.equal(await store.revoke(id('j'), SEC + 60, bound), 'token');
+      assert.equal(await store.revokeFamily(id('f'), SEC + 60, bound), 'subject');
+      assert.equal(await store.isRevoked(check({ fid })), true);
+      assert.equal(await store.isRevoked(check({ sub: subject, issuedAtMs: NOW })), true);
+    });
+
     test('bad arguments are TypeErrors', async () => {
       const store = make();
       await assert.rejects(async () => store.revoke('', SEC), TypeError);
