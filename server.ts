@@ -13,6 +13,7 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createServer, ROUTE_PATHS } from './server/app.ts';
+import { openServerState } from './server/state.ts';
 import { exitOnSignals } from './server/graceful-shutdown.ts';
 import { runHashPassword } from './server/hash-password.ts';
 import { LogWriter } from './server/log-writer.ts';
@@ -56,11 +57,16 @@ async function main(): Promise<void> {
   const ownPort = ops.metricsPort !== undefined;
   const metrics = new ServerMetrics({ routes: ownPort ? ROUTE_PATHS : [...ROUTE_PATHS, ...OPS_PATHS] });
   metrics.setSources({ droppedLogLines: () => log.dropped });
-  const readiness = new Readiness();
+  // DATA_DIR / REDIS_URL (docs/state.md): an unusable DATA_DIR stops the start here, naming it.
+  const state = await openServerState(process.env, { log: (line) => writeSafely(process.stderr, `${line}\n`) });
+  process.once('exit', () => void state.close());
+  const readiness = new Readiness({ checks: [{ name: 'state store', check: state.stateReady }] });
   const server = createServer({
     secretKey: config.secretKey,
     users,
     trustProxy: config.trustProxy,
+    revocationStore: state.revocationStore,
+    ...(state.counterStore === undefined ? {} : { counterStore: state.counterStore }),
     log,
     logFormat: ops.logFormat,
     metrics,

@@ -5,6 +5,8 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AuthX } from '../lib/authx/authx.ts';
+import { FileRevocationStore } from '../lib/authx/file-revocation-store.ts';
+import { MemoryRevocationStore } from '../lib/authx/memory-revocation-store.ts';
 import { DEFAULT_REUSE_GRACE_SECONDS } from '../lib/authx/rotation.ts';
 import { EmptyBodyError, InvalidJsonBodyError } from '../lib/authx/body-errors.ts';
 import { errorHeaders } from '../lib/authx/http-errors.ts';
@@ -21,7 +23,6 @@ import { LogWriter } from './log-writer.ts';
 import { answerOpsRequest, OPS_PATHS } from './ops-endpoints.ts';
 import { Readiness } from './readiness.ts';
 import { createRequestObserver, eventSink, noteRefusal, pathOf } from './request-log.ts';
-import { RevocationQuota } from './revocation-quota.ts';
 import { createRoutes, type Route, type Send } from './routes.ts';
 import { DEMO_USERS, UserStore } from './user-store.ts';
 import { writeSafely } from './stream-guard.ts';
@@ -32,7 +33,7 @@ const FIFTEEN_MINUTES = 15 * 60;
 const HANDLER_OPTION_NAMES = [
   'auth', 'secretKey', 'users', 'log', 'clock', 'usernameAddressLimit', 'usernameLimit', 'addressLimit', 'knownAddressDays',
   'refreshLimit', 'counterStore', 'revocationsPerSubject', 'reuseGraceSeconds', 'logoutRevokesFamily', 'trustProxy',
-  'maxPendingPasswordChecks', 'closeConnections',
+  'maxPendingPasswordChecks', 'closeConnections', 'revocationStore',
   'onUnexpectedError', 'logFormat', 'metrics', 'readiness', 'opsEndpoints',
 ];
 const TIMEOUT_OPTION_NAMES = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'checkIntervalMs'];
@@ -79,11 +80,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     windowSeconds: positiveInteger(options.knownAddressDays, 30, 'knownAddressDays') * 86400,
     keyPrefix: 'knownAddress:',
   });
-  const quota = new RevocationQuota({
-    perSubject: options.revocationsPerSubject ?? 20,
-    maxTokenLifetime: Math.max(auth.config.accessTokenExpires, auth.config.refreshTokenExpires) + Math.ceil(auth.config.clockTolerance),
-    clock,
-  });
+  const revocationsPerSubject = positiveInteger(options.revocationsPerSubject, 20, 'revocationsPerSubject');
   metrics?.setSources({
     throttleEntries: () => [...ownStores.map(([name, store]) => [name, store.size] as const), ['addressLimit', perAddress.size]],
     ...revocationEntries(auth),
@@ -92,8 +89,10 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const onUnexpectedError = options.onUnexpectedError ?? reportUnexpectedError;
   const closing = options.closeConnections ?? (() => false);
   const send: Send = (res, status, body, headers) => sendJson(res, status, body, closing() ? { ...headers, connection: 'close' } : headers);
-  // The default store answers synchronously; a caller's own AuthX may bring one that does not.
-  const syncTokens = options.auth === undefined && !auth.config.tokenLocation.includes('json');
+  // The memory and file stores answer synchronously; Redis, or a caller's own AuthX, may not.
+  const store = options.revocationStore;
+  const syncStore = store === undefined || store instanceof MemoryRevocationStore || store instanceof FileRevocationStore;
+  const syncTokens = options.auth === undefined && syncStore && !auth.config.tokenLocation.includes('json');
   const reuseGraceSeconds = options.reuseGraceSeconds ?? DEFAULT_REUSE_GRACE_SECONDS;
   if (!Number.isSafeInteger(reuseGraceSeconds) || reuseGraceSeconds < 0 || reuseGraceSeconds > 60) {
     throw new RangeError('reuseGraceSeconds must be an integer from 0 to 60');
@@ -101,7 +100,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const logoutRevokesFamily = options.logoutRevokesFamily ?? true;
   if (typeof logoutRevokesFamily !== 'boolean') throw new TypeError('logoutRevokesFamily must be a boolean');
   const { root, login, protectedRoute, refresh, logout } = createRoutes({
-    auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, quota, maxPendingPasswordChecks,
+    auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, revocationsPerSubject, maxPendingPasswordChecks,
     trustProxy: options.trustProxy === true, send, syncTokens, log: eventSink(log, options.logFormat ?? 'text'), reuseGraceSeconds, logoutRevokesFamily,
   });
 
@@ -200,7 +199,11 @@ function checkLimit(limit: ThrottleLimit | undefined, fallback: number, name: st
 
 function makeAuth(options: ServerOptions): AuthX {
   if (options.secretKey === undefined) throw new TypeError('createHandler needs options.auth or options.secretKey');
-  return new AuthX(options.clock === undefined ? { secretKey: options.secretKey } : { secretKey: options.secretKey, clock: options.clock });
+  return new AuthX({
+    secretKey: options.secretKey,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.revocationStore === undefined ? {} : { revocationStore: options.revocationStore }),
+  });
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -3,6 +3,7 @@
  * `server/app.ts` accept. Example server only; not part of the package.
  */
 import type { AuthX } from '../lib/authx/authx.ts';
+import type { RevocationStore } from '../lib/authx/revocation.ts';
 import type { SecretInput } from '../lib/core/secret.ts';
 import type { CounterStore } from './counter-store.ts';
 import type { LogWriter } from './log-writer.ts';
@@ -23,6 +24,11 @@ export interface ServerOptions {
   auth?: AuthX;
   /** HS256 secret (32+ bytes) when `auth` is not given. */
   secretKey?: SecretInput;
+  /**
+   * Where revocations, cut-offs, families and claims live when `auth` is not given (see
+   * docs/state.md and `server/state.ts`); default a memory store of this process.
+   */
+  revocationStore?: RevocationStore;
   /** The users; default the two demo users. */
   users?: UserStore;
   /**
@@ -64,9 +70,10 @@ export interface ServerOptions {
    */
   counterStore?: CounterStore;
   /**
-   * Individual revocations one subject may hold at once; default 20. Past it, a logout revokes
-   * every token of that subject issued so far, so the revocation store holds at most this many
-   * entries per user.
+   * Individual revocations (tokens or families) one subject may hold at once; default 20. Past
+   * it, a logout revokes every token of that subject issued so far (kept by the revocation store
+   * itself, atomically, so it holds across restarts and instances), so the store holds at most
+   * this many entries per user.
    */
   revocationsPerSubject?: number;
   /**

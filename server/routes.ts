@@ -14,7 +14,6 @@ import { addressThrottleKey } from './address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
 import type { FailureThrottle, KnownKeys, LoginThrottle, ThrottleDecision } from './login-throttle.ts';
 import type { LogSink } from './request-log.ts';
-import type { RevocationQuota } from './revocation-quota.ts';
 import type { UserStore } from './user-store.ts';
 
 /** Sends one JSON answer (adds `Connection: close` while the server drains). */
@@ -36,7 +35,8 @@ export interface RouteContext {
   knownPairs: KnownKeys;
   /** Access tokens minted by `/refresh` per subject. */
   perRefresh: LoginThrottle;
-  quota: RevocationQuota;
+  /** Individual revocations one subject may hold; past it a logout revokes all its tokens. */
+  revocationsPerSubject: number;
   maxPendingPasswordChecks: number;
   trustProxy: boolean;
   send: Send;
@@ -78,7 +78,7 @@ const NOT_A_USER = 'Token subject is not a known user';
 
 /** The five routes over one shared context. */
 export function createRoutes(context: RouteContext): Routes {
-  const { auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, quota, send } = context;
+  const { auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, send } = context;
   let pendingPasswordChecks = 0;
   const refused = (res: ServerResponse, decision: ThrottleDecision & { allowed: false }): void =>
     send(res, 429, TOO_MANY_LOGINS, { 'retry-after': String(decision.retryAfterSeconds) });
@@ -117,8 +117,8 @@ export function createRoutes(context: RouteContext): Routes {
     send(res, 200, { access_token, token_type: 'bearer', refresh_token });
   };
 
+  // Revocation (token, subject cut-off, family) was checked by verifyToken, in one store call.
   const grantAccess = (res: ServerResponse, payload: TokenPayload): void => {
-    quota.assertNotRevoked(payload);
     if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
     send(res, 200, {
       message: 'You have access to this protected resource',
@@ -133,7 +133,6 @@ export function createRoutes(context: RouteContext): Routes {
   const refresh: Route = async (req, res) => {
     const found = await auth.getRefreshTokenFromRequest(req);
     const payload = await auth.verifyToken(found, { type: 'refresh' });
-    quota.assertNotRevoked(payload);
     if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
     // Minting is limited per subject (a stolen refresh token cannot mint without end); logout
     // is not, so nobody holding a copy of a token can stop its owner from revoking it.
@@ -156,28 +155,17 @@ export function createRoutes(context: RouteContext): Routes {
       if (error instanceof AccessTokenRequiredError) return auth.verifyToken(found, { type: 'refresh' });
       throw error;
     });
-    quota.assertNotRevoked(payload);
     if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
-    // Never rate-limited (see refresh). The store stays bounded per subject instead: a subject
-    // holding its share of individual revocations is logged out everywhere, so no account can
-    // fill the revocation store (see server/revocation-quota.ts).
-    // Logging out with a refresh token ends its session: the whole family, remembered as long as
-    // the family's newest token can live, and counted against the same share.
-    const family = context.logoutRevokesFamily && payload.type === 'refresh' ? payload.fid : undefined;
-    const until = family === undefined ? payload.exp : familyEnd(auth, payload);
-    if (!quota.admit(payload.sub, until)) quota.revokeAllThroughNow(payload.sub);
-    else if (family === undefined) await auth.revokeToken(payload);
-    else await auth.revokeFamily(family);
+    // Never rate-limited (see refresh). The store stays bounded per subject instead: logging out
+    // with a refresh token ends its session (the whole family); either way the store counts it
+    // against the subject's share and, past it, logs the subject out everywhere instead, so no
+    // account can fill the store (SubjectBound in lib/authx/revocation.ts).
+    const family = context.logoutRevokesFamily && payload.type === 'refresh';
+    await auth.revokeToken(payload, { perSubjectLimit: context.revocationsPerSubject, family });
     send(res, 200, { message: 'Token revoked' });
   };
 
   return { root: (_req, res) => send(res, 200, ROOT_ANSWER), login, protectedRoute, refresh, logout };
-}
-
-/** Until when a family revocation must be remembered: its newest token is issued now at the latest. */
-function familyEnd(auth: AuthX, payload: { iat: number; exp: number }): number {
-  const lifetime = Math.max(auth.config.refreshTokenExpires, auth.config.accessTokenExpires, payload.exp - payload.iat);
-  return Math.floor(auth.clock() / 1000) + lifetime + Math.ceil(auth.config.clockTolerance);
 }
 
 /**

@@ -47,6 +47,7 @@ export function lockDirectory(directory: string): () => void {
     for (let attempt = 0; ; attempt++) {
       try {
         linkSync(temp, path);
+        if (heldHere.size === 0) process.once('exit', releaseAllHere);
         heldHere.add(path);
         break;
       } catch (error) {
@@ -74,6 +75,18 @@ export function lockDirectory(directory: string): () => void {
       // already gone: nothing to release
     }
   };
+}
+
+/** On exit, even through `process.exit`, this process's locks are removed (a SIGKILL leaves them: stale, taken over). */
+function releaseAllHere(): void {
+  for (const path of heldHere) {
+    try {
+      if (readOwner(path) === process.pid) unlinkSync(path);
+    } catch {
+      // nothing to release
+    }
+  }
+  heldHere.clear();
 }
 
 function readOwner(path: string): number | undefined {

@@ -33,7 +33,7 @@ function run(command: string, args: string[], env: Record<string, string | undef
   const child = spawn(command, args, {
     cwd: root,
     // No readiness delay after SIGTERM here (test/server/server-ops.test.ts covers it).
-    env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', JWT_SECRET_KEY: undefined, SHUTDOWN_DELAY_MS: '0', ...env },
+    env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', JWT_SECRET_KEY: undefined, SHUTDOWN_DELAY_MS: '0', DATA_DIR: ':memory:', REDIS_URL: '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group, so a failed test can kill npm and the server under it together.
     detached: true,

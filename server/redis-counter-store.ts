@@ -1,0 +1,73 @@
+/**
+ * `RedisCounterStore`: the example server's throttle counters (`CounterStore`,
+ * server/counter-store.ts) in Redis, so every instance counts against one limit. One Lua script
+ * per hit: INCR, and the window's PEXPIRE when the key is new (or lost its TTL), so the count and
+ * its expiry are set atomically and no key ever lives without a TTL. Example server only.
+ */
+import { redisCommand, type RedisClientLike, type RedisCommand } from '../lib/authx/redis-client.ts';
+import { StateUnavailableError } from '../lib/authx/authx-errors.ts';
+import type { CounterHit, CounterStore } from './counter-store.ts';
+
+/** Options of {@link RedisCounterStore}. */
+export interface RedisCounterStoreOptions {
+  /** An official `redis` client, an `ioredis` client, or a function sending one command. */
+  client: RedisClientLike;
+  /** Prefix of every key; default `"authx:t:"`. */
+  prefix?: string;
+  /** Deadline of each command in ms; default 500. */
+  timeoutMs?: number;
+}
+
+const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs']);
+
+// KEYS: counter. ARGV: window ms. Returns { count, ms left }.
+const INCREMENT = `
+local count = redis.call('INCR', KEYS[1])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return { count, left }`;
+
+/**
+ * Fixed-window counters in Redis; the window starts at a key's first hit (Redis's clock).
+ *
+ * @example const counters = new RedisCounterStore({ client })
+ */
+export class RedisCounterStore implements CounterStore {
+  readonly #send: RedisCommand;
+  readonly #prefix: string;
+
+  /**
+   * @throws {TypeError} When an option is unknown or invalid.
+   */
+  constructor(options: RedisCounterStoreOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('RedisCounterStore options must be an object');
+    for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown RedisCounterStore option "${name}"`);
+    const { prefix = 'authx:t:', timeoutMs = 500 } = options;
+    if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
+    this.#send = redisCommand(options.client, timeoutMs);
+    this.#prefix = prefix;
+  }
+
+  /**
+   * @example const { count, resetMs } = await counters.increment(key, 900_000)
+   * @throws {RangeError} When `windowMs` is not a positive integer.
+   * @throws {StateUnavailableError} When Redis does not answer in time (the caller answers 503).
+   */
+  async increment(key: string, windowMs: number): Promise<CounterHit> {
+    if (!Number.isSafeInteger(windowMs) || windowMs < 1) throw new RangeError('windowMs must be a positive integer');
+    const reply = await this.#send(['EVAL', INCREMENT, '1', this.#prefix + key, String(windowMs)]);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
+    return { count: Number(reply[0]), resetMs: Math.max(0, Number(reply[1])) };
+  }
+
+  /**
+   * @example await counters.reset(key)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async reset(key: string): Promise<void> {
+    await this.#send(['DEL', this.#prefix + key]);
+  }
+}

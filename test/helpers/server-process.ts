@@ -1,0 +1,91 @@
+/**
+ * `server.ts` as a real child process for the state tests: started with a given environment,
+ * resolved once it prints its listening URL, killed by pid (SIGKILL) or stopped (SIGTERM).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
+const childArgs = nodeStripsTypes ? ['server.ts'] : ['--import', 'tsx', 'server.ts'];
+
+/** A running server process. */
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  /** SIGKILL, then wait for the exit (the process is reaped, so its pid is dead). */
+  kill(): Promise<void>;
+}
+
+/** What an early exit looked like. */
+export interface EarlyExit {
+  code: number | null;
+  stderr: string;
+}
+
+const SECRET = 'state-process-test-secret-0123456789abcdef';
+
+/**
+ * Starts `server.ts` with `env` over a test environment (port 0, fixed secret).
+ *
+ * @throws {Error} When it does not listen within 15 s.
+ */
+export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  return launch(env).then((result) => {
+    if ('url' in result) return result;
+    throw new Error(`server exited early (${result.code}): ${result.stderr}`);
+  });
+}
+
+/** Starts `server.ts` expecting it to refuse to start; resolves with its exit. */
+export async function expectStartFailure(env: Record<string, string>): Promise<EarlyExit> {
+  const result = await launch(env);
+  if ('url' in result) {
+    await result.kill();
+    throw new Error('server started but was expected to refuse');
+  }
+  return result;
+}
+
+function launch(env: Record<string, string>): Promise<ServerProcess | EarlyExit> {
+  const child = spawn(process.execPath, childArgs, {
+    cwd: root,
+    env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', JWT_SECRET_KEY: SECRET, REDIS_URL: '', WORKERS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  const killChild = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killChild);
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const kill = async (): Promise<void> => {
+    killChild();
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let started = false;
+    const timer = setTimeout(() => {
+      killChild();
+      reject(new Error(`server did not listen within 15 s; stderr: ${stderr}`));
+    }, 15_000);
+    exited.then(([code]) => {
+      clearTimeout(timer);
+      if (!started) resolve({ code: code as number | null, stderr });
+    }, reject);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (started) return;
+      stdout += chunk;
+      const match = /https?:\/\/[^\s/]+:(\d+)/.exec(stdout);
+      if (match) {
+        started = true;
+        clearTimeout(timer);
+        resolve({ child, url: `http://127.0.0.1:${match[1]}`, stderr: () => stderr, kill });
+      }
+    });
+  });
+}
