@@ -19,7 +19,7 @@ const logs: string[] = [];
 async function instance(url: string): Promise<TestServer> {
   const state = await openServerState({ REDIS_URL: url }, { log: (line) => logs.push(line), redisTimeoutMs: 300 });
   states.push(state);
-  const server = await startTestServer({ revocationStore: state.revocationStore, stateReady: state.stateReady, ...(state.counterStore ? { counterStore: state.counterStore } : {}) });
+  const server = await startTestServer({ revocationStore: state.revocationStore, ...(state.counterStore ? { counterStore: state.counterStore } : {}) });
   servers.push(server);
   return server;
 }
