@@ -27,7 +27,7 @@ interface Running {
 async function start(env: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, serverArgs, {
     cwd: root,
-    env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', JWT_SECRET_KEY: 'ops-process-test-secret-0123456789-abcdefgh', ...env },
+    env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', JWT_SECRET_KEY: 'ops-process-test-secret-0123456789-abcdefgh', DATA_DIR: ':memory:', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);

@@ -169,7 +169,7 @@ describe('WORKERS setting', () => {
   test('server.ts with WORKERS=2 and no REDIS_URL stops at start-up with exit code 1, naming REDIS_URL', async () => {
     const child = spawn(process.execPath, [...loader, 'server.ts'], {
       cwd: root,
-      env: { ...process.env, NODE_OPTIONS: '', WORKERS: '2', REDIS_URL: '', JWT_SECRET_KEY: SECRET, PORT: '0', HOST: '127.0.0.1' },
+      env: { ...process.env, NODE_OPTIONS: '', WORKERS: '2', REDIS_URL: '', DATA_DIR: ':memory:', JWT_SECRET_KEY: SECRET, PORT: '0', HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
