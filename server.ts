@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   // DATA_DIR / REDIS_URL (docs/state.md): an unusable DATA_DIR stops the start here, naming it.
   const state = await openServerState(process.env, { log: (line) => writeSafely(process.stderr, `${line}\n`) });
   process.once('exit', () => void state.close());
-  const readiness = new Readiness({ checks: [{ name: 'state store', check: state.stateReady }] });
+  const readiness = new Readiness({ checks: [{ name: 'state store', check: metrics.timeStateCheck(state.stateReady) }] });
   const server = createServer({
     secretKey: config.secretKey,
     users,
