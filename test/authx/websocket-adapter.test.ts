@@ -100,4 +100,31 @@ describe('WebSocket upgrade authentication over real ws connections', () => {
     assert.throws(() => websocketAuth(auth, { sources: ['cookies' as never] }), TypeError);
     assert.throws(() => wsAuth.payload({} as IncomingMessage), TypeError);
   });
+
+  test('a failing revocation store: a bare 500 on the socket, the error handed to onUnexpectedError', async () => {
+    const seen: unknown[] = [];
+    const broken = new AuthX({
+      secretKey: SECRET,
+      revocationStore: {
+        isRevoked: async () => { throw new Error('store down'); },
+        revoke: async () => ({}), revokeSubject: async () => {}, revokeFamily: async () => {}, claim: async () => null,
+      } as never,
+    });
+    const brokenAuth = websocketAuth(broken, { onUnexpectedError: (error) => seen.push(error) });
+    const server = createServer();
+    server.on('upgrade', brokenAuth.upgrade(new WebSocketServer({ noServer: true })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, { headers: { authorization: `Bearer ${broken.createAccessToken('user1')}` } });
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode));
+        ws.once('error', reject);
+      });
+      assert.equal(status, 500);
+      assert.equal((seen[0] as Error | undefined)?.message, 'store down');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });

@@ -30,6 +30,8 @@ export interface WebSocketAuthOptions {
   scopes?: readonly string[];
   /** All of `scopes`, or any one. Default `all`. */
   scopeMatch?: ScopeMatch;
+  /** Called with every error that is not the library's (answered as a bare 500), e.g. a revocation store that is down. */
+  onUnexpectedError?: (error: unknown) => void;
 }
 
 /** The WebSocket adapter of one AuthX instance; see {@link websocketAuth}. */
@@ -46,7 +48,7 @@ export interface WebSocketAuth<C extends object = Record<string, unknown>> {
   handleProtocols(protocols: Set<string>): string | false;
 }
 
-const KNOWN = ['sources', 'protocolPrefix', 'fresh', 'scopes', 'scopeMatch'];
+const KNOWN = ['sources', 'protocolPrefix', 'fresh', 'scopes', 'scopeMatch', 'onUnexpectedError'];
 const SOURCES: readonly UpgradeTokenSource[] = ['headers', 'query', 'protocol'];
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
@@ -73,6 +75,8 @@ export function websocketAuth<C extends object>(auth: AuthX<C>, options?: WebSoc
   if (o.fresh !== undefined && typeof o.fresh !== 'boolean') throw new TypeError('fresh must be a boolean');
   if (o.scopes !== undefined) assertScopeList(o.scopes, 'scopes');
   if (o.scopeMatch !== undefined && o.scopeMatch !== 'all' && o.scopeMatch !== 'any') throw new TypeError('scopeMatch must be "all" or "any"');
+  const onUnexpectedError = o.onUnexpectedError;
+  if (onUnexpectedError !== undefined && typeof onUnexpectedError !== 'function') throw new TypeError('onUnexpectedError must be a function');
   const verify: VerifyTokenOptions = { type: 'access' };
   if (o.fresh === true) verify.verifyFresh = true;
   if (o.scopes !== undefined) verify.requiredScopes = [...o.scopes];
@@ -98,6 +102,13 @@ export function websocketAuth<C extends object>(auth: AuthX<C>, options?: WebSoc
   const refuse = (socket: Duplex, error: unknown): void => {
     if (socket.destroyed) return;
     const answer = libraryErrorAnswer(error);
+    if (answer === undefined && onUnexpectedError !== undefined) {
+      try {
+        onUnexpectedError(error);
+      } catch {
+        // a failing logger must not keep the socket from being answered
+      }
+    }
     const status = answer?.status ?? 500;
     const body = JSON.stringify(answer?.body ?? { detail: 'Internal Server Error' });
     const headers: Record<string, string> = {
