@@ -9,6 +9,8 @@ export { hmacSha256, prepareHmacKey, HmacKey, HmacSha256Key, HMAC_SIZES, type Hm
 export { ALGORITHMS, HMAC_MIN_KEY_BYTES, MIN_RSA_MODULUS_BITS, isAlgorithm, type Algorithm, type HmacAlgorithm } from './algorithms.ts';
 export { importKey, AsymmetricKey, type ImportKeyOptions, type Jwk, type AsymmetricKeyInput } from './asymmetric-key.ts';
 export { type JwtKey, type KeyInput, type KeySet } from './keys.ts';
+export { exportPublicJwk, jwkThumbprint, type ExportJwkOptions } from './jwk.ts';
+export { createLocalJWKSet, LocalJWKSet, type JwkSetDocument } from './jwks.ts';
 export { timingSafeEqualBytes, timingSafeEqualText } from './constant-time.ts';
 export { prepareSecret, MIN_SECRET_BYTES, type SecretInput } from './secret.ts';
 export { durationToSeconds, type Duration } from './duration.ts';
