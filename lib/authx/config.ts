@@ -5,7 +5,11 @@
  */
 import type { Duration } from '../core/duration.ts';
 import { Keyring } from '../core/keyring.ts';
-import { prepareSecret, type SecretInput } from '../core/secret.ts';
+import { prepareSecret as prepareSecretFor } from '../core/secret.ts';
+import { assertAlgorithm, isHmacAlgorithm, type Algorithm } from '../core/algorithms.ts';
+import type { KeyInput } from '../core/keys.ts';
+import { HmacKey } from '../core/hmac.ts';
+import { AsymmetricKey } from '../core/asymmetric-key.ts';
 import type { RevocationStore } from './revocation.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
 import { AUTHX_CONFIG_NAMES, AUTHX_PYTHON_NAMES } from './config-names.ts';
@@ -27,16 +31,22 @@ export const TOKEN_LOCATIONS: readonly TokenLocation[] = Object.freeze(['headers
 
 /** Options of `new AuthX(config)`. Only `secretKey` (or `keys`) is required. */
 export interface AuthXConfig {
-  /** HS256 secret, at least 32 bytes (`JWT_SECRET_KEY`). Required unless `keys` is given. */
-  secretKey?: SecretInput;
-  /** Older secrets that still verify but no longer sign (rotation without `kid`). */
-  previousSecretKeys?: readonly SecretInput[];
-  /** Named secrets for rotation with `kid`; `currentKeyId` picks the signing one. */
-  keys?: ReadonlyMap<string, SecretInput>;
+  /**
+   * The signing key (`JWT_SECRET_KEY`): an HMAC secret of at least the hash size (32 bytes for
+   * HS256), or a private key (`KeyObject`, JWK, or `importKey(pem)`). Required unless `keys` is given.
+   */
+  secretKey?: KeyInput;
+  /** Older keys that still verify but no longer sign (rotation without `kid`): secrets, or public keys. */
+  previousSecretKeys?: readonly KeyInput[];
+  /** Named keys for rotation with `kid`; `currentKeyId` picks the signing one. */
+  keys?: ReadonlyMap<string, KeyInput>;
   /** The `kid` of the signing key in `keys`. */
   currentKeyId?: string;
-  /** Only `"HS256"` is accepted. */
-  algorithm?: 'HS256';
+  /**
+   * The algorithm tokens are signed with and the only one accepted (`JWT_ALGORITHM`). Default
+   * HS256 for a secret, the key's own for a private key (EdDSA, ES256/384/512, RS256).
+   */
+  algorithm?: Algorithm;
   /** Where tokens are searched, in this order. Default `["headers"]`. */
   tokenLocation?: readonly TokenLocation[];
   /** Header holding the token. Default `Authorization`. */
@@ -107,7 +117,7 @@ export interface AuthXConfig {
 
 /** The validated configuration. Secrets are deliberately absent, so logging it leaks nothing. */
 export interface ResolvedAuthXConfig {
-  readonly algorithm: 'HS256';
+  readonly algorithm: Algorithm;
   readonly currentKeyId: string | undefined;
   readonly tokenLocation: readonly TokenLocation[];
   readonly headerName: string;
@@ -161,9 +171,10 @@ export interface ResolvedSetup {
 export function resolveConfig(input: AuthXConfig): ResolvedSetup {
   if (typeof input !== 'object' || input === null) throw new TypeError('AuthX config must be an object');
   assertKnownOptions(input, AUTHX_CONFIG_NAMES, 'AuthX config', AUTHX_PYTHON_NAMES);
-  const keyring = buildKeyring(input);
-  if (input.algorithm !== undefined && input.algorithm !== 'HS256') {
-    throw new TypeError('algorithm must be "HS256"; no other algorithm is signed or accepted');
+  const algorithm = input.algorithm === undefined ? undefined : assertAlgorithm(input.algorithm, 'algorithm');
+  const keyring = buildKeyring(input, algorithm);
+  if (keyring.signingKey instanceof AsymmetricKey && keyring.signingKey.privateKey === undefined) {
+    throw new TypeError('the signing key is a public key; AuthX signs tokens, so give the private key (public keys go in previousSecretKeys)');
   }
   const tokenLocation = validateTokenLocations(input.tokenLocation ?? ['headers'], 'tokenLocation');
   const headerType = input.headerType ?? 'Bearer';
@@ -181,7 +192,7 @@ export function resolveConfig(input: AuthXConfig): ResolvedSetup {
   const cookieDomain = optionalString(input.cookieDomain, 'cookieDomain');
   if (cookieDomain !== undefined) assertCookieAttribute(cookieDomain, 'cookieDomain');
   const config: ResolvedAuthXConfig = {
-    algorithm: 'HS256',
+    algorithm: keyring.signingAlgorithm,
     currentKeyId: keyring.signingKid,
     tokenLocation,
     headerName: httpToken(input.headerName, 'Authorization', 'headerName'),
@@ -239,20 +250,28 @@ export function validateTokenLocations(value: readonly TokenLocation[], name: st
   return Object.freeze([...value]);
 }
 
-function buildKeyring(input: AuthXConfig): Keyring {
+function buildKeyring(input: AuthXConfig, algorithm: Algorithm | undefined): Keyring {
+  // Secrets are checked here under their option names, for the algorithm's minimum length;
+  // asymmetric keys are imported by the Keyring, which also refuses mixing the two kinds.
+  const hmac = algorithm !== undefined && isHmacAlgorithm(algorithm) ? algorithm : 'HS256';
+  const prepareSecret = (key: KeyInput, name: string): KeyInput => {
+    if (typeof key === 'string' || key instanceof Uint8Array) return prepareSecretFor(key, name, hmac);
+    if (key instanceof HmacKey) return prepareSecretFor(key, name);
+    return key;
+  };
   if (input.keys !== undefined) {
     if (input.secretKey !== undefined || input.previousSecretKeys !== undefined) {
       throw new TypeError('give either keys (with currentKeyId) or secretKey (with previousSecretKeys), not both');
     }
-    // The Keyring checks the Map and its kids. AuthX adds what is its own: every key is a secret
-    // (prepared here, so a public key is refused), and the signing kid is named currentKeyId.
+    // The Keyring checks the Map and its kids. AuthX adds what is its own: secrets are prepared
+    // here under their option names, and the signing kid is named currentKeyId.
     const named = input.keys instanceof Map
-      ? new Map([...input.keys].map(([kid, secret]) => [kid, prepareSecret(secret, `keys.get(${JSON.stringify(kid)})`)]))
+      ? new Map([...input.keys].map(([kid, key]) => [kid, prepareSecret(key, `keys.get(${JSON.stringify(kid)})`)]))
       : input.keys;
     if (named instanceof Map && named.size > 0 && (typeof input.currentKeyId !== 'string' || !named.has(input.currentKeyId))) {
       throw new TypeError('currentKeyId must be the kid of one of keys');
     }
-    return new Keyring({ current: input.currentKeyId as string, keys: named });
+    return new Keyring({ current: input.currentKeyId as string, keys: named, ...withAlgorithm(algorithm) });
   }
   if (input.currentKeyId !== undefined) throw new TypeError('currentKeyId needs keys');
   if (input.secretKey === undefined) {
@@ -260,6 +279,10 @@ function buildKeyring(input: AuthXConfig): Keyring {
   }
   const current = prepareSecret(input.secretKey, 'secretKey');
   const previous = input.previousSecretKeys ?? [];
-  if (!Array.isArray(previous)) throw new TypeError('previousSecretKeys must be an array of secrets');
-  return new Keyring({ current, previous: previous.map((s: SecretInput, i: number) => prepareSecret(s, `previousSecretKeys[${i}]`)) });
+  if (!Array.isArray(previous)) throw new TypeError('previousSecretKeys must be an array of keys');
+  return new Keyring({ current, previous: previous.map((s: KeyInput, i: number) => prepareSecret(s, `previousSecretKeys[${i}]`)), ...withAlgorithm(algorithm) });
+}
+
+function withAlgorithm(algorithm: Algorithm | undefined): { algorithm?: Algorithm } {
+  return algorithm === undefined ? {} : { algorithm };
 }

@@ -83,6 +83,8 @@ export class TokenVerifier {
       clockTolerance: config.clockTolerance,
       maxTokenLength: config.maxTokenLength,
       requiredClaims: REQUIRED_CLAIMS,
+      // The configured algorithm only: the keys may serve more (an RSA key serves RS* and PS*).
+      algorithms: [config.algorithm],
       ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
       ...(config.audience === undefined ? {} : { audience: config.audience }),
     });
