@@ -63,6 +63,8 @@ async function main(): Promise<void> {
   const readiness = new Readiness({ checks: [{ name: 'state store', check: metrics.timeStateCheck(state.stateReady) }] });
   const server = createServer({
     secretKey: config.secretKey,
+    algorithm: config.algorithm,
+    ...(config.jwks === undefined ? {} : { jwks: config.jwks }),
     users,
     trustProxy: config.trustProxy,
     revocationStore: state.revocationStore,

@@ -31,7 +31,7 @@ export type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts'
 
 const FIFTEEN_MINUTES = 15 * 60;
 const HANDLER_OPTION_NAMES = [
-  'auth', 'secretKey', 'users', 'log', 'clock', 'usernameAddressLimit', 'usernameLimit', 'addressLimit', 'knownAddressDays',
+  'auth', 'secretKey', 'algorithm', 'jwks', 'users', 'log', 'clock', 'usernameAddressLimit', 'usernameLimit', 'addressLimit', 'knownAddressDays',
   'refreshLimit', 'counterStore', 'revocationsPerSubject', 'reuseGraceSeconds', 'logoutRevokesFamily', 'trustProxy',
   'maxPendingPasswordChecks', 'closeConnections', 'revocationStore',
   'onUnexpectedError', 'logFormat', 'metrics', 'readiness', 'opsEndpoints',
@@ -111,6 +111,16 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     ['/refresh', { POST: refresh }],
     ['/logout', { POST: logout }],
   ]);
+  if (options.jwks !== undefined) {
+    // Verifiers cache it; a new key should be published a few minutes before it signs.
+    const body = JSON.stringify(options.jwks);
+    routes.set('/.well-known/jwks.json', {
+      GET: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      },
+    });
+  }
   const knownPaths = new Set(serveOps ? [...routes.keys(), ...OPS_PATHS] : routes.keys());
   const observe = createRequestObserver({ log, format: options.logFormat ?? 'text', knownPaths, metrics });
   const ops = { readiness, metrics, closing };
@@ -203,6 +213,7 @@ function makeAuth(options: ServerOptions): AuthX {
     secretKey: options.secretKey,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.revocationStore === undefined ? {} : { revocationStore: options.revocationStore }),
+    ...(options.algorithm === undefined ? {} : { algorithm: options.algorithm }),
   });
 }
 

@@ -4,7 +4,9 @@
  */
 import type { AuthX } from '../lib/authx/authx.ts';
 import type { RevocationStore } from '../lib/authx/revocation.ts';
-import type { SecretInput } from '../lib/core/secret.ts';
+import type { Algorithm } from '../lib/core/algorithms.ts';
+import type { JwkSetDocument } from '../lib/core/jwks.ts';
+import type { KeyInput } from '../lib/core/keys.ts';
 import type { CounterStore } from './counter-store.ts';
 import type { LogWriter } from './log-writer.ts';
 import type { Readiness } from './readiness.ts';
@@ -22,8 +24,12 @@ export interface ThrottleLimit {
 export interface ServerOptions {
   /** A configured AuthX instance; or give `secretKey` and one is made with AuthX's defaults. */
   auth?: AuthX;
-  /** HS256 secret (32+ bytes) when `auth` is not given. */
-  secretKey?: SecretInput;
+  /** The signing key when `auth` is not given: an HMAC secret (32+ bytes for HS256) or a private key. */
+  secretKey?: KeyInput;
+  /** The algorithm when `auth` is not given; default HS256 for a secret, the key's own otherwise. */
+  algorithm?: Algorithm;
+  /** Public keys served at `GET /.well-known/jwks.json` (with `Cache-Control`); unset, that path is 404. */
+  jwks?: JwkSetDocument;
   /**
    * Where revocations, cut-offs, families and claims live when `auth` is not given (see
    * docs/state.md and `server/state.ts`); default a memory store of this process.

@@ -4,7 +4,11 @@
  * contains the secret itself.
  */
 import { randomBytes } from 'node:crypto';
-import { MIN_SECRET_BYTES, prepareSecret } from '../lib/core/secret.ts';
+import { assertAlgorithm, HMAC_MIN_KEY_BYTES, isHmacAlgorithm, type Algorithm } from '../lib/core/algorithms.ts';
+import type { AsymmetricKey } from '../lib/core/asymmetric-key.ts';
+import type { JwkSetDocument } from '../lib/core/jwks.ts';
+import { prepareSecret } from '../lib/core/secret.ts';
+import { readSigningKey } from './signing-key.ts';
 
 /** The configuration of one server process. */
 export interface ServerConfig {
@@ -12,8 +16,15 @@ export interface ServerConfig {
   port: number;
   /** `HOST`, default `0.0.0.0`. */
   host: string;
-  /** `JWT_SECRET_KEY`, or 32 random bytes when it is unset. */
-  secretKey: string | Uint8Array;
+  /** `JWT_ALGORITHM`, default HS256. */
+  algorithm: Algorithm;
+  /**
+   * The signing key: `JWT_SECRET_KEY` (or random bytes of the algorithm's minimum length when it
+   * is unset) for HS*, the private key in `JWT_PRIVATE_KEY_FILE` for the others.
+   */
+  secretKey: string | Uint8Array | AsymmetricKey;
+  /** The public JWK Set to serve at `/.well-known/jwks.json` (asymmetric algorithms only). */
+  jwks: JwkSetDocument | undefined;
   /** Whether {@link ServerConfig.secretKey} was generated (tokens die with the process). */
   secretGenerated: boolean;
   /** `USERS_FILE`: path of a JSON users file; `undefined` means the two demo users. */
@@ -34,7 +45,8 @@ export class ServerConfigError extends Error {
 }
 
 /**
- * Reads `PORT`, `HOST`, `JWT_SECRET_KEY`, `USERS_FILE` and `TRUST_PROXY`.
+ * Reads `PORT`, `HOST`, `JWT_ALGORITHM`, `JWT_SECRET_KEY` or `JWT_PRIVATE_KEY_FILE`, `USERS_FILE`
+ * and `TRUST_PROXY`.
  *
  * `JWT_SECRET_KEY` set but shorter than 32 bytes (or empty, or a PEM/JWK) is an error: a weak
  * secret must never start serving. Unset, a random secret is generated and
@@ -44,13 +56,24 @@ export class ServerConfigError extends Error {
  * @throws {ServerConfigError} When a variable is invalid; the message names it.
  */
 export function readServerConfig(env: Readonly<Record<string, string | undefined>>): ServerConfig {
+  const algorithm = readAlgorithm(env.JWT_ALGORITHM);
   const rawSecret = env.JWT_SECRET_KEY;
-  let secretKey: string | Uint8Array;
-  if (rawSecret === undefined) {
-    secretKey = randomBytes(MIN_SECRET_BYTES);
+  let secretKey: string | Uint8Array | AsymmetricKey;
+  let jwks: JwkSetDocument | undefined;
+  if (!isHmacAlgorithm(algorithm)) {
+    if (rawSecret !== undefined) throw new ServerConfigError(`JWT_SECRET_KEY is for HS256/HS384/HS512; JWT_ALGORITHM=${algorithm} signs with JWT_PRIVATE_KEY_FILE`);
+    try {
+      ({ key: secretKey, jwks } = readSigningKey(env.JWT_PRIVATE_KEY_FILE, algorithm));
+    } catch (error) {
+      throw new ServerConfigError((error as Error).message, { cause: error });
+    }
+  } else if (env.JWT_PRIVATE_KEY_FILE !== undefined) {
+    throw new ServerConfigError(`JWT_PRIVATE_KEY_FILE is for asymmetric algorithms; JWT_ALGORITHM=${algorithm} signs with JWT_SECRET_KEY`);
+  } else if (rawSecret === undefined) {
+    secretKey = randomBytes(HMAC_MIN_KEY_BYTES[algorithm]);
   } else {
     try {
-      prepareSecret(rawSecret, 'JWT_SECRET_KEY');
+      prepareSecret(rawSecret, 'JWT_SECRET_KEY', algorithm);
     } catch (error) {
       throw new ServerConfigError((error as Error).message, { cause: error });
     }
@@ -59,11 +82,22 @@ export function readServerConfig(env: Readonly<Record<string, string | undefined
   return {
     port: readPort(env.PORT),
     host: readHost(env.HOST),
+    algorithm,
     secretKey,
-    secretGenerated: rawSecret === undefined,
+    jwks,
+    secretGenerated: isHmacAlgorithm(algorithm) && rawSecret === undefined,
     usersFile: env.USERS_FILE === undefined || env.USERS_FILE === '' ? undefined : env.USERS_FILE,
     trustProxy: readFlag(env.TRUST_PROXY, 'TRUST_PROXY'),
   };
+}
+
+function readAlgorithm(value: string | undefined): Algorithm {
+  if (value === undefined || value === '') return 'HS256';
+  try {
+    return assertAlgorithm(value, 'JWT_ALGORITHM');
+  } catch (error) {
+    throw new ServerConfigError((error as Error).message);
+  }
 }
 
 function readPort(value: string | undefined): number {

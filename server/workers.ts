@@ -46,7 +46,7 @@ export function readWorkerCount(env: Readonly<Record<string, string | undefined>
         'so a token logged out on one worker would still work on another. Set REDIS_URL, or run one process (WORKERS=1).',
     );
   }
-  if (env.JWT_SECRET_KEY === undefined) {
+  if (env.JWT_SECRET_KEY === undefined && env.JWT_PRIVATE_KEY_FILE === undefined) {
     throw new ServerConfigError(`WORKERS=${count} needs JWT_SECRET_KEY: each worker would otherwise make up its own secret and refuse the others' tokens`);
   }
   return count;

@@ -6,7 +6,7 @@ const SECRET = 'config-test-secret-0123456789-abcdefghijk';
 
 test('defaults: port 8000, host 0.0.0.0, demo users, no proxy trust', () => {
   const config = readServerConfig({ JWT_SECRET_KEY: SECRET });
-  assert.deepEqual(config, { port: 8000, host: '0.0.0.0', secretKey: SECRET, secretGenerated: false, usersFile: undefined, trustProxy: false });
+  assert.deepEqual(config, { port: 8000, host: '0.0.0.0', algorithm: 'HS256', secretKey: SECRET, jwks: undefined, secretGenerated: false, usersFile: undefined, trustProxy: false });
 });
 
 test('an unset JWT_SECRET_KEY yields 32 random bytes, different every time, flagged as generated', () => {
