@@ -4,6 +4,7 @@
  * @module
  */
 export * from './core/index.ts';
+export { createRemoteJWKSet, RemoteJWKSet, verifyJwtAsync, type RemoteJWKSetOptions } from './authx/remote-jwks.ts';
 export { AuthX, type NodeHandler, type HandleErrorsOptions, type RevokeTokenOptions } from './authx/authx.ts';
 export { ImplicitRefresh, type ImplicitRefreshOptions } from './authx/implicit-refresh.ts';
 export { TOKEN_LOCATIONS, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation, type SameSitePolicy } from './authx/config.ts';
