@@ -13,6 +13,7 @@
 import { cpus } from 'node:os';
 import { writeDocsSection } from './docs-page.ts';
 import { CONNECTIONS, httpPhase, MANY_CONNECTIONS, type HttpPhaseResult } from './http-phase.ts';
+import { algorithmCases } from './algorithms.ts';
 import { authxCases, base64urlCases, jwtCases, verificationFixture } from './micro.ts';
 import { levelsOff, memoryTable, nativeLevelsOff, snapshot, type MemorySnapshot } from './memory.ts';
 import { METRICS_COST_TARGET_US, metricsCostPhase, type MetricsCostResult } from './metrics-cost.ts';
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   console.log(`settings: warm-up ${settings.warmupMs} ms per case, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms, medians`);
 
   heading('Micro-benchmarks (ratio = our ops/s / baseline ops/s, median over rounds; higher is better)');
-  const results: BenchResult[] = await runCases([...jwtCases(), ...authxCases(), ...base64urlCases()], settings);
+  const results: BenchResult[] = await runCases([...jwtCases(), ...authxCases(), ...base64urlCases(), ...algorithmCases()], settings);
   const micro = resultsTable(results);
   console.log(micro);
 
