@@ -102,7 +102,10 @@ export function resolveKey(input: KeyInput, hmacAlgorithm: HmacAlgorithm, name: 
     }
     return key;
   }
-  if (typeof input === 'object' && input !== null && (input as Jwk).kty === 'oct') {
+  // Anything that is not an object (a missing environment variable, a number) gets the secret's
+  // message, which says how to make one.
+  if (typeof input !== 'object' || input === null) return prepareSecret(input as never, name, hmacAlgorithm);
+  if ((input as Jwk).kty === 'oct') {
     throw new TypeError(`${name}: pass an HMAC secret as bytes or a string, not as an "oct" JWK`);
   }
   return importKey(input);

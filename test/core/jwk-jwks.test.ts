@@ -116,3 +116,21 @@ test('createLocalJWKSet refuses documents that are not JWK Sets', () => {
     assert.throws(() => createLocalJWKSet(doc as never), TypeError);
   }
 });
+
+interface Rfc7520 {
+  rsaPrivateJwk: Jwk;
+  tests: { id: string; alg: 'RS256' | 'PS384' | 'ES512'; publicJwk: Jwk; token: string; deterministic: boolean }[];
+}
+
+test('RFC 7520 4.1 (RS256, reproduced byte for byte), 4.2 (PS384) and 4.3 (ES512) signatures verify; the text payload is then refused', () => {
+  const v = loadFixture<Rfc7520>('rfc7520-signatures.json');
+  for (const t of v.tests) {
+    const [header, body, sig] = t.token.split('.') as [string, string, string];
+    const key = importKey(t.publicJwk);
+    assert.ok(key.verify(t.alg, `${header}.${body}`, sig), t.id);
+    assert.ok(!key.verify(t.alg, `${header}.${body}x`, sig), t.id);
+    // Through the JWK Set: the kid selects the key, the signature passes, the payload is not JSON.
+    assert.throws(() => verifyJwt(t.token, createLocalJWKSet({ keys: [t.publicJwk] })), { code: 'ERR_JWT_MALFORMED' }, t.id);
+    if (t.deterministic) assert.equal(importKey(v.rsaPrivateJwk).sign(t.alg, `${header}.${body}`), sig);
+  }
+});

@@ -206,3 +206,11 @@ test('a keyring of asymmetric keys: current signs, previous public keys verify, 
   assert.deepEqual(verifyJwt(signJwt(payload, PAIRS.p384.privateKey, { kid: 'old' }), named, at), payload);
   assert.throws(() => verifyJwt(signJwt(payload, PAIRS.p384.privateKey, { kid: 'new' }), named, at), { code: 'ERR_JWT_ALG_NOT_ALLOWED' });
 });
+
+test('a missing or non-object key gets the secret message that says how to make one', () => {
+  for (const key of [undefined, null, 42, true]) {
+    assert.throws(() => signJwt(payload, key as never), /must be a string, a Uint8Array or an HmacKey; make one with/);
+    assert.throws(() => verifyJwt('a.b.c', key as never), TypeError);
+  }
+  assert.throws(() => verifyJwt('a.b.c', {} as never), /KeyObject, a PEM string or a JWK/);
+});
