@@ -62,10 +62,14 @@ export class AsymmetricKey {
   readonly #operations = new Map<Algorithm, Operation>();
 
   /**
-   * Use {@link importKey}; this constructor trusts its arguments.
-   * @throws Never.
+   * Prefer {@link importKey}, which reads PEM and JWK and checks the arguments too.
+   * @throws {TypeError} When an algorithm does not suit the public key.
    */
   constructor(publicKey: KeyObject, privateKey: KeyObject | undefined, algorithms: readonly Algorithm[], kid: string | undefined) {
+    const allowed = algorithmsForKeyObject(publicKey);
+    if (algorithms.length === 0 || !algorithms.every((alg) => allowed.includes(alg))) {
+      throw new TypeError(`algorithms must be some of ${allowed.join(', ')} for this key`);
+    }
     this.publicKey = publicKey;
     this.privateKey = privateKey;
     this.algorithms = Object.freeze([...algorithms]);
@@ -109,7 +113,12 @@ export class AsymmetricKey {
     } catch {
       return false;
     }
-    return cryptoVerify(op.digest, Buffer.from(signingInput, 'utf8'), op.verifyKey, bytes);
+    try {
+      return cryptoVerify(op.digest, Buffer.from(signingInput, 'utf8'), op.verifyKey, bytes);
+    } catch {
+      // Whatever the platform refuses to check is not a valid signature, never a crash.
+      return false;
+    }
   }
 
   #operation(alg: Algorithm): Operation {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { signJwt, verifyJwt, verifyJwtComplete } from '../../lib/core/jwt.ts';
-import { importKey } from '../../lib/core/asymmetric-key.ts';
+import { AsymmetricKey, importKey } from '../../lib/core/asymmetric-key.ts';
 import { Keyring } from '../../lib/core/keyring.ts';
 import { ASYMMETRIC, PAIRS, signAsymmetric } from './asymmetric-helpers.ts';
 import { NOW, NOW_DATE, b64 } from './jwt-helpers.ts';
@@ -213,4 +213,20 @@ test('a missing or non-object key gets the secret message that says how to make 
     assert.throws(() => verifyJwt('a.b.c', key as never), TypeError);
   }
   assert.throws(() => verifyJwt('a.b.c', {} as never), /KeyObject, a PEM string or a JWK/);
+});
+
+test('all-zero and all-one signatures of the right length are refused (ECDSA r = s = 0, CVE-2022-21449)', () => {
+  for (const [alg, pair] of ASYMMETRIC) {
+    const token = signJwt(payload, pair.privateKey, { algorithm: alg });
+    const input = token.slice(0, token.lastIndexOf('.'));
+    const length = Buffer.from(token.split('.')[2]!, 'base64url').length;
+    for (const fill of [0x00, 0xff]) {
+      assert.throws(() => verifyJwt(`${input}.${Buffer.alloc(length, fill).toString('base64url')}`, pair.publicKey, at), { code: 'ERR_JWT_SIGNATURE_INVALID' }, alg);
+    }
+  }
+});
+
+test('an AsymmetricKey cannot be built with an algorithm its key does not serve', () => {
+  assert.throws(() => new AsymmetricKey(PAIRS.ed25519.publicKey, undefined, ['RS256'], undefined), TypeError);
+  assert.throws(() => new AsymmetricKey(PAIRS.rsa.publicKey, undefined, [], undefined), TypeError);
 });
