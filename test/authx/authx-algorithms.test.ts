@@ -61,3 +61,17 @@ test('AuthX refuses mixing secrets and asymmetric keys, public signing keys and 
   assert.throws(() => new AuthX({ secretKey: ed.publicKey }), /public key/);
   assert.throws(() => new AuthX({ secretKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey }), RangeError);
 });
+
+test('AuthX with named asymmetric keys: currentKeyId signs with its kid, the old public key verifies its kid only', async () => {
+  const current = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const old = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const clock = testClock();
+  const auth = new AuthX({ keys: new Map([['2026-11', current.privateKey], ['2026-10', old.publicKey]]), currentKeyId: '2026-11', clock });
+  const token = auth.createAccessToken('user1');
+  assert.deepEqual(headerOf(token), { alg: 'ES256', typ: 'JWT', kid: '2026-11' });
+  assert.equal((await auth.verifyToken(token)).sub, 'user1');
+  const oldAuth = new AuthX({ keys: new Map([['2026-10', old.privateKey]]), currentKeyId: '2026-10', clock });
+  assert.equal((await auth.verifyToken(oldAuth.createAccessToken('user2'))).sub, 'user2');
+  const relabelled = new AuthX({ keys: new Map([['2026-11', old.privateKey]]), currentKeyId: '2026-11', clock }).createAccessToken('x');
+  await assert.rejects(auth.verifyToken(relabelled), { code: 'ERR_JWT_SIGNATURE_INVALID' });
+});
