@@ -95,7 +95,7 @@ test('the server process stops at start with the message when the private key is
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', JWT_SECRET_KEY: undefined, JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: keyFile('ed2.pem', ed25519Pem) },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', JWT_SECRET_KEY: undefined, JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: keyFile('ed2.pem', ed25519Pem) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
