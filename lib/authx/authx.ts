@@ -212,6 +212,9 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   /**
    * Verifies a token: the JWT core, revocation, type, freshness, CSRF, scopes, in that order.
    *
+   * The payload carries the instance's `Claims`; `verifyToken<T>()` names another claim type for
+   * one call (as jose's `jwtVerify<T>` does), for tokens this application signed with that shape.
+   *
    * @example const payload = await auth.verifyToken(found, { requiredScopes: ["read"] })
    * @throws {JWTDecodeError} Or a subclass: `TokenExpiredError`, `SignatureInvalidError`,
    *   `RevokedTokenError`, `AccessTokenRequiredError`, `RefreshTokenRequiredError`, `FreshTokenRequiredError`, ...
@@ -219,9 +222,9 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    * @throws {InsufficientScopeError} When `requiredScopes` are not granted.
    * @throws {TypeError} When an option is invalid.
    */
-  verifyToken(token: RequestToken | string, options?: VerifyTokenOptions): Promise<TokenPayload<Claims>> {
+  verifyToken<T extends object = Claims>(token: RequestToken | string, options?: VerifyTokenOptions): Promise<TokenPayload<T>> {
     // The signature vouches for the claims: only this application's secret wrote them.
-    return this.#verifier.verify(token, options) as Promise<TokenPayload<Claims>>;
+    return this.#verifier.verify(token, options) as Promise<TokenPayload<T>>;
   }
 
   /**
@@ -231,8 +234,8 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    * @throws {JWTDecodeError | CSRFError | InsufficientScopeError} As {@link verifyToken}.
    * @throws {TypeError} When an option is invalid or the store's `isRevoked` returns a Promise.
    */
-  verifyTokenSync(token: RequestToken | string, options?: VerifyTokenOptions): TokenPayload<Claims> {
-    return this.#verifier.verifySync(token, options) as TokenPayload<Claims>;
+  verifyTokenSync<T extends object = Claims>(token: RequestToken | string, options?: VerifyTokenOptions): TokenPayload<T> {
+    return this.#verifier.verifySync(token, options) as TokenPayload<T>;
   }
 
   /**

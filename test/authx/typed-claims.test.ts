@@ -44,6 +44,14 @@ describe('typed claims', () => {
     assert.equal(value, 1);
   });
 
+  test('verifyToken<T>() names the claim type for one call', async () => {
+    const plain = new AuthX({ secretKey: SECRET });
+    const token = plain.createAccessToken('user1', { data: { tenant: 't1' } });
+    const tenant: string = (await plain.verifyToken<{ tenant: string }>(token)).tenant;
+    const again: string = plain.verifyTokenSync<{ tenant: string }>(token).tenant;
+    assert.deepEqual([tenant, again], ['t1', 't1']);
+  });
+
   test('the adapters hand out the typed payload', async () => {
     const fromFetch = await authenticate(auth, new Request('http://x/', {
       headers: { authorization: `Bearer ${auth.createAccessToken('user1', { data: { role: 'user', team: 'red' } })}` },
