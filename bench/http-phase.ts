@@ -85,7 +85,8 @@ async function loginToken(url: string): Promise<string> {
 }
 
 function serverSpec(name: string, env: Record<string, string>): TargetSpec {
-  return { name, args: SERVER_ARGS, env: { JWT_SECRET_KEY: BENCH_SECRET, ...env }, readyPath: '/' };
+  // No shutdown delay: nothing balances load in front of the bench, and stopping should not wait.
+  return { name, args: SERVER_ARGS, env: { JWT_SECRET_KEY: BENCH_SECRET, SHUTDOWN_DELAY_MS: '0', ...env }, readyPath: '/' };
 }
 
 /**

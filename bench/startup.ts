@@ -78,7 +78,7 @@ export async function startupPhase(runs: number): Promise<StartupResult> {
         const times: number[] = [];
         try {
           for (let i = 0; i < runs; i++) {
-            const target = await startTarget({ name: way, node, args, env: { JWT_SECRET_KEY: BENCH_SECRET, DATA_DIR: join(dataDir, String(i)) }, readyPath: '/' });
+            const target = await startTarget({ name: way, node, args, env: { JWT_SECRET_KEY: BENCH_SECRET, DATA_DIR: join(dataDir, String(i)), SHUTDOWN_DELAY_MS: '0' }, readyPath: '/' });
             times.push(target.startMs);
             await target.stop();
           }

@@ -22,8 +22,8 @@ export const DEFAULT_RESTART_LIMIT = 5;
 /** The window of the restart limit. */
 export const DEFAULT_RESTART_WINDOW_MS = 60_000;
 
-/** The message a primary sends a worker to make it drain and exit. */
-const DRAIN = 'authx:drain';
+/** The message a primary sends a worker to make it drain and exit, followed by the signal's name. */
+const DRAIN = 'authx:drain:';
 
 /**
  * Reads `WORKERS` (default 1). More than one needs `REDIS_URL` (shared revocations and throttles)
@@ -62,8 +62,10 @@ export interface SupervisorOptions {
   restartLimit?: number;
   /** Default {@link DEFAULT_RESTART_WINDOW_MS}. */
   restartWindowMs?: number;
-  /** How long workers may take to drain before they are killed; default 10 000 + 2 000 ms. */
+  /** How long workers may take to drain before they are killed; default 12 000 ms plus `shutdownDelayMs`. */
   drainTimeoutMs?: number;
+  /** The workers' SHUTDOWN_DELAY_MS: after SIGTERM they stay up, not ready, this long; default 0. */
+  shutdownDelayMs?: number;
   /** Where the one-line notes go; default `process.stderr`. */
   log?: (line: string) => void;
   /** Ends the primary; default `process.exit`. */
@@ -81,7 +83,7 @@ export function superviseWorkers(options: SupervisorOptions): void {
   const count = checkCount(options.workers, 'workers', MAX_WORKERS);
   const restartLimit = checkCount(options.restartLimit ?? DEFAULT_RESTART_LIMIT, 'restartLimit', 1000);
   const windowMs = checkCount(options.restartWindowMs ?? DEFAULT_RESTART_WINDOW_MS, 'restartWindowMs', 86_400_000);
-  const drainTimeoutMs = checkCount(options.drainTimeoutMs ?? 12_000, 'drainTimeoutMs', 3_600_000);
+  const drainTimeoutMs = checkCount(options.drainTimeoutMs ?? 12_000 + (options.shutdownDelayMs ?? 0), 'drainTimeoutMs', 3_600_000);
   const log = options.log ?? ((line: string) => writeSafely(process.stderr, `${line}\n`));
   const exit = options.exit ?? ((code: number) => process.exit(code));
   if (options.exec !== undefined) cluster.setupPrimary({ exec: options.exec });
@@ -90,10 +92,12 @@ export function superviseWorkers(options: SupervisorOptions): void {
   let stopping = false;
   let failed = false;
 
-  const stopAll = (reason: string): void => {
+  const stopAll = (reason: string, signal: NodeJS.Signals = 'SIGINT'): void => {
     stopping = true;
     log(`${reason}: asking ${Object.keys(cluster.workers ?? {}).length} worker(s) to finish their requests`);
-    for (const worker of liveWorkers()) sendDrain(worker);
+    // The workers get the primary's signal: after SIGTERM they first stay up, not ready, for
+    // their shutdown delay, as one process would.
+    for (const worker of liveWorkers()) sendDrain(worker, signal);
     // A worker that cannot drain in time (or never answers) must not keep the primary alive.
     setTimeout(() => {
       for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
@@ -131,7 +135,7 @@ export function superviseWorkers(options: SupervisorOptions): void {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
-    if (signals === 1) return stopAll(signal);
+    if (signals === 1) return stopAll(signal, signal);
     log(`${signal} again: killing the workers without waiting`);
     for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
     exit(1);
@@ -143,26 +147,43 @@ export function superviseWorkers(options: SupervisorOptions): void {
   for (let i = 0; i < count; i++) cluster.fork();
 }
 
+/** Options of {@link serveAsWorker}. */
+export interface WorkerOptions {
+  /** Longest wait for requests in flight; default 10 000 ms. */
+  timeoutMs?: number;
+  /** Told first, so `/readyz` answers 503 before connections close. */
+  readiness?: { startDraining(): void };
+  /** After SIGTERM, keep serving this long with readiness at 503 before closing; default 0. */
+  delayMs?: number;
+}
+
 /**
  * The worker's side: drains `server` and exits (0 when every request finished, 1 when the
- * deadline cut some off) when the primary asks, or on its own SIGTERM/SIGINT. Both are one
- * drain: a terminal's Ctrl-C reaches the whole process group, so a worker gets the signal and
- * then the primary's request, and must not take the second for an operator's "now".
+ * deadline cut some off) when the primary asks, or on its own SIGTERM/SIGINT, the way
+ * `exitOnSignals` does for one process. Both are one drain: a terminal's Ctrl-C reaches the whole
+ * process group, so a worker gets the signal and then the primary's request, and must not take
+ * the second for an operator's "now".
  *
- * @example if (cluster.isWorker) serveAsWorker(server)
+ * @example if (cluster.isWorker) serveAsWorker(server, { readiness })
  * @throws Never.
  */
-export function serveAsWorker(server: Server, options?: { timeoutMs?: number }): void {
+export function serveAsWorker(server: Server, options?: WorkerOptions): void {
+  const delayMs = options?.delayMs ?? 0;
   let draining = false;
-  const drain = (): void => {
+  const drain = (signal: string): void => {
     if (draining) return;
     draining = true;
-    drainServer(server, { timeoutMs: options?.timeoutMs ?? 10_000 }).then((outcome) => process.exit(outcome === 'drained' ? 0 : 1));
+    options?.readiness?.startDraining();
+    const close = (): void => {
+      drainServer(server, { timeoutMs: options?.timeoutMs ?? 10_000 }).then((outcome) => process.exit(outcome === 'drained' ? 0 : 1));
+    };
+    if (signal === 'SIGTERM' && delayMs > 0) setTimeout(close, delayMs);
+    else close();
   };
-  process.on('SIGTERM', drain);
-  process.on('SIGINT', drain);
+  process.on('SIGTERM', () => drain('SIGTERM'));
+  process.on('SIGINT', () => drain('SIGINT'));
   process.on('message', (message: unknown) => {
-    if (message === DRAIN) drain();
+    if (typeof message === 'string' && message.startsWith(DRAIN)) drain(message.slice(DRAIN.length));
   });
 }
 
@@ -170,9 +191,9 @@ function liveWorkers(): Worker[] {
   return Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && !worker.isDead());
 }
 
-function sendDrain(worker: Worker): void {
+function sendDrain(worker: Worker, signal: NodeJS.Signals): void {
   try {
-    worker.send(DRAIN);
+    worker.send(DRAIN + signal);
   } catch {
     worker.process.kill('SIGTERM'); // its channel is gone; the signal is all that is left
   }
