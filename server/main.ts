@@ -48,7 +48,7 @@ async function start(): Promise<void> {
   const ops = readOpsConfig(process.env);
   const workers = readWorkerCount(process.env);
   // WORKERS=N: this process only supervises; each worker runs this file again and serves.
-  if (workers > 1 && cluster.isPrimary) return superviseWorkers({ workers });
+  if (workers > 1 && cluster.isPrimary) return superviseWorkers({ workers, shutdownDelayMs: ops.shutdownDelayMs });
   if (config.secretGenerated) {
     writeSafely(
       process.stderr,
@@ -97,7 +97,7 @@ async function start(): Promise<void> {
     }
     if (ops.metricsPort !== undefined) listenForOps(createOpsServer({ readiness, metrics }), ops.metricsPort, ops.metricsHost, notes);
   });
-  if (cluster.isWorker) serveAsWorker(server);
+  if (cluster.isWorker) serveAsWorker(server, { readiness, delayMs: ops.shutdownDelayMs });
   else exitOnSignals(server, { readiness, delayMs: ops.shutdownDelayMs });
 }
 
