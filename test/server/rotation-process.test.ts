@@ -5,7 +5,7 @@
  * refreshes and refuse a reused token's family on both.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -67,6 +67,9 @@ test('DATA_DIR: refresh twice, SIGKILL, restart: the first refresh token is thef
     assert.equal(await protectedStatus(second.url, two.body.access_token!), 401);
     const again = await login(second.url);
     assert.equal((await refresh(second.url, again.refresh)).status, 200);
+    // Retirements are ids and times: no token under DATA_DIR.
+    assert.ok(readdirSync(DATA_DIR).length > 0);
+    for (const name of readdirSync(DATA_DIR)) assert.doesNotMatch(readFileSync(join(DATA_DIR, name), 'utf8'), /eyJ/, name);
   } finally {
     await second.kill();
   }
