@@ -17,7 +17,7 @@ import { trackRequestsInFlight } from './graceful-shutdown.ts';
 import { sendJson } from './http-json.ts';
 import { assertKnownOptions } from '../lib/core/option-names.ts';
 import { MemoryCounterStore, type CounterStore } from './counter-store.ts';
-import { FailureThrottle, KnownKeys, LoginThrottle } from './login-throttle.ts';
+import { FailureThrottle, isSharedFailures, KnownKeys, LoginThrottle } from './login-throttle.ts';
 import type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts';
 import { LogWriter } from './log-writer.ts';
 import { answerOpsRequest, OPS_PATHS } from './ops-endpoints.ts';
@@ -73,7 +73,12 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   };
   const perUsernameAddress = throttle(options.usernameAddressLimit, 5, 'usernameAddressLimit');
   const perUsername = throttle(options.usernameLimit, 10, 'usernameLimit');
-  const perAddress = new FailureThrottle({ ...checkLimit(options.addressLimit, 20, 'addressLimit'), now: clock });
+  // With a shared counter store that can (Redis), the address layer is shared too (docs/state.md).
+  const perAddress = new FailureThrottle({
+    ...checkLimit(options.addressLimit, 20, 'addressLimit'),
+    now: clock,
+    ...(isSharedFailures(shared) ? { shared } : {}),
+  });
   const perRefresh = throttle(options.refreshLimit, 60, 'refreshLimit');
   const knownPairs = new KnownKeys({
     store: storeFor('knownAddresses'),

@@ -104,6 +104,29 @@ export interface FailureThrottleOptions {
   maxEntries?: number;
   /** Clock in milliseconds since the epoch; default `Date.now`. */
   now?: () => number;
+  /** Keep the counts there (Redis) instead of in this process, so every instance counts against one limit. */
+  shared?: SharedFailures;
+}
+
+/**
+ * Failure counts shared by several processes (server/redis-counter-store.ts): the same
+ * begin/take-back semantics as {@link FailureThrottle}, each step atomic in the store.
+ */
+export interface SharedFailures {
+  /** Refuses when `key` holds `maxFailures` (with the ms left), else counts one, starting a window of `windowMs` if none. */
+  beginFailure(key: string, maxFailures: number, windowMs: number): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>;
+  /** Takes one failure back (never below zero; the window keeps its end). */
+  releaseFailure(key: string): Promise<void>;
+}
+
+/**
+ * Whether a counter store can also hold shared failure counts.
+ *
+ * @throws Never.
+ */
+export function isSharedFailures(store: unknown): store is SharedFailures {
+  const s = store as Partial<SharedFailures> | null;
+  return typeof s?.beginFailure === 'function' && typeof s.releaseFailure === 'function';
 }
 
 /**
@@ -124,13 +147,15 @@ export class FailureThrottle {
   readonly #maxEntries: number;
   readonly #now: () => number;
   readonly #windows = new Map<string, { startedAt: number; failures: number }>();
+  readonly #shared: SharedFailures | undefined;
 
   /**
    * @throws {RangeError} When an option is out of range; the message names it.
    * @throws {TypeError} When an option is unknown or `now` is not a function.
    */
   constructor(options: FailureThrottleOptions) {
-    assertKnownOptions(options, ['maxFailures', 'windowSeconds', 'maxEntries', 'now'], 'FailureThrottle options');
+    assertKnownOptions(options, ['maxFailures', 'windowSeconds', 'maxEntries', 'now', 'shared'], 'FailureThrottle options');
+    this.#shared = options.shared;
     const { windowSeconds, now = Date.now } = options;
     this.#maxFailures = positiveInteger(options.maxFailures, 0, 'maxFailures');
     this.#maxEntries = positiveInteger(options.maxEntries, 10_000, 'maxEntries');
@@ -149,10 +174,16 @@ export class FailureThrottle {
 
   /**
    * Counts an attempt for `key` as a failure if its window has room; end it with {@link end}.
+   * Synchronous unless the counts are `shared`.
    *
-   * @throws Never.
+   * @throws Never in memory; shared, the Promise rejects with `StateUnavailableError` (503).
    */
-  begin(key: string): ThrottleDecision {
+  begin(key: string): ThrottleDecision | Promise<ThrottleDecision> {
+    if (this.#shared !== undefined) {
+      return this.#shared.beginFailure(key, this.#maxFailures, this.#windowMs).then((d) =>
+        d.allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(d.retryAfterMs / 1000)) },
+      );
+    }
     const now = this.#now();
     for (const [k, w] of this.#windows) {
       if (now < w.startedAt + this.#windowMs) break;
@@ -179,8 +210,10 @@ export class FailureThrottle {
    *
    * @throws Never.
    */
-  end(key: string, failed: boolean): void {
+  end(key: string, failed: boolean): void | Promise<void> {
     if (failed) return;
+    // A take-back that fails only leaves one failure counted until the window ends.
+    if (this.#shared !== undefined) return this.#shared.releaseFailure(key).catch(() => {});
     const window = this.#windows.get(key);
     if (window !== undefined && window.failures > 0 && this.#now() < window.startedAt + this.#windowMs) window.failures--;
   }

@@ -30,6 +30,23 @@ if left < 0 then
 end
 return { count, left }`;
 
+// KEYS: failures. ARGV: max, window ms. Refuses at max (with ms left), else counts one.
+const BEGIN_FAILURE = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 then left = tonumber(ARGV[2]) end
+  return { 0, left }
+end
+redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return { 1, 0 }`;
+
+// KEYS: failures. Takes one back, never below zero; DECR keeps the TTL.
+const RELEASE_FAILURE = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+return 1`;
+
 /**
  * Fixed-window counters in Redis; the window starts at a key's first hit (Redis's clock).
  *
@@ -61,6 +78,26 @@ export class RedisCounterStore implements CounterStore {
     const reply = await this.#send(['EVAL', INCREMENT, '1', this.#prefix + key, String(windowMs)]);
     if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
     return { count: Number(reply[0]), resetMs: Math.max(0, Number(reply[1])) };
+  }
+
+  /**
+   * The per-address layer's shared form (`SharedFailures` in server/login-throttle.ts).
+   *
+   * @example const decision = await counters.beginFailure(address, 20, 900_000)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async beginFailure(key: string, maxFailures: number, windowMs: number): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {
+    const reply = await this.#send(['EVAL', BEGIN_FAILURE, '1', `${this.#prefix}f:${key}`, String(maxFailures), String(Math.ceil(windowMs))]);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
+    return Number(reply[0]) === 1 ? { allowed: true } : { allowed: false, retryAfterMs: Math.max(0, Number(reply[1])) };
+  }
+
+  /**
+   * @example await counters.releaseFailure(address)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async releaseFailure(key: string): Promise<void> {
+    await this.#send(['EVAL', RELEASE_FAILURE, '1', `${this.#prefix}f:${key}`]);
   }
 
   /**

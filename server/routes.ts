@@ -97,7 +97,7 @@ export function createRoutes(context: RouteContext): Routes {
     // parallel guesses cannot outrun them, and in this order so that an attempt one layer
     // refuses is not counted by the next: a stranger hammering one address at a username uses
     // up that pair's budget and the address's, never the username's for other addresses.
-    const byAddress = perAddress.begin(addressKey);
+    const byAddress = await perAddress.begin(addressKey);
     if (!byAddress.allowed) return refused(res, byAddress);
     let valid = false;
     pendingPasswordChecks++;
@@ -109,7 +109,7 @@ export function createRoutes(context: RouteContext): Routes {
       valid = await users.checkCredentials(username, password);
     } finally {
       pendingPasswordChecks--;
-      perAddress.end(addressKey, !valid);
+      await perAddress.end(addressKey, !valid);
     }
     if (!valid) return send(res, 401, INVALID_CREDENTIALS);
     await Promise.all([perUsernameAddress.reset(pairKey), perUsername.reset(userKey), knownPairs.remember(pairKey)]);

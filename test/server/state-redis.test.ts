@@ -16,10 +16,10 @@ const states: ServerState[] = [];
 const servers: TestServer[] = [];
 const logs: string[] = [];
 
-async function instance(url: string): Promise<TestServer> {
+async function instance(url: string, overrides: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
   const state = await openServerState({ REDIS_URL: url }, { log: (line) => logs.push(line), redisTimeoutMs: 300 });
   states.push(state);
-  const server = await startTestServer({ revocationStore: state.revocationStore, ...(state.counterStore ? { counterStore: state.counterStore } : {}) });
+  const server = await startTestServer({ revocationStore: state.revocationStore, ...(state.counterStore ? { counterStore: state.counterStore } : {}), ...overrides });
   servers.push(server);
   return server;
 }
@@ -75,6 +75,23 @@ test('failed logins alternating between A and B get 429 at the same count as on 
   } finally {
     await single.close();
   }
+});
+
+test('the per-address layer is shared too: failures from one address spread over A and B meet one limit', async () => {
+  const limit = { addressLimit: { maxFailures: 3, windowSeconds: 900 }, trustProxy: true };
+  const [c, d] = [await instance(redis.url, limit), await instance(redis.url, limit)];
+  const statuses = [];
+  // One address of its own (through the trusted proxy header), a new username each time: only
+  // the address layer can refuse.
+  for (let i = 0; i < 4; i++) {
+    const response = await fetch(`${[c, d][i % 2]!.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
+      body: JSON.stringify({ username: `nobody-${i}`, password: 'wrong' }),
+    });
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [401, 401, 401, 429]);
 });
 
 test('redis-cli --scan: every key has a TTL', () => {
