@@ -95,7 +95,7 @@ async function start(): Promise<void> {
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       notes.write(`listening on http://${host}:${address.port} (pid ${process.pid})\n`);
     }
-    if (ops.metricsPort !== undefined) listenForOps(createOpsServer({ readiness, metrics }), ops.metricsPort, ops.metricsHost, notes);
+    if (ops.metricsPort !== undefined) listenForOps(createOpsServer({ readiness, metrics, closing: () => readiness.draining }), ops.metricsPort, ops.metricsHost, notes);
   });
   if (cluster.isWorker) serveAsWorker(server, { readiness, delayMs: ops.shutdownDelayMs });
   else exitOnSignals(server, { readiness, delayMs: ops.shutdownDelayMs });
