@@ -138,16 +138,20 @@ export class ServerMetrics {
   /**
    * Counts what an answer says about the example server's routes, read from its status (and the
    * library error code it was refused with, if any), so the routes need no metrics code:
-   * `/login` 200, 401, 429, 503 are a success, invalid credentials, throttled, busy; on
+   * `/login` 200, 401, 429, 503 (not a store outage) are a success, invalid credentials,
+   * throttled, busy; on
    * `/protected`, `/refresh` and `/logout` a 200 is a valid token and a 401 or 403 with an error
    * code an invalid one; `/refresh` and `/logout` count 200 as success, 429 as throttled, 401 and
-   * 403 as rejected. Other answers (422, 413, aborted) are counted only as requests.
+   * 403 as rejected. Other answers (422, 413, aborted) are counted only as requests. A refusal
+   * with `ERR_STATE_UNAVAILABLE` (503), on any route, counts as a state-store error.
    *
    * @throws Never.
    */
   recordAnswer(path: string, status: number | 'aborted', refusalCode?: string): void {
+    // Any route refused because the shared state could not be reached is a state-store error.
+    if (refusalCode === 'ERR_STATE_UNAVAILABLE') this.stateStoreError();
     if (path === '/login') {
-      const outcome = status === 200 ? 'success' : status === 401 ? 'invalid' : status === 429 ? 'throttled' : status === 503 ? 'busy' : undefined;
+      const outcome = status === 200 ? 'success' : status === 401 ? 'invalid' : status === 429 ? 'throttled' : status === 503 && refusalCode === undefined ? 'busy' : undefined;
       if (outcome !== undefined) this.login(outcome);
       return;
     }

@@ -11,6 +11,7 @@ import type { RevocationStore } from '../lib/authx/revocation.ts';
 import type { CounterStore } from './counter-store.ts';
 import { RedisCounterStore } from './redis-counter-store.ts';
 import { ServerConfigError } from './server-config.ts';
+import { writeSafely } from './stream-guard.ts';
 
 /** The memory opt-in value of `DATA_DIR`. */
 export const MEMORY_DATA_DIR = ':memory:';
@@ -45,7 +46,7 @@ export interface OpenStateOptions {
  *   names `DATA_DIR`), `REDIS_URL` is not a redis URL, or the `redis` package is missing.
  */
 export async function openServerState(env: Readonly<Record<string, string | undefined>>, options: OpenStateOptions = {}): Promise<ServerState> {
-  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const log = options.log ?? ((line: string) => void writeSafely(process.stderr, `${line}\n`));
   const redisUrl = env.REDIS_URL;
   if (redisUrl !== undefined && redisUrl !== '') return openRedis(redisUrl, log, options.redisTimeoutMs ?? 500);
   const dataDir = env.DATA_DIR === undefined || env.DATA_DIR === '' ? './data' : env.DATA_DIR;

@@ -113,3 +113,13 @@ test('a timed state check records its round trip and counts each failure, reject
   assert.match(text, /^authx_state_store_round_trip_seconds_count 3$/m);
   assert.match(text, /^authx_state_store_errors_total 2$/m);
 });
+
+test('an answer refused with ERR_STATE_UNAVAILABLE counts as a state-store error, on any route', () => {
+  const metrics = new ServerMetrics({ routes: ['/', '/login', '/logout'], processMetrics: false });
+  metrics.recordAnswer('/login', 503, 'ERR_STATE_UNAVAILABLE');
+  metrics.recordAnswer('/logout', 503, 'ERR_STATE_UNAVAILABLE');
+  metrics.recordAnswer('/login', 503, undefined); // busy, not the store
+  const text = metrics.registry.render();
+  assert.match(text, /^authx_state_store_errors_total 2$/m);
+  assert.match(text, /^authx_logins_total\{outcome="busy"\} 1$/m, 'a store outage is not "busy"');
+});
