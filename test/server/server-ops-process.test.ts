@@ -2,12 +2,15 @@
  * server.ts as a real process, for what only a process shows: the access log's stdout pipe
  * closed by its reader (EPIPE) while requests keep coming, stdout and stderr both gone,
  * `LOG_FORMAT=json` lines carrying the id the answer carries, and SIGTERM turning readiness 503
- * on `METRICS_PORT` for `SHUTDOWN_DELAY_MS` before connections close.
+ * on `METRICS_PORT` for `SHUTDOWN_DELAY_MS` before connections close, and readiness following a
+ * real Redis that goes away and comes back.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startRedis } from '../helpers/redis-server.ts';
+import { parseSamples } from './metrics-helpers.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
@@ -142,6 +145,47 @@ describe('server.ts operations as a process', { concurrency: true }, () => {
       assert.match(server.output().stderr, /SIGTERM: not ready \(readiness answers 503\); closing in 1500 ms\n[^]*no longer accepting connections/);
     } finally {
       server.child.kill('SIGKILL');
+    }
+  });
+
+  test('REDIS_URL: /readyz turns 503 while Redis is away and 200 again when it returns; the outage is counted', async () => {
+    const redis = await startRedis();
+    const server = await start({ REDIS_URL: redis.url, METRICS_PORT: '0', SHUTDOWN_DELAY_MS: '0' }).catch(async (error: unknown) => {
+      await redis.stop();
+      throw error;
+    });
+    const readyz = async (): Promise<{ status: number; body: unknown }> => {
+      const answer = await fetch(`${opsBase}/readyz`);
+      return { status: answer.status, body: await answer.json() };
+    };
+    const until = async (status: number): Promise<{ status: number; body: unknown }> => {
+      let last = await readyz();
+      for (let waited = 0; last.status !== status && waited < 8000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        last = await readyz();
+      }
+      return last;
+    };
+    let opsBase = '';
+    try {
+      opsBase = `http://127.0.0.1:${(await server.waitFor(/metrics and probes on http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1]}`;
+      assert.equal((await until(200)).status, 200, 'ready once Redis answers');
+      await redis.kill();
+      const away = await until(503);
+      assert.deepEqual(away, { status: 503, body: { detail: 'state store unavailable' } }, 'no address, no error text');
+      assert.equal((await fetch(`${server.base}/`)).status, 200, 'the process still serves what needs no state');
+      assert.equal((await fetch(`${opsBase}/healthz`)).status, 200, 'liveness does not follow Redis');
+      await redis.restart();
+      assert.equal((await until(200)).status, 200, 'ready again when Redis returns');
+      const samples = parseSamples(await (await fetch(`${opsBase}/metrics`)).text());
+      assert.ok((samples.get('authx_state_store_errors_total') ?? 0) >= 1, 'the outage is counted');
+      assert.ok((samples.get('authx_state_store_round_trip_seconds_count') ?? 0) >= 3, 'each check is timed');
+      assert.ok(!server.output().stderr.includes(String(redis.port)), 'no address printed');
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+    } finally {
+      server.child.kill('SIGKILL');
+      await redis.stop();
     }
   });
 });
