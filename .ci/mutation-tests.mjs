@@ -1,0 +1,47 @@
+// The command Stryker's command runner starts for each mutant (`npm run mutate`, .ci/mutate).
+// Stryker names the active mutant in __STRYKER_ACTIVE_MUTANT__; this finds which lib/core file
+// holds it (the instrumented sources in Stryker's sandbox carry every mutant id) and runs only
+// the test files of that file, in this one process (no `node --test` child per file). Without
+// an active mutant (Stryker's first, unmutated run) it runs every mapped test file.
+import { readFileSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+/** Source file -> the test files that exercise it (test/core/ mirrors lib/core/). */
+const JWT = ['jwt-sign', 'jwt-verify', 'jwt-vectors', 'jwt-hmac-algorithms', 'claims', 'constant-time', 'option-names'];
+const TESTS = {
+  'base64url.ts': ['base64url'],
+  'constant-time.ts': ['constant-time'],
+  'hmac.ts': ['hmac', 'hmac-sha384-sha512', 'constant-time'],
+  'option-names.ts': ['option-names'],
+  'secret.ts': ['secret', 'jwt-hmac-algorithms'],
+  'secret-cache.ts': ['secret', 'jwt-hmac-algorithms'],
+  'keyring.ts': ['keyring', 'jwt-hmac-algorithms', 'jwt-asymmetric'],
+  'duration.ts': ['jwt-sign', 'jwt-verify', 'claims'],
+  'claims.ts': ['claims', 'jwt-verify', 'jwt-sign', 'option-names'],
+  'header.ts': JWT,
+  'json-segment.ts': JWT,
+  'errors.ts': JWT,
+  'jwt.ts': JWT,
+  'algorithms.ts': ['jwt-hmac-algorithms', 'jwt-asymmetric', 'keyring'],
+  'keys.ts': ['jwt-hmac-algorithms', 'jwt-asymmetric', 'keyring', 'constant-time', 'jwt-verify'],
+  'asymmetric-key.ts': ['jwt-asymmetric', 'keyring'],
+};
+
+const active = process.env.__STRYKER_ACTIVE_MUTANT__;
+let names;
+if (active === undefined) {
+  names = [...new Set(Object.values(TESTS).flat())];
+} else {
+  const marker = `("${active}")`;
+  const file = readdirSync('lib/core').find((name) => name.endsWith('.ts') && readFileSync(`lib/core/${name}`, 'utf8').includes(marker));
+  names = (file && TESTS[file]) ?? [...new Set(Object.values(TESTS).flat())];
+}
+for (const name of names) {
+  const path = `test/core/${name}.test.ts`;
+  try {
+    readFileSync(path);
+  } catch {
+    continue; // a mapped test file that does not exist (yet)
+  }
+  await import(pathToFileURL(path).href);
+}
