@@ -105,3 +105,27 @@ test('handles inputs larger than the reused buffers, of odd and even lengths', (
   // A short input after a long one still decodes with the shared buffers.
   assert.equal(decodeBase64urlText('Zm9v'), 'foo');
 });
+
+test('encoding is exact around the reused scratch buffer (inputs of 6,138 to 6,150 bytes), before and after', () => {
+  // 8,192 output characters fit the reused buffer: an input of 6,144 bytes; 6,145 and up get their own.
+  for (let length = 6138; length <= 6150; length++) {
+    const bytes = randomBytes(length);
+    const encoded = encodeBase64url(bytes);
+    assert.equal(encoded, Buffer.from(bytes).toString('base64url'), `length ${length}`);
+    assert.deepEqual(Buffer.from(decodeBase64url(encoded)), bytes, `round trip ${length}`);
+    // A short input right after must not see any of the long one's characters.
+    assert.equal(encodeBase64url(new Uint8Array([0xff, 0xee])), '_-4');
+  }
+  const text = 'é'.repeat(3073); // 6,146 UTF-8 bytes
+  assert.equal(encodeBase64urlText(text), Buffer.from(text).toString('base64url'));
+  assert.equal(decodeBase64urlText(encodeBase64urlText(text)), text);
+});
+
+test('decoding is exact around its reused buffers (4,096 characters) and beyond 65,536', () => {
+  for (const length of [3069, 3070, 3071, 3072, 3073, 3074, 49151, 49152, 49153, 60000]) {
+    const bytes = randomBytes(length);
+    const encoded = Buffer.from(bytes).toString('base64url');
+    assert.deepEqual(Buffer.from(decodeBase64url(encoded)), bytes, `length ${length}`);
+    assert.deepEqual(decodeBase64url('Zm8'), new Uint8Array([102, 111]));
+  }
+});

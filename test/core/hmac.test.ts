@@ -101,3 +101,22 @@ test('each MAC is a fresh 32-byte array, not a view into a shared pool', () => {
   assert.notEqual(first.buffer, second.buffer);
   assert.deepEqual(key.sign('a'), first);
 });
+
+test('binary messages longer than the initial 1,024-byte room: the buffer grows and stays exact', () => {
+  const key = prepareHmacKey(randomBytes(32));
+  const raw = randomBytes(32);
+  const keyed = prepareHmacKey(raw);
+  for (const length of [1023, 1024, 1025, 1026, 2048, 4097]) {
+    const message = randomBytes(length);
+    message[0] = 0xff; // not UTF-8: bytes must be taken as they are
+    assert.deepEqual(Buffer.from(keyed.sign(message)), createHmac('sha256', raw).update(message).digest(), `length ${length}`);
+    // After growing, a short message is still computed over the pad block plus itself only.
+    assert.deepEqual(Buffer.from(keyed.sign(new Uint8Array([1, 2, 3]))), createHmac('sha256', raw).update(Buffer.from([1, 2, 3])).digest());
+    assert.equal(key.verify(message, key.sign(message)), true);
+  }
+  // Strings of up to 3 UTF-8 bytes per code unit cross the room the same way.
+  for (const text of ['€'.repeat(341), '€'.repeat(342), 'a'.repeat(1025)]) {
+    assert.deepEqual(Buffer.from(keyed.sign(text)), createHmac('sha256', raw).update(text, 'utf8').digest());
+  }
+  assert.throws(() => keyed.sign(42 as unknown as string), { name: 'TypeError', message: 'HMAC message must be a string or a Uint8Array' });
+});

@@ -291,13 +291,21 @@ test('a malformed JSON error carries no cause that could quote the token', () =>
 });
 
 test('token errors carry no stack frames, and the stack trace limit is restored either way', () => {
-  const limit = Error.stackTraceLimit;
-  assert.throws(() => verifyJwt(tokenFor(valid, 'another-secret-0123456789-abcdefghijk'), SECRET, at), (error: unknown) => {
-    assert.ok(error instanceof JWTDecodeError);
-    assert.equal(String(error.stack).split('\n').filter((line) => line.trimStart().startsWith('at ')).length, 0);
-    return true;
-  });
-  assert.equal(Error.stackTraceLimit, limit);
-  verifyJwt(tokenFor(valid), SECRET, at);
-  assert.equal(Error.stackTraceLimit, limit);
+  // A limit no other code sets, so the test cannot pass by reading a 0 left over from elsewhere.
+  const original = Error.stackTraceLimit;
+  Error.stackTraceLimit = 17;
+  try {
+    assert.throws(() => verifyJwt(tokenFor(valid, 'another-secret-0123456789-abcdefghijk'), SECRET, at), (error: unknown) => {
+      assert.ok(error instanceof JWTDecodeError);
+      assert.equal(String(error.stack).split('\n').filter((line) => line.trimStart().startsWith('at ')).length, 0);
+      return true;
+    });
+    assert.equal(Error.stackTraceLimit, 17, 'restored after a refused token');
+    verifyJwt(tokenFor(valid), SECRET, at);
+    assert.equal(Error.stackTraceLimit, 17, 'restored after an accepted token');
+    assert.throws(() => verifyJwt(tokenFor({ exp: NOW - 1 }), SECRET, at), JWTDecodeError);
+    assert.equal(Error.stackTraceLimit, 17, 'restored after a claim error');
+  } finally {
+    Error.stackTraceLimit = original;
+  }
 });

@@ -43,3 +43,21 @@ test('error messages never contain the secret', () => {
   const secret = 'my-secret-value-is-31-bytes-lon';
   assert.throws(() => prepareSecret(secret), (error: unknown) => error instanceof Error && !error.message.includes(secret));
 });
+
+test('JWK detection: JSON that is not a key, or not JSON at all, is an ordinary secret', () => {
+  const pad = 'z'.repeat(40);
+  const ordinary = [
+    `{"not":"a key","pad":"${pad}"}`, // JSON object without kty or keys
+    `{"a":{"kty":"oct"},"pad":"${pad}"}`, // kty nested, not a member of the top object
+    `[{"kty":"RSA"}, "${pad}"]`, // an array, not an object
+    `{ this is not json ${pad}`, // starts with a brace, does not parse
+    `-----BEGI ${pad}`, // not the PEM marker
+    `x-----BEGIN ${pad}`, // the marker not at the start
+    `{"__proto__":{"kty":"RSA"},"p":"${pad}"}`, // inherited, not own
+  ];
+  for (const secret of ordinary) assert.equal(prepareSecret(secret).macLength, 32, secret);
+  // And the positives, each at the edge of its rule.
+  for (const secret of [`\n\t -----BEGIN X${pad}`, `{"kty":null,"p":"${pad}"}`, `{"keys":0,"p":"${pad}"}`, `  {"kty":"oct","p":"${pad}"}`]) {
+    assert.throws(() => prepareSecret(secret), { name: 'TypeError', message: /^secret looks like a PEM or JWK key; HS256 needs a random shared secret/ });
+  }
+});
