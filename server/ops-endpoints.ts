@@ -5,6 +5,7 @@
  * error text and no client input. Example server only; not part of the package.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { assertKnownOptions } from '../lib/core/option-names.ts';
 import { EXPOSITION_CONTENT_TYPE } from './metrics-registry.ts';
 import { sendJson } from './http-json.ts';
 import { pathOf } from './request-log.ts';
@@ -67,9 +68,10 @@ export function answerOpsRequest(req: IncomingMessage, res: ServerResponse, path
  * `METRICS_PORT`; with the same head size limit and timeouts as the main server.
  *
  * @example createOpsServer({ readiness, metrics }).listen(9464, '127.0.0.1')
- * @throws Never.
+ * @throws {TypeError} On an unknown option.
  */
 export function createOpsServer(options: OpsEndpointsOptions): Server {
+  assertKnownOptions(options, ['readiness', 'metrics', 'closing'], 'createOpsServer options');
   const server = createHttpServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
     if (!answerOpsRequest(req, res, pathOf(req.url), options)) sendJson(res, 404, { detail: 'Not Found' });
   });

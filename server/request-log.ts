@@ -8,6 +8,7 @@
  * Example server only; not part of the package.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { assertKnownOptions } from '../lib/core/option-names.ts';
 import type { LogSink, LogWriter } from './log-writer.ts';
 import { RequestIds } from './request-id.ts';
 import type { ServerMetrics } from './server-metrics.ts';
@@ -76,9 +77,10 @@ export function pathOf(url: string | undefined): string {
  * records the metrics.
  *
  * @example const observe = createRequestObserver({ log: new LogWriter({ sink: process.stdout }), knownPaths: new Set(['/']) })
- * @throws Never.
+ * @throws {TypeError} On an unknown option.
  */
 export function createRequestObserver(options: RequestObserverOptions): RequestObserver {
+  assertKnownOptions(options, ['log', 'format', 'knownPaths', 'metrics', 'ids', 'now', 'wallClock'], 'request observer options');
   const { log, knownPaths, metrics } = options;
   const json = options.format === 'json';
   const ids = options.ids ?? new RequestIds();

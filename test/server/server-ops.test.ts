@@ -195,3 +195,12 @@ test('a custom log sink that throws does not take the server down: every request
     { log: failing },
   );
 });
+
+test('unknown options of the ops server and the request observer are refused by name', async () => {
+  const { createRequestObserver } = await import('../../server/request-log.ts');
+  assert.throws(() => createOpsServer({ readiness: new Readiness(), metric: undefined } as never), { name: 'TypeError', message: /unknown option "metric"/ });
+  assert.throws(() => createRequestObserver({ log: undefined, knownPaths: new Set(), format: 'text', logFormat: 'json' } as never), {
+    name: 'TypeError',
+    message: /unknown option "logFormat"/,
+  });
+});
