@@ -129,3 +129,12 @@ test('decoding is exact around its reused buffers (4,096 characters) and beyond 
     assert.deepEqual(decodeBase64url('Zm8'), new Uint8Array([102, 111]));
   }
 });
+
+test('each base64url refusal says why', () => {
+  assert.throws(() => decodeBase64url('A'), { name: 'Base64urlError', message: /length is 1 mod 4, which encodes no whole byte/ });
+  assert.throws(() => decodeBase64url('AA+A'), { message: /character outside the base64url alphabet/ });
+  assert.throws(() => decodeBase64url('AA\u0100A'), { message: /character outside the base64url alphabet/ });
+  assert.throws(() => decodeBase64url('AB'), { message: /non-zero trailing bits/ });
+  assert.throws(() => decodeBase64url('AAB'), { message: /non-zero trailing bits/ });
+  assert.throws(() => decodeBase64urlText('_w'), { message: /bytes are not valid UTF-8/ });
+});

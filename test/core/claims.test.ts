@@ -146,3 +146,50 @@ test('decodeJwt guards: type, length and segments, with their messages', () => {
   assert.throws(() => decodeJwt('a'.repeat(8193)), TokenTooLongError);
   assert.throws(() => verifyJwt(42 as unknown as string, SECRET), { name: 'MalformedTokenError', message: 'Token must be a string' });
 });
+
+test('every claim error names its claim in a stable message', () => {
+  const refused = (payload: Record<string, unknown>, options: object, message: string): void => {
+    assert.throws(() => verifyJwt(tokenFor(payload), SECRET, { ...at, ...options }), { message });
+  };
+  refused({ nbf: NOW + 1 }, {}, 'Token is not valid yet (nbf)');
+  refused({ iat: NOW + 1 }, {}, 'Token was issued in the future (iat)');
+  refused({ iss: 'them' }, { issuer: 'me' }, 'Claim "iss" does not have the expected value');
+  refused({ exp: '1' }, {}, 'Claim "exp" must be a finite number');
+  refused({ sub: 1 }, {}, 'Claim "sub" must be a string');
+  refused({ aud: 1 }, {}, 'Claim "aud" must be a string or an array of strings');
+  refused({}, { requiredClaims: ['jti'] }, 'Claim "jti" is required');
+  assert.throws(() => verifyJwt(tokenFor({ aud: 1 }), SECRET, at), { claim: 'aud', reason: 'invalid_type' });
+  assert.throws(() => verifyJwt(tokenFor({ exp: '1' }), SECRET, at), { claim: 'exp', reason: 'not_a_number' });
+});
+
+test('the algorithms option: a non-empty list of known algorithms, kept as given', () => {
+  assert.deepEqual([...(compileVerifyOptions({ algorithms: ['HS384', 'HS256'] }).algorithms ?? [])], ['HS384', 'HS256']);
+  assert.equal(compileVerifyOptions().algorithms, undefined);
+  for (const algorithms of [[], 'HS256', null]) {
+    assert.throws(() => compileVerifyOptions({ algorithms: algorithms as never }), { name: 'TypeError', message: /^algorithms must be a non-empty array/ });
+  }
+  assert.throws(() => compileVerifyOptions({ algorithms: ['HS256', 'none' as never] }), { message: /algorithms\[1\]/ });
+  assert.throws(() => verifyJwt(signJwt({}, SECRET), SECRET, { algorithms: ['HS384'] }), /HS384 needs at least 48/);
+});
+
+test('string-or-strings options and typ: each wrong shape refused, each right one kept', () => {
+  assert.deepEqual([...(compileVerifyOptions({ audience: 'x' }).audiences ?? [])], ['x']);
+  assert.deepEqual([...(compileVerifyOptions({ issuer: ['a', 'b'] }).issuers ?? [])], ['a', 'b']);
+  for (const audience of ['', ['a', ''], ['a', 5], 5]) {
+    assert.throws(() => compileVerifyOptions({ audience: audience as never }), { message: 'audience must be a non-empty string or a non-empty array of non-empty strings' });
+  }
+  assert.throws(() => compileVerifyOptions({ typ: 5 as never }), { name: 'TypeError', message: 'typ must be a non-empty string' });
+  assert.equal(compileVerifyOptions({ typ: 'application/JWT' }).typ, 'jwt');
+  assert.throws(() => compileVerifyOptions({ maxTokenAge: -1 }), { name: 'RangeError', message: 'maxTokenAge must be a finite number of seconds >= 0, got -1' });
+  assert.throws(() => compileVerifyOptions({ maxTokenAge: '1 minute' as never }), { name: 'TypeError', message: /^maxTokenAge must be a number of seconds or a string such as "30s"/ });
+  assert.equal(compileVerifyOptions({ maxTokenAge: '15 m' }).maxTokenAge, 900);
+  assert.throws(() => compileVerifyOptions({ maxTokenAge: '15xm' as never }), TypeError);
+});
+
+test('JSON segments: not JSON and not an object are told apart by message', () => {
+  const [h, , s] = signJwt({}, SECRET).split('.') as [string, string, string];
+  const b = (text: string): string => Buffer.from(text).toString('base64url');
+  assert.throws(() => decodeJwt(`${h}.${b('{nope')}.${s}`), { name: 'MalformedTokenError', message: 'Token payload is not valid JSON' });
+  assert.throws(() => decodeJwt(`${h}.${b('[1]')}.${s}`), { name: 'MalformedTokenError', message: 'Token payload is not a JSON object' });
+  assert.throws(() => decodeJwt(`${h}.${b('null')}.${s}`), { message: 'Token payload is not a JSON object' });
+});

@@ -120,3 +120,11 @@ test('binary messages longer than the initial 1,024-byte room: the buffer grows 
   }
   assert.throws(() => keyed.sign(42 as unknown as string), { name: 'TypeError', message: 'HMAC message must be a string or a Uint8Array' });
 });
+
+test('HMAC keys and hashes are checked, with the message saying what is accepted', () => {
+  assert.throws(() => prepareHmacKey(42 as unknown as string), { name: 'TypeError', message: 'HMAC key must be a string or a Uint8Array' });
+  assert.throws(() => prepareHmacKey('k', 'md5' as never), { name: 'TypeError', message: /^HMAC hash must be sha256, sha384 or sha512/ });
+  assert.throws(() => prepareHmacKey('k', 'toString' as never), TypeError);
+  const raw = 'clé-secrète';
+  assert.deepEqual(Buffer.from(prepareHmacKey(raw).sign('m')), createHmac('sha256', Buffer.from(raw, 'utf8')).update('m').digest());
+});
