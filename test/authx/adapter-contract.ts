@@ -6,7 +6,8 @@
  * - `POST /cookie-login` sets access cookies; `POST /cookie-action` takes the cookie token (CSRF applies);
  * - `POST /json`: the token in the JSON body; answers the body as the framework parsed it;
  * - `GET /me`, `GET /excluded`: cookie token, implicit refresh (delta 300 s, `/excluded` excluded);
- * - `POST /logout`: deletes the cookies; `GET /boom`: throws a plain Error.
+ * - `POST /logout`: deletes the cookies; `POST /logout-access`: deletes the access cookies only;
+ * - `GET /boom`: throws a plain Error.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -153,6 +154,12 @@ export function describeAdapter(name: string, adapter: AdapterUnderTest): void {
       const cookies = response.headers.getSetCookie();
       assert.ok(cookies.some((c) => c.startsWith('access_token_cookie=; Max-Age=0')));
       assert.ok(cookies.some((c) => c.startsWith('refresh_token_cookie=; Max-Age=0')));
+    });
+
+    test('deleting the access cookies leaves the refresh cookie alone', async () => {
+      const cookies = (await call('/logout-access', { method: 'POST' })).headers.getSetCookie();
+      assert.deepEqual(cookies.map((c) => c.split('=')[0]), ['access_token_cookie', 'csrf_access_token']);
+      assert.ok(cookies.every((c) => c.includes('Max-Age=0')));
     });
 
     test('json location: the token in the body is found and the route still reads the parsed body', async () => {

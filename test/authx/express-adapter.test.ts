@@ -50,6 +50,10 @@ async function start(auth: AuthX): Promise<RunningApp> {
     guard.unsetCookies(res);
     res.json({ ok: true });
   });
+  app.post('/logout-access', (_req, res) => {
+    guard.unsetAccessCookies(res);
+    res.json({ ok: true });
+  });
   app.get('/boom', () => {
     throw new Error('boom');
   });

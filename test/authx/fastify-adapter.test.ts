@@ -39,6 +39,10 @@ async function build(auth: AuthX): Promise<FastifyInstance> {
     guard.unsetCookies(reply);
     return { ok: true };
   });
+  app.post('/logout-access', async (_request, reply) => {
+    guard.unsetAccessCookies(reply);
+    return { ok: true };
+  });
   app.get('/boom', async () => {
     throw new Error('boom');
   });

@@ -43,6 +43,11 @@ function handler(auth: AuthX): (request: Request) => Promise<Response> {
       appendCookies(headers, [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]);
       return Response.json({ ok: true }, { headers });
     }
+    if (route === 'POST /logout-access') {
+      const headers = new Headers();
+      appendCookies(headers, auth.cookieHeaderValues('access', null));
+      return Response.json({ ok: true }, { headers });
+    }
     if (route === 'GET /boom') throw new Error('boom');
     return Response.json({ detail: 'Not Found' }, { status: 404 });
   }, REFRESH));

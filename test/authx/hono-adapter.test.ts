@@ -39,6 +39,10 @@ function build(auth: AuthX): Hono {
     guard.unsetCookies(c);
     return c.json({ ok: true });
   });
+  app.post('/logout-access', (c) => {
+    guard.unsetAccessCookies(c);
+    return c.json({ ok: true });
+  });
   app.get('/boom', () => {
     throw new Error('boom');
   });

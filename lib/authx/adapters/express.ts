@@ -26,6 +26,10 @@ export interface ExpressAuth<C extends object = Record<string, unknown>> {
   setAccessCookies(res: Response, token: string, options?: SetCookieOptions): void;
   /** Sets the refresh token cookie (and its CSRF cookie). */
   setRefreshCookies(res: Response, token: string, options?: SetCookieOptions): void;
+  /** Deletes the access token cookie and its CSRF cookie. */
+  unsetAccessCookies(res: Response): void;
+  /** Deletes the refresh token cookie and its CSRF cookie. */
+  unsetRefreshCookies(res: Response): void;
   /** Deletes every token and CSRF cookie (logout). */
   unsetCookies(res: Response): void;
 }
@@ -75,6 +79,8 @@ export function expressAuth<C extends object>(auth: AuthX<C>): ExpressAuth<C> {
     },
     setAccessCookies: (res, token, options) => res.append('Set-Cookie', auth.cookieHeaderValues('access', token, options)),
     setRefreshCookies: (res, token, options) => res.append('Set-Cookie', auth.cookieHeaderValues('refresh', token, options)),
+    unsetAccessCookies: (res) => res.append('Set-Cookie', auth.cookieHeaderValues('access', null)),
+    unsetRefreshCookies: (res) => res.append('Set-Cookie', auth.cookieHeaderValues('refresh', null)),
     unsetCookies: (res) => res.append('Set-Cookie', [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]),
   };
 }

@@ -39,6 +39,10 @@ export interface FastifyAuth<C extends object = Record<string, unknown>> {
   setAccessCookies(reply: FastifyReply, token: string, options?: SetCookieOptions): void;
   /** Sets the refresh token cookie (and its CSRF cookie). */
   setRefreshCookies(reply: FastifyReply, token: string, options?: SetCookieOptions): void;
+  /** Deletes the access token cookie and its CSRF cookie. */
+  unsetAccessCookies(reply: FastifyReply): void;
+  /** Deletes the refresh token cookie and its CSRF cookie. */
+  unsetRefreshCookies(reply: FastifyReply): void;
   /** Deletes every token and CSRF cookie (logout). */
   unsetCookies(reply: FastifyReply): void;
 }
@@ -107,6 +111,8 @@ export function fastifyAuth<C extends object>(auth: AuthX<C>): FastifyAuth<C> {
     plugin,
     setAccessCookies: (reply, token, options) => setCookies(reply, auth.cookieHeaderValues('access', token, options)),
     setRefreshCookies: (reply, token, options) => setCookies(reply, auth.cookieHeaderValues('refresh', token, options)),
+    unsetAccessCookies: (reply) => setCookies(reply, auth.cookieHeaderValues('access', null)),
+    unsetRefreshCookies: (reply) => setCookies(reply, auth.cookieHeaderValues('refresh', null)),
     unsetCookies: (reply) => setCookies(reply, [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]),
   };
 }

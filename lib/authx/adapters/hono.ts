@@ -35,6 +35,10 @@ export interface HonoAuth<C extends object = Record<string, unknown>> {
   setAccessCookies(c: Context, token: string, options?: SetCookieOptions): void;
   /** Sets the refresh token cookie (and its CSRF cookie). */
   setRefreshCookies(c: Context, token: string, options?: SetCookieOptions): void;
+  /** Deletes the access token cookie and its CSRF cookie. */
+  unsetAccessCookies(c: Context): void;
+  /** Deletes the refresh token cookie and its CSRF cookie. */
+  unsetRefreshCookies(c: Context): void;
   /** Deletes every token and CSRF cookie (logout). */
   unsetCookies(c: Context): void;
 }
@@ -82,6 +86,8 @@ export function honoAuth<C extends object>(auth: AuthX<C>): HonoAuth<C> {
     },
     setAccessCookies: (c, token, options) => setCookies(c, auth.cookieHeaderValues('access', token, options)),
     setRefreshCookies: (c, token, options) => setCookies(c, auth.cookieHeaderValues('refresh', token, options)),
+    unsetAccessCookies: (c) => setCookies(c, auth.cookieHeaderValues('access', null)),
+    unsetRefreshCookies: (c) => setCookies(c, auth.cookieHeaderValues('refresh', null)),
     unsetCookies: (c) => setCookies(c, [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]),
   };
 }
