@@ -50,7 +50,7 @@ function examples(markdown: string): { line: number; code: string }[] {
 
 /** The example with each `authx-node` specifier replaced by the file URL of its lib/ source. */
 function pointAtSources(code: string, entries: Map<string, string>): string {
-  return code.replace(/(['"])(authx-node(?:\/[\w./-]+)?)\1/g, (whole, _quote: string, specifier: string) => {
+  return code.replace(/(['"])(authx-node(?:\/[\w./-]+)?)\1/g, (_whole: string, _quote: string, specifier: string) => {
     const source = entries.get(specifier);
     assert.ok(source !== undefined, `the example imports ${specifier}, which package.json does not export`);
     return JSON.stringify(pathToFileURL(source).href);
