@@ -83,6 +83,18 @@ function get(url: string, path = '/'): Promise<{ status: number; pid: number; co
   });
 }
 
+/** The status of one GET on its own connection. */
+function getStatus(url: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function pidsAnswering(url: string, tries: number): Promise<Set<number>> {
   const pids = new Set<number>();
   for (let i = 0; i < tries; i++) pids.add((await get(url)).pid);
@@ -129,6 +141,20 @@ describe('WORKERS: a primary supervising real cluster workers', { concurrency: t
     for (const pid of pids) assert.equal(isAlive(pid), false, `worker ${pid} is still running`);
     assert.match(primary.output(), /SIGTERM: asking 2 worker\(s\) to finish their requests/);
     assert.doesNotMatch(primary.output(), /replacement/);
+  });
+
+  test('after SIGTERM the workers stay up, not ready, for their shutdown delay, then exit 0', async (t) => {
+    const primary = startPrimary({ DELAY_MS: '1500' });
+    t.after(() => killGroup(primary));
+    const url = await primary.workersListening(2);
+    assert.equal((await getStatus(url, '/readyz')), 200);
+    primary.child.kill('SIGTERM');
+    await primary.waitFor(/SIGTERM: asking 2 worker\(s\)/);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the workers have the message
+    // Both workers (new connections alternate between them) still answer, but not ready.
+    for (let i = 0; i < 4; i++) assert.equal(await getStatus(url, '/readyz'), 503, `readyz ${i} during the delay`);
+    assert.equal((await get(url)).status, 200);
+    assert.equal(await primary.exited, 0, primary.output());
   });
 
   test('a crash loop is not replaced forever: past the restart limit the primary exits 1', async (t) => {
