@@ -99,8 +99,10 @@ test('redis-cli --scan: every key has a TTL', () => {
   const keys = cli('--scan').split('\n').filter(Boolean);
   assert.ok(keys.length >= 3, keys.join(' '));
   for (const key of keys) {
+    // PTTL answers -1 for a key without a TTL (the defect this test looks for) and -2 for a key
+    // that expired between the scan and this call, which is fine.
     const ttl = Number(cli('PTTL', key).trim());
-    assert.ok(ttl > 0, `${key} has no TTL (${ttl})`);
+    assert.ok(ttl > 0 || ttl === -2, `${key} has no TTL (${ttl})`);
   }
 });
 
