@@ -39,7 +39,7 @@ const HANDLER_OPTION_NAMES = [
 const TIMEOUT_OPTION_NAMES = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'checkIntervalMs'];
 
 /** The paths of the five routes (the metrics' `route` label values, with {@link OPS_PATHS}). */
-export const ROUTE_PATHS: readonly string[] = ['/', '/login', '/protected', '/refresh', '/logout'];
+export const ROUTE_PATHS: readonly string[] = ['/', '/login', '/protected', '/refresh', '/logout', '/.well-known/jwks.json'];
 
 /**
  * The request handler: routing, the five routes, error answers and the access log.
