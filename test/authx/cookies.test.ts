@@ -153,5 +153,5 @@ test('getCookie stays linear on a hostile header of many pairs without "="', () 
   assert.equal(getCookie(header, 'access_token_cookie'), undefined);
   assert.equal(getCookie(`${'a;'.repeat(200_000)}access_token_cookie=v`, 'access_token_cookie'), 'v');
   // A quadratic scan takes seconds here; a linear one a few milliseconds.
-  assert.ok(performance.now() - started < 250, `took ${performance.now() - started} ms`);
+  assert.ok(performance.now() - started < 1500, `took ${performance.now() - started} ms`);
 });

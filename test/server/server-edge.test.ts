@@ -230,19 +230,19 @@ test('a login for an unknown user costs the same as a wrong password (scrypt aga
   // A cost high enough (~30-60 ms) that skipping the hash would show as a ten-fold difference.
   const users = await fastDemoUsers({ N: 2 ** 14, r: 8, p: 1 });
   await withTestServer(async ({ url }) => {
-    const median = async (username: string): Promise<number> => {
-      const times: number[] = [];
-      for (let i = 0; i < 4; i++) {
+    // Interleaved rounds, the fastest of each: other work on the machine only ever adds time, so
+    // the minimum is the closest to the cost itself. Skipping the hash would be ~30x faster.
+    const fastest = { user1: Number.POSITIVE_INFINITY, nobody: Number.POSITIVE_INFINITY };
+    for (let i = 0; i < 5; i++) {
+      for (const username of ['user1', 'nobody'] as const) {
         const started = performance.now();
         assert.equal((await login(url, JSON.stringify({ username, password: 'wrong' }))).status, 401);
-        times.push(performance.now() - started);
+        fastest[username] = Math.min(fastest[username], performance.now() - started);
       }
-      return times.sort((a, b) => a - b)[2] ?? 0;
-    };
-    const known = await median('user1');
-    const unknown = await median('nobody');
-    assert.ok(unknown > known / 3 && unknown < known * 3, `known ${known.toFixed(1)} ms, unknown ${unknown.toFixed(1)} ms`);
-  }, { users, usernameLimit: { maxFailures: 100, windowSeconds: 60 }, addressLimit: { maxFailures: 100, windowSeconds: 60 } });
+    }
+    const { user1: known, nobody: unknown } = fastest;
+    assert.ok(unknown > known / 4 && unknown < known * 4, `known ${known.toFixed(1)} ms, unknown ${unknown.toFixed(1)} ms`);
+  }, { users, usernameAddressLimit: { maxFailures: 100, windowSeconds: 60 }, usernameLimit: { maxFailures: 100, windowSeconds: 60 }, addressLimit: { maxFailures: 100, windowSeconds: 60 } });
 });
 
 test('password checks waiting for the thread pool are capped: beyond the cap, 503 with Retry-After', async () => {
