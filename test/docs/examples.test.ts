@@ -5,9 +5,6 @@
  * example is written to a temporary file inside the repository (so node_modules resolves) and
  * run with native type stripping where Node has it, through tsx on Node 20. A non-zero exit or
  * a run past the timeout fails the example's test, named `<file>:<line>`.
- *
- * Pages with a runner of their own (test/docs/<page>-docs.test.ts) are left to it, so no
- * example runs twice.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -80,9 +77,7 @@ function run(file: string): Promise<{ code: number | null; output: string }> {
   });
 }
 
-const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)].filter(
-  (page) => !existsSync(join(here, `${page.replace(/^docs\//, '').replace(/\.md$/, '')}-docs.test.ts`)),
-);
+const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 const entries = entryPoints();
 const workDir = mkdtempSync(join(here, '.run-examples-'));
 after(() => rmSync(workDir, { recursive: true, force: true }));
