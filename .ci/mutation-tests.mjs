@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
  * Source file -> the fastest test files that exercise it (test/core/ mirrors lib/core/). Kept
  * lean on purpose: every mutant pays for every file listed here.
  */
-const JWT = ['jwt-verify', 'jwt-sign', 'claims', 'constant-time'];
+const JWT = ['jwt-verify', 'jwt-sign', 'jwt-vectors', 'jwt-hmac-algorithms', 'jwt-asymmetric', 'claims', 'constant-time'];
 const TESTS = {
   'base64url.ts': ['base64url'],
   'constant-time.ts': ['constant-time'],
@@ -18,16 +18,18 @@ const TESTS = {
   'option-names.ts': ['option-names'],
   'secret.ts': ['secret', 'jwt-hmac-algorithms'],
   'secret-cache.ts': ['secret', 'jwt-hmac-algorithms'],
-  'keyring.ts': ['keyring', 'jwt-hmac-algorithms'],
+  'keyring.ts': ['keyring', 'jwt-hmac-algorithms', 'jwt-asymmetric'],
   'duration.ts': ['jwt-sign', 'claims'],
   'claims.ts': ['claims', 'jwt-verify', 'option-names'],
-  'header.ts': ['jwt-verify', 'jwt-sign', 'jwt-hmac-algorithms'],
+  'header.ts': ['jwt-verify', 'jwt-sign', 'jwt-hmac-algorithms', 'jwt-asymmetric'],
   'json-segment.ts': ['jwt-verify', 'claims'],
-  'errors.ts': ['jwt-verify', 'claims', 'keyring'],
+  'errors.ts': ['jwt-verify', 'claims', 'keyring', 'jwt-asymmetric'],
   'jwt.ts': JWT,
   'algorithms.ts': ['jwt-hmac-algorithms', 'jwt-asymmetric'],
   'keys.ts': ['jwt-hmac-algorithms', 'jwt-asymmetric', 'constant-time'],
-  'asymmetric-key.ts': ['jwt-asymmetric'],
+  'asymmetric-key.ts': ['jwt-asymmetric', 'jwk-jwks'],
+  'jwk.ts': ['jwk-jwks', 'jwt-asymmetric'],
+  'jwks.ts': ['jwk-jwks'],
 };
 
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
