@@ -3,7 +3,7 @@
  * the signature is even computed. Internal to the core; `JwtHeader` is exported by
  * `authx-node/core`.
  */
-import { isAlgorithm, type Algorithm } from './algorithms.ts';
+import { ALGORITHMS, isAlgorithm, type Algorithm } from './algorithms.ts';
 import { decodeBase64urlText, encodeBase64urlText } from './base64url.ts';
 import { AlgorithmNotAllowedError, MalformedTokenError, UnsupportedTokenError } from './errors.ts';
 import { normalizeTyp } from './claims.ts';
@@ -29,8 +29,20 @@ export const STANDARD_HEADER: Readonly<JwtHeader> = Object.freeze({ alg: ALGORIT
  */
 export const STANDARD_HEADER_SEGMENT: string = encodeBase64urlText(JSON.stringify(STANDARD_HEADER));
 
-/** `{"alg":...,"typ":"JWT"}` encoded once per algorithm. */
+/**
+ * `{"alg":...,"typ":"JWT"}` encoded once per algorithm, both ways: the segment this library
+ * writes for each algorithm, and the header a token with exactly that segment has. Such a
+ * token's header needs no decoding or parsing on verify, whatever its algorithm (a Map lookup
+ * instead of base64url + UTF-8 + JSON.parse).
+ */
 const PLAIN_HEADER_SEGMENTS = new Map<Algorithm, string>();
+const PLAIN_HEADERS = new Map<string, Readonly<JwtHeader>>();
+for (const alg of ALGORITHMS) {
+  const header = Object.freeze({ alg, typ: 'JWT' });
+  const segment = encodeBase64urlText(JSON.stringify(header));
+  PLAIN_HEADER_SEGMENTS.set(alg, segment);
+  PLAIN_HEADERS.set(segment, header);
+}
 
 /**
  * Encodes the header for a new token, with an optional key id.
@@ -41,11 +53,8 @@ const PLAIN_HEADER_SEGMENTS = new Map<Algorithm, string>();
 export function encodeHeader(kid?: string, alg: Algorithm = ALGORITHM): string {
   if (kid === undefined) {
     if (alg === ALGORITHM) return STANDARD_HEADER_SEGMENT;
-    let segment = PLAIN_HEADER_SEGMENTS.get(alg);
-    if (segment === undefined) {
-      segment = encodeBase64urlText(JSON.stringify({ alg, typ: 'JWT' }));
-      PLAIN_HEADER_SEGMENTS.set(alg, segment);
-    }
+    const segment = PLAIN_HEADER_SEGMENTS.get(alg);
+    if (segment === undefined) throw new TypeError(`unsupported algorithm: ${String(alg)}`);
     return segment;
   }
   if (typeof kid !== 'string' || kid === '') throw new TypeError('kid must be a non-empty string');
@@ -82,6 +91,8 @@ export function decodeHeaderSegment(segment: string): Record<string, unknown> {
  */
 export function parseHeader(segment: string): JwtHeader {
   if (segment === STANDARD_HEADER_SEGMENT) return { ...STANDARD_HEADER };
+  const plain = PLAIN_HEADERS.get(segment);
+  if (plain !== undefined) return { ...plain };
   const header = decodeHeaderSegment(segment);
   if (!isAlgorithm(header.alg)) throw new AlgorithmNotAllowedError('Token algorithm is not allowed');
   if (Object.hasOwn(header, 'crit')) throw new UnsupportedTokenError('Token header "crit" is not supported');

@@ -113,3 +113,18 @@ test('string secrets sign and verify the same after many distinct secrets churn 
     assert.equal(signJwt(payload, secret), hsToken('HS256', 'sha256', secret));
   }
 });
+
+test('a plain {"alg","typ":"JWT"} header of any algorithm is returned as a fresh, writable object', () => {
+  for (const [alg, hashName] of [['HS256', 'sha256'], ['HS384', 'sha384'], ['HS512', 'sha512']] as const) {
+    const token = hsToken(alg, hashName, SECRET64);
+    const first = verifyJwtComplete(token, SECRET64, { ...at, algorithms: [alg] }).header;
+    assert.deepEqual(first, { alg, typ: 'JWT' });
+    assert.ok(!Object.isFrozen(first), `${alg}: the header is writable`);
+    (first as Record<string, unknown>).kid = 'changed by the caller';
+    assert.deepEqual(verifyJwtComplete(token, SECRET64, { ...at, algorithms: [alg] }).header, { alg, typ: 'JWT' }, `${alg}: the next verify is unaffected`);
+  }
+  // The same header spelled differently (key order) is parsed, not looked up, with the same result.
+  const reordered = `${b64(JSON.stringify({ typ: 'JWT', alg: 'HS384' }))}.${b64(JSON.stringify(payload))}`;
+  const token = `${reordered}.${createHmac('sha384', SECRET64).update(reordered).digest('base64url')}`;
+  assert.deepEqual(verifyJwtComplete(token, SECRET64, { ...at, algorithms: ['HS384'] }).header, { typ: 'JWT', alg: 'HS384' });
+});
