@@ -69,7 +69,7 @@ export function describeAdapter(name: string, adapter: AdapterUnderTest): void {
       app = await adapter.start(auth);
     });
     after(() => app.close());
-    const call = (path: string, init: RequestInit = {}): Promise<Response> => fetch(app.url + path, { signal: AbortSignal.timeout(5000), ...init });
+    const call = (path: string, init: RequestInit = {}): Promise<Response> => fetch(app.url + path, { signal: AbortSignal.timeout(15_000), ...init });
     const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
     const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
       method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),

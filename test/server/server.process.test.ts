@@ -37,7 +37,7 @@ function startServer(): Promise<RunningServer> {
       HOST: '127.0.0.1',
       JWT_SECRET_KEY: 'server-process-test-secret-0123456789abcdef',
       SHUTDOWN_DELAY_MS: '0',
-      DATA_DIR: ':memory:', // test/server/state-durability.test.ts runs it on a real DATA_DIR
+      DATA_DIR: ':memory:', // test/server/state-durability.process.test.ts runs it on a real DATA_DIR
       REDIS_URL: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

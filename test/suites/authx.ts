@@ -1,0 +1,4 @@
+// `npm test`: every test/authx/*.test.ts but the *.process.test.ts ones, in one process (test/helpers/suite.ts).
+import { importTestFiles } from '../helpers/suite.ts';
+
+await importTestFiles('authx');
