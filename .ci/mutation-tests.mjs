@@ -33,8 +33,12 @@ const TESTS = {
 };
 
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
+// .ci/recheck-survivors.mjs names the mutated file itself.
+const named = process.env.MUTATED_FILE;
 let names;
-if (active === undefined) {
+if (named !== undefined) {
+  names = TESTS[named] ?? [...new Set(Object.values(TESTS).flat())];
+} else if (active === undefined) {
   names = [...new Set(Object.values(TESTS).flat())];
 } else {
   const marker = `("${active}")`;
