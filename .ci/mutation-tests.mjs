@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
  * Source file -> the fastest test files that exercise it (test/core/ mirrors lib/core/). Kept
  * lean on purpose: every mutant pays for every file listed here.
  */
-const JWT = ['jwt-verify', 'jwt-sign', 'jwt-vectors', 'jwt-hmac-algorithms', 'jwt-asymmetric', 'claims', 'constant-time'];
+const JWT = ['jwt-verify', 'jwt-sign', 'jwt-guards', 'jwt-vectors', 'jwt-hmac-algorithms', 'jwt-asymmetric', 'claims', 'constant-time'];
 const TESTS = {
   'base64url.ts': ['base64url'],
   'constant-time.ts': ['constant-time'],
