@@ -25,7 +25,7 @@ const TESTS = {
   'json-segment.ts': ['jwt-verify', 'claims'],
   'errors.ts': ['errors-guards'],
   'jwt.ts': JWT,
-  'algorithms.ts': ['jwt-hmac-algorithms', 'jwt-asymmetric'],
+  'algorithms.ts': ['algorithms-guards', 'jwt-hmac-algorithms', 'jwt-asymmetric'],
   'keys.ts': ['jwt-hmac-algorithms', 'jwt-asymmetric', 'constant-time'],
   'asymmetric-key.ts': ['jwt-asymmetric', 'jwk-jwks'],
   'jwk.ts': ['jwk-jwks', 'jwt-asymmetric'],

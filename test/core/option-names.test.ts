@@ -132,3 +132,23 @@ test('decodeJwt and Keyring refuse an unknown option, naming it', () => {
   assert.throws(() => decodeJwt(token, { audience: 'a' } as never), { name: 'TypeError', message: /^decodeJwt options: unknown option "audience"/ });
   assert.throws(() => new Keyring({ current: SECRET, previos: [] } as never), { name: 'TypeError', message: 'Keyring options: unknown option "previos"; did you mean "previous"?' });
 });
+
+test('a key of exactly 64 characters is quoted whole; 65 are cut', () => {
+  const at = 'k'.repeat(64);
+  assert.equal(unknownOptionMessage(at, ['b'], 'c'), `c: unknown option "${at}"; known options: b`);
+  assert.equal(unknownOptionMessage(`${at}x`, ['b'], 'c'), `c: unknown option "${at}..."; known options: b`);
+});
+
+test('a JWT_ prefix is ignored only at the start, and a short name gets no three-edit suggestion', () => {
+  assert.equal(closestName('JWT_ISSUER', ['issuer']), 'issuer');
+  assert.equal(closestName('jwt_audience', ['audience']), 'audience');
+  assert.equal(closestName('ajwt_b', ['ab']), undefined); // "ajwtb" is three edits from "ab"
+  assert.equal(closestName('a_jwt_b', ['ab']), undefined);
+});
+
+test('counts every edit from the first character: two-letter names three edits apart are not close', () => {
+  assert.equal(closestName('ab', ['cde']), undefined); // two substitutions and an insertion
+  assert.equal(closestName('abyy', ['xxab']), undefined); // two deletions at the start, two insertions at the end
+  assert.equal(closestName('ab', ['cd']), 'cd'); // two substitutions
+  assert.equal(closestName('', ['a']), 'a');
+});
