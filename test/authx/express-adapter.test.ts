@@ -59,6 +59,9 @@ async function start(auth: AuthX): Promise<RunningApp> {
   });
   app.use(guard.errorHandler);
   const server = app.listen(0, '127.0.0.1');
+  // Longer than fetch's own keep-alive: with Node's 5 s default, a loaded machine can let the
+  // server close an idle connection just as fetch reuses it ("fetch failed").
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.once('listening', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

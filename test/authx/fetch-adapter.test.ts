@@ -70,6 +70,7 @@ async function serveFetch(fetchHandler: (request: Request) => Promise<Response>)
       () => res.writeHead(500, { 'content-type': 'text/plain' }).end('runtime error page'),
     );
   });
+  server.keepAliveTimeout = 60_000; // longer than fetch's own keep-alive (see express-adapter.test.ts)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

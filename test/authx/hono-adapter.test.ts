@@ -57,6 +57,9 @@ async function start(auth: AuthX): Promise<RunningApp> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
+  // Longer than fetch's own keep-alive: with Node's 5 s default, a loaded machine can let the
+  // server close an idle connection just as fetch reuses it ("fetch failed").
+  (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 60_000;
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => {
