@@ -76,6 +76,16 @@ function targetLines(results: BenchResult[], http: HttpPhaseResult, startup: Sta
   lines.push(verdict(Number.isNaN(growth) ? undefined : growth < 10, `server.ts RSS under sustained load grows ${growth.toFixed(1)} MiB from round 2 to the last (levels off: < 10 MiB)`));
   for (const row of startup.rows.filter((r) => r.targeted)) {
     lines.push(verdict(row.medianMs < STARTUP_TARGET_MS, `start-up to first answer, ${row.node} ${row.way}: ${row.medianMs.toFixed(0)} ms (target < ${STARTUP_TARGET_MS} ms)`));
+    // The same start against Node's own on this machine: what the project adds, whatever the load.
+    const floor = startup.rows.find((r) => r.floor && r.node === row.node);
+    lines.push(
+      verdict(
+        undefined,
+        Number.isNaN(row.overFloorMs) || floor === undefined
+          ? `start-up over the bare node:http floor, ${row.node} ${row.way}: not measured`
+          : `start-up over the bare node:http floor, ${row.node} ${row.way}: +${row.overFloorMs.toFixed(0)} ms, ${row.floorRatio.toFixed(2)} x the floor (floor median ${floor.medianMs.toFixed(0)} ms; medians of per-round differences and ratios)`,
+      ),
+    );
   }
   if (!startup.rows.some((r) => r.targeted)) lines.push(verdict(undefined, `start-up on Node 24+: not measured (BENCH_NODES)`));
   if (metricsCost !== undefined) {

@@ -3,7 +3,8 @@
  * `node:http` server with deliberate limits around it, `createServer`. `listen()` happens only in
  * `server.ts`, so tests start this on port 0. Example server only; not part of the package.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createHttpServer } from './node-http.ts';
 import { AuthX } from '../lib/authx/authx.ts';
 import { FileRevocationStore } from '../lib/authx/file-revocation-store.ts';
 import { MemoryRevocationStore } from '../lib/authx/memory-revocation-store.ts';

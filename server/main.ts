@@ -3,12 +3,10 @@
  * (server/app.ts), listen, handle signals; with WORKERS=N, supervise the workers instead
  * (server/workers.ts). Example server only; not part of the package.
  */
-import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { createServer, ROUTE_PATHS } from './app.ts';
 import { openServerState } from './state.ts';
 import { exitOnSignals } from './graceful-shutdown.ts';
-import { runHashPassword } from './hash-password.ts';
 import { LogWriter } from './log-writer.ts';
 import { createOpsServer, OPS_PATHS } from './ops-endpoints.ts';
 import { readOpsConfig } from './ops-config.ts';
@@ -19,7 +17,7 @@ import { ServerMetrics } from './server-metrics.ts';
 import { guardStream, writeSafely } from './stream-guard.ts';
 import { readServerConfig } from './server-config.ts';
 import { DEMO_USERS, UserStore } from './user-store.ts';
-import { readWorkerCount, serveAsWorker, superviseWorkers } from './workers.ts';
+import { readWorkerCount } from './worker-count.ts';
 
 /**
  * `npm start`: read the environment, then listen until SIGTERM/SIGINT. Start-up errors are
@@ -43,12 +41,20 @@ async function start(): Promise<void> {
   // must cost the output, never the server.
   guardStream(process.stdout);
   guardStream(process.stderr);
-  if (process.argv[2] === 'hash-password') return runHashPassword(process.stdin, process.stderr, process.stdout);
+  // What only some starts need (hash-password, WORKERS, REDIS_URL in server/state.ts) is imported
+  // when they need it, so a plain `npm start` does not load it (docs/performance.md, start-up).
+  if (process.argv[2] === 'hash-password') {
+    const { runHashPassword } = await import('./hash-password.ts');
+    return runHashPassword(process.stdin, process.stderr, process.stdout);
+  }
   const config = readServerConfig(process.env);
   const ops = readOpsConfig(process.env);
   const workers = readWorkerCount(process.env);
+  // A worker inherits WORKERS from its primary; NODE_UNIQUE_ID is how node:cluster itself tells
+  // a worker (cluster.isWorker), should a primary of someone else's start this file with WORKERS=1.
+  const cluster = workers > 1 || process.env.NODE_UNIQUE_ID !== undefined ? await import('./workers.ts') : undefined;
   // WORKERS=N: this process only supervises; each worker runs this file again and serves.
-  if (workers > 1 && cluster.isPrimary) return superviseWorkers({ workers, shutdownDelayMs: ops.shutdownDelayMs });
+  if (workers > 1 && cluster !== undefined && !cluster.isClusterWorker()) return cluster.superviseWorkers({ workers, shutdownDelayMs: ops.shutdownDelayMs });
   if (config.secretGenerated) {
     writeSafely(
       process.stderr,
@@ -97,7 +103,7 @@ async function start(): Promise<void> {
     }
     if (ops.metricsPort !== undefined) listenForOps(createOpsServer({ readiness, metrics, closing: () => readiness.draining }), ops.metricsPort, ops.metricsHost, notes);
   });
-  if (cluster.isWorker) serveAsWorker(server, { readiness, delayMs: ops.shutdownDelayMs });
+  if (cluster?.isClusterWorker() === true) cluster.serveAsWorker(server, { readiness, delayMs: ops.shutdownDelayMs });
   else exitOnSignals(server, { readiness, delayMs: ops.shutdownDelayMs });
 }
 

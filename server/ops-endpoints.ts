@@ -4,7 +4,8 @@
  * `METRICS_PORT`, by a separate server bound to `METRICS_HOST`. Answers carry no address, no
  * error text and no client input. Example server only; not part of the package.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createHttpServer } from './node-http.ts';
 import { assertKnownOptions } from '../lib/core/option-names.ts';
 import { EXPOSITION_CONTENT_TYPE } from './metrics-registry.ts';
 import { sendJson } from './http-json.ts';

@@ -6,10 +6,8 @@
  */
 import { FileRevocationStore } from '../lib/authx/file-revocation-store.ts';
 import { MemoryRevocationStore } from '../lib/authx/memory-revocation-store.ts';
-import { RedisRevocationStore } from '../lib/authx/redis-revocation-store.ts';
 import type { RevocationStore } from '../lib/authx/revocation.ts';
 import type { CounterStore } from './counter-store.ts';
-import { RedisCounterStore } from './redis-counter-store.ts';
 import { ServerConfigError } from './server-config.ts';
 import { writeSafely } from './stream-guard.ts';
 
@@ -84,6 +82,8 @@ async function openRedis(url: string, log: (line: string) => void, timeoutMs: nu
   } catch {
     throw new ServerConfigError('REDIS_URL is set but the "redis" package is not installed: run npm install redis');
   }
+  // The Redis stores too: a server without REDIS_URL never loads them (docs/performance.md, start-up).
+  const [{ RedisRevocationStore }, { RedisCounterStore }] = await Promise.all([import('../lib/authx/redis-revocation-store.ts'), import('./redis-counter-store.ts')]);
   const client = createClient({
     url,
     // Fail a command at once while disconnected (503) instead of queueing it behind the outage.

@@ -12,11 +12,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import { drainServer } from './graceful-shutdown.ts';
-import { ServerConfigError } from './server-config.ts';
+import { MAX_WORKERS } from './worker-count.ts';
 import { writeSafely } from './stream-guard.ts';
 
-/** Most workers `WORKERS` accepts. */
-export const MAX_WORKERS = 64;
+export { MAX_WORKERS, readWorkerCount } from './worker-count.ts';
+
 /** Replacements allowed per {@link DEFAULT_RESTART_WINDOW_MS} before the primary gives up. */
 export const DEFAULT_RESTART_LIMIT = 5;
 /** The window of the restart limit. */
@@ -24,33 +24,6 @@ export const DEFAULT_RESTART_WINDOW_MS = 60_000;
 
 /** The message a primary sends a worker to make it drain and exit, followed by the signal's name. */
 const DRAIN = 'authx:drain:';
-
-/**
- * Reads `WORKERS` (default 1). More than one needs `REDIS_URL` (shared revocations and throttles)
- * and `JWT_SECRET_KEY` (or each worker would make up its own secret and refuse the others' tokens).
- *
- * @example readWorkerCount(process.env) // 1
- * @throws {ServerConfigError} When `WORKERS` is not 1..64, or its requirements are not met.
- */
-export function readWorkerCount(env: Readonly<Record<string, string | undefined>>): number {
-  const value = env.WORKERS;
-  if (value === undefined || value === '') return 1;
-  if (!/^\d{1,2}$/.test(value) || Number(value) < 1 || Number(value) > MAX_WORKERS) {
-    throw new ServerConfigError(`WORKERS must be a whole number from 1 to ${MAX_WORKERS}`);
-  }
-  const count = Number(value);
-  if (count === 1) return 1;
-  if (env.REDIS_URL === undefined || env.REDIS_URL === '') {
-    throw new ServerConfigError(
-      `WORKERS=${count} needs REDIS_URL: without a shared store each worker keeps its own revocations and login throttles, ` +
-        'so a token logged out on one worker would still work on another. Set REDIS_URL, or run one process (WORKERS=1).',
-    );
-  }
-  if (env.JWT_SECRET_KEY === undefined && env.JWT_PRIVATE_KEY_FILE === undefined) {
-    throw new ServerConfigError(`WORKERS=${count} needs JWT_SECRET_KEY: each worker would otherwise make up its own secret and refuse the others' tokens`);
-  }
-  return count;
-}
 
 /** Options of {@link superviseWorkers}. */
 export interface SupervisorOptions {
@@ -145,6 +118,11 @@ export function superviseWorkers(options: SupervisorOptions): void {
 
   log(`primary ${process.pid}: starting ${count} workers`);
   for (let i = 0; i < count; i++) cluster.fork();
+}
+
+/** Whether this process is a `node:cluster` worker (`cluster.isWorker`). */
+export function isClusterWorker(): boolean {
+  return cluster.isWorker;
 }
 
 /** Options of {@link serveAsWorker}. */
