@@ -44,6 +44,10 @@ export type RequestObserver = (req: IncomingMessage, res: ServerResponse, path: 
 
 const refusalCodes = new WeakMap<ServerResponse, string>();
 
+const SLASH = 0x2f;
+/** The scheme and authority of an absolute-form request target (RFC 9112 section 3.2.2). */
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
+
 /**
  * Notes the stable `code` of the library error a request was refused with, so its metrics can
  * count token verifications by error code.
@@ -64,9 +68,14 @@ export function noteRefusal(res: ServerResponse, code: string): void {
  */
 export function pathOf(url: string | undefined): string {
   let target = url ?? '/';
-  const absolute = /^https?:\/\/[^/?#]*/i.exec(target);
-  if (absolute !== null) target = target.slice(absolute[0].length) || '/';
-  const end = target.search(/[?#]/);
+  // Origin form (`/path?query`), what clients send nearly always, cannot be absolute: no regex.
+  if (target.charCodeAt(0) !== SLASH) {
+    const absolute = ABSOLUTE_FORM.exec(target);
+    if (absolute !== null) target = target.slice(absolute[0].length) || '/';
+  }
+  let end = target.indexOf('?');
+  const fragment = target.indexOf('#');
+  if (fragment !== -1 && (end === -1 || fragment < end)) end = fragment;
   const path = end === -1 ? target : target.slice(0, end);
   return path === '' ? '/' : path;
 }
@@ -90,7 +99,8 @@ export function createRequestObserver(options: RequestObserverOptions): RequestO
     const started = now();
     const id = ids.forRequest(req.headers);
     res.setHeader('x-request-id', id);
-    res.once('close', () => {
+    // A response emits 'close' exactly once (finished or aborted): `on`, without once's wrapper.
+    res.on('close', () => {
       const status = res.writableFinished ? res.statusCode : 'aborted';
       const ms = now() - started;
       if (metrics !== undefined) {

@@ -14,7 +14,13 @@ import { createRequestObserver, pathOf, UNKNOWN_PATH, type LogFormat } from '../
 test('pathOf drops the query string and fragment', () => {
   assert.equal(pathOf('/protected?token=abc'), '/protected');
   assert.equal(pathOf('/a#b?c'), '/a');
+  assert.equal(pathOf('/a?b#c'), '/a');
+  assert.equal(pathOf('/a#b'), '/a');
+  assert.equal(pathOf('?x'), '/');
   assert.equal(pathOf('/'), '/');
+  // Only a target that does not start with '/' can be absolute; '//host/x' is a path.
+  assert.equal(pathOf('//example.com/protected'), '//example.com/protected');
+  assert.equal(pathOf('*'), '*');
   // Absolute-form targets (RFC 9112 section 3.2.2) route by their path.
   assert.equal(pathOf('http://example.com/protected?token=abc'), '/protected');
   assert.equal(pathOf('HTTPS://example.com:8443/login'), '/login');
