@@ -39,7 +39,9 @@ export function parseAuthorizationHeader(value: string, scheme: string): string 
   if (value.charCodeAt(start) !== 0x20) throw new InvalidAuthorizationHeaderError('malformed');
   while (value.charCodeAt(start) === 0x20) start++;
   const token = value.slice(start);
-  if (!TOKEN_CHARS.test(token) || token.toLowerCase() === scheme.toLowerCase()) {
+  // The length first: lower-casing a whole token (hundreds of characters) on every request
+  // only to compare it with a six-letter scheme would copy it for nothing.
+  if (!TOKEN_CHARS.test(token) || (token.length === scheme.length && token.toLowerCase() === scheme.toLowerCase())) {
     throw new InvalidAuthorizationHeaderError('malformed');
   }
   return token;
