@@ -52,9 +52,9 @@ async function start(): Promise<void> {
   const workers = readWorkerCount(process.env);
   // A worker inherits WORKERS from its primary; NODE_UNIQUE_ID is how node:cluster itself tells
   // a worker (cluster.isWorker), should a primary of someone else's start this file with WORKERS=1.
-  const cluster = workers > 1 || process.env.NODE_UNIQUE_ID !== undefined ? await import('./workers.ts') : undefined;
+  const supervision = workers > 1 || process.env.NODE_UNIQUE_ID !== undefined ? await import('./workers.ts') : undefined;
   // WORKERS=N: this process only supervises; each worker runs this file again and serves.
-  if (workers > 1 && cluster !== undefined && !cluster.isClusterWorker()) return cluster.superviseWorkers({ workers, shutdownDelayMs: ops.shutdownDelayMs });
+  if (workers > 1 && supervision !== undefined && !supervision.isClusterWorker()) return supervision.superviseWorkers({ workers, shutdownDelayMs: ops.shutdownDelayMs });
   if (config.secretGenerated) {
     writeSafely(
       process.stderr,
@@ -103,7 +103,7 @@ async function start(): Promise<void> {
     }
     if (ops.metricsPort !== undefined) listenForOps(createOpsServer({ readiness, metrics, closing: () => readiness.draining }), ops.metricsPort, ops.metricsHost, notes);
   });
-  if (cluster?.isClusterWorker() === true) cluster.serveAsWorker(server, { readiness, delayMs: ops.shutdownDelayMs });
+  if (supervision?.isClusterWorker() === true) supervision.serveAsWorker(server, { readiness, delayMs: ops.shutdownDelayMs });
   else exitOnSignals(server, { readiness, delayMs: ops.shutdownDelayMs });
 }
 
