@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,4 +58,30 @@ test('npm start forwards SIGTERM to the server, which drains and exits 0', async
       }
     }
   }
+});
+
+test('the launcher turns the compile cache on first, so a second start loads no type stripper', async () => {
+  // Reports, when the server exits, whether Node loaded amaro (its type stripper). Only Node
+  // 22.18+ strips types itself; on Node 20 tsx does, and amaro is never loaded either way.
+  const report = "data:text/javascript,process.on('exit',()=>process.stderr.write('AMARO '+process.moduleLoadList.some((m)=>m.includes('amaro'))+'\\n'))";
+  const start = async (): Promise<string> => {
+    const child = spawn(process.execPath, ['--import', report, 'server/launch.mjs'], {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', SHUTDOWN_DELAY_MS: '0', DATA_DIR: ':memory:', JWT_SECRET_KEY: 'launch-test-secret-0123456789-abcdefghijk' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const started = Date.now();
+    while (!/listening on http/.test(output)) {
+      assert.ok(Date.now() - started < 15_000, `no listening line within 15 s: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGTERM');
+    await once(child, 'close');
+    return output;
+  };
+  await start(); // fills the cache, if it was empty
+  assert.match(await start(), /^AMARO false$/m);
 });
