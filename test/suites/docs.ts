@@ -1,4 +1,6 @@
-// `npm test`: every test/docs/*.test.ts but the *.process.test.ts ones, in one process (test/helpers/suite.ts).
-import { importTestFiles } from '../helpers/suite.ts';
-
-await importTestFiles('docs');
+// `npm test`: the test/docs/*.test.ts files, in one process. Static imports, so every
+// file's tests are registered before the first one runs (docs/testing.md); test/docs/suites.test.ts
+// checks that every in-process test file is listed in exactly one suite.
+import '../docs/examples.test.ts';
+import '../docs/operations-docs.test.ts';
+import '../docs/suites.test.ts';
