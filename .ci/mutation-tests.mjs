@@ -26,10 +26,10 @@ const TESTS = {
   'errors.ts': ['errors-guards'],
   'jwt.ts': JWT,
   'algorithms.ts': ['algorithms-guards', 'jwt-hmac-algorithms', 'jwt-asymmetric'],
-  'keys.ts': ['jwt-hmac-algorithms', 'jwt-asymmetric', 'constant-time'],
-  'asymmetric-key.ts': ['jwt-asymmetric', 'jwk-jwks'],
-  'jwk.ts': ['jwk-jwks', 'jwt-asymmetric'],
-  'jwks.ts': ['jwk-jwks'],
+  'keys.ts': ['keys-guards', 'jwt-hmac-algorithms', 'jwt-asymmetric', 'constant-time'],
+  'asymmetric-key.ts': ['asymmetric-key-guards', 'jwt-asymmetric', 'jwk-jwks'],
+  'jwk.ts': ['jwk-guards', 'jwk-jwks', 'jwt-asymmetric'],
+  'jwks.ts': ['jwks-guards', 'jwk-jwks'],
 };
 
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
