@@ -66,6 +66,8 @@ test('resolveKey: each input kind becomes the right prepared key', () => {
   const fromString = resolveKey(SECRET64, 'HS512', 'secret');
   assert.ok(fromString instanceof HmacKey);
   assert.equal(fromString.hash, 'sha512');
+  // String secrets come from the shared cache: the same secret resolves to the same prepared key.
+  assert.equal(resolveKey(SECRET64, 'HS512', 'secret'), fromString);
   const fromBytes = resolveKey(Buffer.from(SECRET64), 'HS384', 'secret');
   assert.ok(fromBytes instanceof HmacKey);
   assert.equal(fromBytes.hash, 'sha384');
