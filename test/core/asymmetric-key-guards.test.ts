@@ -103,6 +103,10 @@ test('PEM text: trimmed, a leading byte-order mark ignored, private headers of P
   assert.throws(() => importKey(encrypted), { name: 'TypeError', message: 'key is not a valid PEM private key' });
   assert.throws(() => importKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----'), { name: 'TypeError', message: 'key is not a valid PEM private key' });
   assert.throws(() => importKey('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----'), { name: 'TypeError', message: 'key is not a valid PEM public key' });
+  // The first block decides: a public key followed by a private key is read as the public key.
+  const pkcs8 = PAIRS.p256.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  assert.equal(importKey(`${spki}${pkcs8}`).privateKey, undefined);
+  assert.equal(importKey(`${pkcs8}${spki}`).privateKey?.type, 'private');
   for (const text of ['just a secret string', '', '-----BEGIN', `x${spki}`]) {
     assert.throws(() => importKey(text), { name: 'TypeError', message: 'key string must be PEM (-----BEGIN ...); HMAC secrets are not keys here' });
   }
@@ -145,7 +149,10 @@ test('algorithmsForKeyObject: exact messages for other curves, other types, RSA-
 test('AsymmetricKey: exact messages for a bad algorithm list, an algorithm it does not serve, a public key asked to sign', () => {
   assert.throws(() => new AsymmetricKey(PAIRS.ed25519.publicKey, undefined, ['RS256'], undefined), { name: 'TypeError', message: 'algorithms must be some of EdDSA for this key' });
   assert.throws(() => new AsymmetricKey(PAIRS.ed25519.publicKey, undefined, [], undefined), { name: 'TypeError', message: 'algorithms must be some of EdDSA for this key' });
-  assert.throws(() => new AsymmetricKey(PAIRS.rsa.publicKey, undefined, ['PS256', 'ES256'], undefined), TypeError);
+  assert.throws(() => new AsymmetricKey(PAIRS.rsa.publicKey, undefined, ['PS256', 'ES256'], undefined), {
+    name: 'TypeError',
+    message: 'algorithms must be some of RS256, RS384, RS512, PS256, PS384, PS512 for this key',
+  });
   const both = new AsymmetricKey(PAIRS.rsa.publicKey, PAIRS.rsa.privateKey, ['PS256', 'RS512'], 'k');
   assert.deepEqual(both.algorithms, ['PS256', 'RS512']);
   assert.ok(Object.isFrozen(both.algorithms));
