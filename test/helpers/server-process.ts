@@ -1,6 +1,7 @@
 /**
- * `server.ts` as a real child process for the state tests: started with a given environment,
- * resolved once it prints its listening URL, killed by pid (SIGKILL) or stopped (SIGTERM).
+ * `server.ts` as a real child process, as users start it (`node server.ts` where Node strips
+ * types, `node --import tsx server.ts` on Node 20): started with a given environment, resolved
+ * once it prints its listening URL, killed by pid (SIGKILL) or stopped gracefully (SIGTERM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,6 +18,8 @@ export interface ServerProcess {
   stderr: () => string;
   /** SIGKILL, then wait for the exit (the process is reaped, so its pid is dead). */
   kill(): Promise<void>;
+  /** SIGTERM (the server's graceful drain), SIGKILL after 5 s so a stuck drain cannot hang a test. */
+  stop(): Promise<void>;
 }
 
 /** What an early exit looked like. */
@@ -67,6 +70,13 @@ function launch(env: Record<string, string>): Promise<ServerProcess | EarlyExit>
     killChild();
     await exited;
   };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(killChild, 5_000);
+    await exited;
+    clearTimeout(killer);
+  };
   return new Promise((resolve, reject) => {
     let started = false;
     const timer = setTimeout(() => {
@@ -84,7 +94,7 @@ function launch(env: Record<string, string>): Promise<ServerProcess | EarlyExit>
       if (match) {
         started = true;
         clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${match[1]}`, stderr: () => stderr, kill });
+        resolve({ child, url: `http://127.0.0.1:${match[1]}`, stderr: () => stderr, kill, stop });
       }
     });
   });
