@@ -68,12 +68,26 @@ interface Side {
 }
 
 const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
-/** server.ts the way this Node runs TypeScript: natively on 22.18+/24, with tsx before. */
-const SERVER_ARGS = nodeStripsTypes ? ['server.ts'] : ['--import', 'tsx', 'server.ts'];
-const PEER_ARGS = nodeStripsTypes ? ['bench/peer-server.ts'] : ['--import', 'tsx', 'bench/peer-server.ts'];
 
-/** Logs in through the real server, as a client would, and returns the access token. */
-async function loginToken(url: string): Promise<string> {
+/**
+ * The arguments that run a TypeScript script on this Node: natively on 22.18+/24, with tsx before.
+ *
+ * @example tsScript('server.ts') // ['server.ts'] on Node 24
+ */
+export function tsScript(path: string): string[] {
+  return nodeStripsTypes ? [path] : ['--import', 'tsx', path];
+}
+
+const SERVER_ARGS = tsScript('server.ts');
+const PEER_ARGS = tsScript('bench/peer-server.ts');
+
+/**
+ * Logs in through the real server, as a client would, and returns the access token.
+ *
+ * @example const token = await loginToken('http://127.0.0.1:8000')
+ * @throws {Error} When the login is not answered 200 with a token.
+ */
+export async function loginToken(url: string): Promise<string> {
   const response = await fetch(`${url}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -5,6 +5,7 @@
  * /proc, medians. Target (issue #15): at most 1 microsecond of CPU per request.
  */
 import { findWrk, runLoad } from './http.ts';
+import { loginToken, tsScript } from './http-phase.ts';
 import { procAvailable, startTarget, type Target } from './processes.ts';
 import { median } from './stats.ts';
 
@@ -25,19 +26,7 @@ export interface MetricsCostResult {
   text: string;
 }
 
-const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
-const ARGS = nodeStripsTypes ? ['bench/metrics-server.ts'] : ['--import', 'tsx', 'bench/metrics-server.ts'];
-
-async function token(url: string): Promise<string> {
-  const response = await fetch(`${url}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'user1', password: 'password1' }),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  if (typeof body.access_token !== 'string') throw new Error(`login failed with ${response.status}`);
-  return body.access_token;
-}
+const ARGS = tsScript('bench/metrics-server.ts');
 
 /** One load run on `target`: CPU microseconds per request and req/s. */
 async function measure(target: Target, headers: Record<string, string>, durationMs: number, wrk: string | undefined): Promise<{ us: number; rps: number; failures: number }> {
@@ -61,8 +50,8 @@ export async function metricsCostPhase(quick: boolean): Promise<MetricsCostResul
     throw error;
   });
   try {
-    const headers = { authorization: `Bearer ${await token(on.url)}` };
-    const headersOff = { authorization: `Bearer ${await token(off.url)}` };
+    const headers = { authorization: `Bearer ${await loginToken(on.url)}` };
+    const headersOff = { authorization: `Bearer ${await loginToken(off.url)}` };
     await measure(on, headers, runMs, wrk);
     await measure(off, headersOff, runMs, wrk);
     const samples = { on: [] as number[], off: [] as number[], diff: [] as number[], onRps: [] as number[], offRps: [] as number[] };

@@ -7,6 +7,7 @@
 import { redisCommand, type RedisClientLike, type RedisCommand } from '../lib/authx/redis-client.ts';
 import { StateUnavailableError } from '../lib/authx/authx-errors.ts';
 import type { CounterHit, CounterStore } from './counter-store.ts';
+import { assertKnownOptions } from '../lib/core/option-names.ts';
 
 /** Options of {@link RedisCounterStore}. */
 export interface RedisCounterStoreOptions {
@@ -18,7 +19,7 @@ export interface RedisCounterStoreOptions {
   timeoutMs?: number;
 }
 
-const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs']);
+const OPTION_NAMES = ['client', 'prefix', 'timeoutMs'];
 
 // KEYS: counter. ARGV: window ms. Returns { count, ms left }.
 const INCREMENT = `
@@ -61,7 +62,7 @@ export class RedisCounterStore implements CounterStore {
    */
   constructor(options: RedisCounterStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RedisCounterStore options must be an object');
-    for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown RedisCounterStore option "${name}"`);
+    assertKnownOptions(options, OPTION_NAMES, 'RedisCounterStore options');
     const { prefix = 'authx:t:', timeoutMs = 500 } = options;
     if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
     this.#send = redisCommand(options.client, timeoutMs);

@@ -192,7 +192,8 @@ function maxAgeSeconds(header: string | null): number | undefined {
   for (const directive of header.toLowerCase().split(',')) {
     const [name, value] = directive.trim().split('=', 2);
     if (name === 'no-store' || name === 'no-cache') return 0;
-    if (name === 'max-age' && value !== undefined && /^\d{1,10}$/.test(value.replace(/^"|"$/g, ''))) result = Number(value.replace(/^"|"$/g, ''));
+    const seconds = value?.replace(/^"|"$/g, '');
+    if (name === 'max-age' && seconds !== undefined && /^\d{1,10}$/.test(seconds)) result = Number(seconds);
   }
   return result;
 }

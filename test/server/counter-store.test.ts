@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryCounterStore } from '../../server/counter-store.ts';
+import { RedisCounterStore } from '../../server/redis-counter-store.ts';
 
 function clock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
   let time = start;
@@ -67,4 +68,14 @@ test('checks its options by name and value', () => {
   assert.throws(() => new MemoryCounterStore({ maxEntrys: 5 } as never), { name: 'TypeError', message: /"maxEntrys"; did you mean "maxEntries"/ });
   assert.throws(() => new MemoryCounterStore({ maxEntries: 0 }), RangeError);
   assert.throws(() => new MemoryCounterStore({ now: 5 as never }), { name: 'TypeError', message: /now must be a function/ });
+});
+
+test('RedisCounterStore refuses an unknown option by name, suggesting the one meant', () => {
+  const client = { sendCommand: async () => null };
+  assert.throws(() => new RedisCounterStore({ client, timeoutMS: 500 } as never), {
+    name: 'TypeError',
+    message: /RedisCounterStore options.*"timeoutMS".*timeoutMs/,
+  });
+  assert.throws(() => new RedisCounterStore(null as never), { name: 'TypeError', message: 'RedisCounterStore options must be an object' });
+  assert.doesNotThrow(() => new RedisCounterStore({ client, prefix: 'p:', timeoutMs: 100 }));
 });
