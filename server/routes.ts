@@ -93,15 +93,19 @@ export function createRoutes(context: RouteContext): Routes {
     if (pendingPasswordChecks >= context.maxPendingPasswordChecks) {
       return send(res, 503, { detail: 'Server busy; try again later' }, { 'retry-after': '1' });
     }
-    // The layers of docs/throttling.md, each counting the attempt before the slow check so
-    // parallel guesses cannot outrun them, and in this order so that an attempt one layer
-    // refuses is not counted by the next: a stranger hammering one address at a username uses
-    // up that pair's budget and the address's, never the username's for other addresses.
-    const byAddress = await perAddress.begin(addressKey);
-    if (!byAddress.allowed) return refused(res, byAddress);
-    let valid = false;
+    // The slot is taken before the first await: with a shared (Redis) address layer, begin() is
+    // a round trip, and logins arriving meanwhile must see the slots already taken.
     pendingPasswordChecks++;
+    let begun = false;
+    let valid = false;
     try {
+      // The layers of docs/throttling.md, each counting the attempt before the slow check so
+      // parallel guesses cannot outrun them, and in this order so that an attempt one layer
+      // refuses is not counted by the next: a stranger hammering one address at a username uses
+      // up that pair's budget and the address's, never the username's for other addresses.
+      const byAddress = await perAddress.begin(addressKey);
+      if (!byAddress.allowed) return refused(res, byAddress);
+      begun = true;
       const byPair = await perUsernameAddress.hit(pairKey);
       if (!byPair.allowed) return refused(res, byPair);
       const byUsername = await perUsername.hit(userKey);
@@ -109,7 +113,7 @@ export function createRoutes(context: RouteContext): Routes {
       valid = await users.checkCredentials(username, password);
     } finally {
       pendingPasswordChecks--;
-      await perAddress.end(addressKey, !valid);
+      if (begun) await perAddress.end(addressKey, !valid);
     }
     if (!valid) return send(res, 401, INVALID_CREDENTIALS);
     await Promise.all([perUsernameAddress.reset(pairKey), perUsername.reset(userKey), knownPairs.remember(pairKey)]);

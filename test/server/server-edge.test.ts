@@ -257,6 +257,25 @@ test('password checks waiting for the thread pool are capped: beyond the cap, 50
   }, { users, maxPendingPasswordChecks: 1 });
 });
 
+test('the cap holds when the address layer is shared and slow (Redis): the slot is taken before its round trip', async () => {
+  const users = await fastDemoUsers({ N: 2 ** 14, r: 8, p: 1 });
+  // A shared store as the Redis one behaves: every call a round trip of 50 ms.
+  const counts = new Map<string, number>();
+  const later = <T>(value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), 50));
+  const counterStore = {
+    increment: (key: string, windowMs: number) => later({ count: (counts.set(key, (counts.get(key) ?? 0) + 1), counts.get(key)!), resetMs: windowMs }),
+    reset: (key: string) => later(void counts.delete(key)),
+    beginFailure: () => later({ allowed: true as const }),
+    releaseFailure: () => later(undefined),
+  };
+  await withTestServer(async ({ url }) => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => login(url, '{"username":"user1","password":"password1"}')));
+    const statuses = answers.map((answer) => answer.status);
+    assert.equal(statuses.filter((status) => status === 503).length, 5, `statuses ${statuses.join(',')}`);
+    assert.ok(statuses.includes(200), `statuses ${statuses.join(',')}`);
+  }, { users, maxPendingPasswordChecks: 1, counterStore });
+});
+
 test('an unexpected failure answers a bare 500 that reveals nothing', async () => {
   class BrokenUsers extends UserStore {
     override async checkCredentials(): Promise<boolean> {
