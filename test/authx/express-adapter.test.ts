@@ -102,6 +102,29 @@ describe('Express adapter specifics', () => {
     assert.throws(() => guard.required({ type: 'id' as never }), TypeError);
   });
 
+  test('json location with express.json() and a JSON type it does not parse (+json): 401, not a 500', async () => {
+    const app = express();
+    app.set('env', 'test');
+    app.use(express.json());
+    const guard = expressAuth(contractAuth(testClock()));
+    app.post('/json', guard.required({ locations: ['json'] }), (_req, res) => {
+      res.json({ reached: true });
+    });
+    app.use(guard.errorHandler);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/json`, {
+        method: 'POST', headers: { 'content-type': 'application/vnd.api+json' }, body: '{"access_token":"x"}', signal: AbortSignal.timeout(15_000),
+      });
+      assert.equal(response.status, 401);
+      assert.equal(((await response.json()) as { detail: string }).detail.length > 0, true);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   test('json location without express.json(): an immediate 500 naming the fix, never a hang or a silent 401', async () => {
     const bare = express();
     bare.set('env', 'test');

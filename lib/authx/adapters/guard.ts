@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthX } from '../authx.ts';
 import { validateTokenLocations, type TokenLocation } from '../config.ts';
 import { errorHeaders } from '../http-errors.ts';
-import { isJsonContentType, type AnyRequest, type GetTokenOptions, type TokenType } from '../request-token.ts';
+import { type AnyRequest, type GetTokenOptions, type TokenType } from '../request-token.ts';
 import { assertScopeList, type ScopeMatch } from '../scopes.ts';
 import type { TokenPayload, VerifyTokenOptions } from '../token-verifier.ts';
 import { AuthError } from '../../core/errors.ts';
@@ -93,9 +93,11 @@ export function libraryErrorAnswer(error: unknown): ErrorAnswer | undefined {
 
 /**
  * The body a framework parsed, for the `json` location. When there is none although the request
- * declares a JSON body, the framework has not parsed it (no parser mounted, or the guard runs
- * before parsing); reading the stream here would starve the framework's own parser and hang the
- * request, so this is reported as the programming mistake it is, with the fix.
+ * declares an `application/json` body, the framework has not parsed it (no parser mounted, or
+ * the guard runs before parsing); reading the stream here would starve the framework's own parser
+ * and hang the request, so this is reported as the programming mistake it is, with the fix. Other
+ * JSON media types (`application/vnd.api+json`) are the client's choice, which a default parser
+ * may well leave alone: no body then, so no token in it (401), never a 500 a client can cause.
  *
  * @example parsedBody(req.body, req.headers, "mount express.json() before the guard")
  * @throws {TypeError} When a JSON body was declared but not parsed.
@@ -104,6 +106,7 @@ export function parsedBody(body: unknown, headers: IncomingHttpHeaders, fix: str
   if (body !== undefined) return body;
   const length = headers['content-length'];
   const declared = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-  if (declared && isJsonContentType(headers['content-type'])) throw new TypeError(`the json token location needs the parsed body: ${fix}`);
+  const media = (headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (declared && media === 'application/json') throw new TypeError(`the json token location needs the parsed body: ${fix}`);
   return undefined;
 }
