@@ -125,7 +125,14 @@ export class RemoteJWKSet implements KeySet {
       throw new Error(`JWK Set fetch answered ${response.status}`);
     }
     const text = await readCapped(response, this.#maxBytes);
-    const set = new LocalJWKSet(JSON.parse(text) as JwkSetDocument);
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      // JSON.parse's message quotes the text: no remote content travels on in the error's cause.
+      throw new Error('JWK Set is not JSON');
+    }
+    const set = new LocalJWKSet(document as JwkSetDocument);
     const maxAge = maxAgeSeconds(response.headers.get('cache-control'));
     const ttl = Math.min(this.#maxCacheMs, Math.max(this.#minCacheMs, (maxAge ?? 0) * 1000));
     this.#set = set;

@@ -144,6 +144,22 @@ test('a response over maxBytes, a non-200, a redirect, and a timeout fail withou
   }
 });
 
+test('a body that is not JSON, or not a key set, fails without a set, and no remote text reaches the error', async () => {
+  const secretLooking = 'remote-body-0123456789';
+  for (const body of [`${secretLooking} <html>`, `{"keys":null,"x":"${secretLooking}"}`, `["${secretLooking}"]`]) {
+    const server = await issuer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+    try {
+      const error = await createRemoteJWKSet(server.url).ready().then(() => undefined, (caught: unknown) => caught);
+      assert.equal((error as { code?: string }).code, 'ERR_JWT_KEY_UNKNOWN');
+      let text = '';
+      for (let e: unknown = error; e instanceof Error; e = e.cause) text += `${e.message}\n`;
+      assert.doesNotMatch(text, /remote-bo/, body); // JSON.parse quotes the first ten characters
+    } finally {
+      await server.close();
+    }
+  }
+});
+
 test('only https: URLs, or http: to a loopback address; options are checked by name', () => {
   for (const url of ['http://example.com/jwks.json', 'http://10.0.0.1/jwks', 'ftp://127.0.0.1/x', 'file:///etc/passwd', 'not a url', 'http://127.0.0.1.evil.com/']) {
     assert.throws(() => createRemoteJWKSet(url), TypeError, url);
