@@ -47,7 +47,11 @@ export function lockDirectory(directory: string): () => void {
     for (let attempt = 0; ; attempt++) {
       try {
         linkSync(temp, path);
-        if (heldHere.size === 0) process.once('exit', releaseAllHere);
+        if (!exitHookInstalled) {
+          // One listener for the life of the process: open/close cycles must not pile them up.
+          process.on('exit', releaseAllHere);
+          exitHookInstalled = true;
+        }
         heldHere.add(path);
         break;
       } catch (error) {
@@ -76,6 +80,8 @@ export function lockDirectory(directory: string): () => void {
     }
   };
 }
+
+let exitHookInstalled = false;
 
 /** On exit, even through `process.exit`, this process's locks are removed (a SIGKILL leaves them: stale, taken over). */
 function releaseAllHere(): void {

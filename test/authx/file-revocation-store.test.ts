@@ -59,6 +59,14 @@ test('a second store on the same directory is refused while the first is open; a
   await (await FileRevocationStore.open({ directory })).close();
 });
 
+test('opening and closing stores again and again adds no exit listener each time', async () => {
+  const directory = fresh();
+  await (await FileRevocationStore.open({ directory })).close();
+  const listeners = process.listenerCount('exit');
+  for (let i = 0; i < 12; i++) await (await FileRevocationStore.open({ directory })).close();
+  assert.equal(process.listenerCount('exit'), listeners);
+});
+
 test('a lock left by a dead process is taken over; one of a live process is not', async () => {
   const directory = fresh();
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
