@@ -36,6 +36,7 @@ export {
   InsufficientScopeError,
   RevocationStoreFullError,
   StateUnavailableError,
+  KeySetUnavailableError,
   type AuthorizationHeaderProblem,
   type CsrfProblem,
 } from './authx/authx-errors.ts';

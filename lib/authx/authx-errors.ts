@@ -224,3 +224,24 @@ export class StateUnavailableError extends AuthError {
     super('Revocation state is unavailable right now; try again shortly', options);
   }
 }
+
+/**
+ * A remote JWK Set (`createRemoteJWKSet`) could not be fetched and none was fetched before, so no
+ * token can be checked: the issuer's outage, not the client's token. Answered 503 with
+ * `Retry-After` (the seconds until the next fetch is allowed), never 401, so clients do not throw
+ * away tokens that may be good and operators can tell an outage from forged tokens. The message
+ * says nothing about the URL or why the fetch failed.
+ *
+ * @throws Never.
+ */
+export class KeySetUnavailableError extends AuthError {
+  override readonly code: string = 'ERR_JWKS_UNAVAILABLE';
+  override readonly status: number = 503;
+  override readonly bearerError: string | undefined = undefined;
+  override readonly retryAfterSeconds: number | undefined;
+
+  constructor(retryAfterSeconds: number, options?: AuthErrorOptions) {
+    super('The keys to check tokens with are unavailable right now; try again shortly', options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}

@@ -9,7 +9,8 @@ import type { VerifyOptions } from '../core/claims.ts';
 import type { Algorithm } from '../core/algorithms.ts';
 import type { AsymmetricKey } from '../core/asymmetric-key.ts';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../core/claims.ts';
-import { MalformedTokenError, TokenTooLongError, UnknownKeyError } from '../core/errors.ts';
+import { MalformedTokenError, TokenTooLongError } from '../core/errors.ts';
+import { KeySetUnavailableError } from './authx-errors.ts';
 import { decodeHeaderSegment } from '../core/header.ts';
 import { LocalJWKSet, type JwkSetDocument } from '../core/jwks.ts';
 import { verifyJwtComplete, type VerifiedJwt, type VerifyKeyInput } from '../core/jwt.ts';
@@ -76,10 +77,11 @@ export class RemoteJWKSet implements KeySet {
    * The keys for a token, from the set fetched last.
    *
    * @example set.candidates(header.kid, header.alg)
-   * @throws {UnknownKeyError} `ERR_JWT_KEY_UNKNOWN` when nothing is loaded or no key matches.
+   * @throws {KeySetUnavailableError} `ERR_JWKS_UNAVAILABLE` (503) when no set is loaded yet.
+   * @throws {UnknownKeyError} `ERR_JWT_KEY_UNKNOWN` when no key matches.
    */
   candidates(kid: string | undefined, alg: Algorithm): readonly AsymmetricKey[] {
-    if (this.#set === undefined) throw new UnknownKeyError('The key set has not been fetched');
+    if (this.#set === undefined) throw new KeySetUnavailableError(1);
     return this.#set.candidates(kid, alg);
   }
 
@@ -89,7 +91,8 @@ export class RemoteJWKSet implements KeySet {
    * the previous set (stale keys keep verifying rather than every token failing).
    *
    * @example await set.ready(header.kid)
-   * @throws {UnknownKeyError} `ERR_JWT_KEY_UNKNOWN` (with the cause) when no set could ever be fetched.
+   * @throws {KeySetUnavailableError} `ERR_JWKS_UNAVAILABLE` (503, `Retry-After`: the rest of the
+   *   cooldown; the fetch error as `cause`) when no set could ever be fetched.
    */
   async ready(kid?: string): Promise<void> {
     if (this.#inFlight === undefined) {
@@ -98,7 +101,7 @@ export class RemoteJWKSet implements KeySet {
       // The cooldown holds for every reason, failures included, so no token pattern can make
       // this verifier fetch more than once per cooldown.
       if (!wanted || now - this.#lastFetchAt < this.#cooldownMs) {
-        if (this.#set === undefined) throw new UnknownKeyError('The key set could not be fetched');
+        if (this.#set === undefined) throw new KeySetUnavailableError((this.#cooldownMs - (now - this.#lastFetchAt)) / 1000);
         return;
       }
       this.#inFlight = this.#load().finally(() => {
@@ -108,7 +111,7 @@ export class RemoteJWKSet implements KeySet {
     try {
       await this.#inFlight;
     } catch (cause) {
-      if (this.#set === undefined) throw new UnknownKeyError('The key set could not be fetched', { cause });
+      if (this.#set === undefined) throw new KeySetUnavailableError(this.#cooldownMs / 1000, { cause });
     }
   }
 

@@ -115,9 +115,10 @@ test('a response over maxBytes, a non-200, a redirect, and a timeout fail withou
   try {
     for (const [server, options] of [[big, { maxBytes: 4096 }], [status, {}], [redirect, {}], [silent, { timeoutMs: 200 }]] as const) {
       const keys = createRemoteJWKSet(server.url, options);
-      await assert.rejects(keys.ready(), { code: 'ERR_JWT_KEY_UNKNOWN' });
+      // The issuer's outage, not a bad token: 503 with Retry-After (the cooldown), never 401.
+      await assert.rejects(keys.ready(), { code: 'ERR_JWKS_UNAVAILABLE', status: 503, retryAfterSeconds: 30 });
       // Within the cooldown, no second fetch.
-      await assert.rejects(keys.ready(), { code: 'ERR_JWT_KEY_UNKNOWN' });
+      await assert.rejects(keys.ready(), { code: 'ERR_JWKS_UNAVAILABLE', status: 503 });
       assert.equal(server.requests, 1);
     }
     // Chunked (no content-length) over the cap is refused too.
@@ -126,7 +127,7 @@ test('a response over maxBytes, a non-200, a redirect, and a timeout fail withou
       res.write('{"keys":[');
       res.end(`${'{"kty":"oct"},'.repeat(1000)}{}]}`);
     });
-    await assert.rejects(createRemoteJWKSet(chunked.url, { maxBytes: 1024 }).ready(), { code: 'ERR_JWT_KEY_UNKNOWN' });
+    await assert.rejects(createRemoteJWKSet(chunked.url, { maxBytes: 1024 }).ready(), { code: 'ERR_JWKS_UNAVAILABLE' });
     await chunked.close();
     // A set fetched once survives a failing refresh.
     const flaky = await issuer(serve([firstJwk], 'max-age=60'));
@@ -150,7 +151,7 @@ test('a body that is not JSON, or not a key set, fails without a set, and no rem
     const server = await issuer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
     try {
       const error = await createRemoteJWKSet(server.url).ready().then(() => undefined, (caught: unknown) => caught);
-      assert.equal((error as { code?: string }).code, 'ERR_JWT_KEY_UNKNOWN');
+      assert.equal((error as { code?: string }).code, 'ERR_JWKS_UNAVAILABLE');
       let text = '';
       for (let e: unknown = error; e instanceof Error; e = e.cause) text += `${e.message}\n`;
       assert.doesNotMatch(text, /remote-bo/, body); // JSON.parse quotes the first ten characters
