@@ -2,8 +2,9 @@
  * A remote JSON Web Key Set (RFC 7517 section 5) fetched from a URL, for verifiers that hold
  * only the issuer's published public keys: a bounded fetch (timeout, size cap, no redirects),
  * caching by `Cache-Control: max-age` (RFC 9111 section 5.2.2.1) between a floor and a ceiling,
- * and a cooldown so a flood of unknown `kid`s cannot become a flood of fetches. `https:` only,
- * except loopback addresses. Exported by `authx-node` (not the core: it uses `fetch`).
+ * a cooldown so a flood of unknown `kid`s cannot become a flood of fetches, and a bound on how
+ * long an expired set may stand in while the issuer cannot be reached. `https:` only, except
+ * loopback addresses. Exported by `authx-node` (not the core: it uses `fetch`).
  */
 import type { VerifyOptions } from '../core/claims.ts';
 import type { Algorithm } from '../core/algorithms.ts';
@@ -29,11 +30,17 @@ export interface RemoteJWKSetOptions {
   maxCacheSeconds?: number;
   /** Least time between two fetches caused by an unknown `kid`; default 30 s. */
   cooldownSeconds?: number;
+  /**
+   * How long after it expired a set is still used while every fetch fails (the issuer is down
+   * or cannot be reached); default 3600 s; 0 uses no expired set at all. Past it, verification
+   * fails with `ERR_JWKS_UNAVAILABLE` (503) rather than trust keys the issuer may have retired.
+   */
+  maxStaleSeconds?: number;
   /** The clock in milliseconds since the epoch, for tests; default `Date.now`. */
   clock?: () => number;
 }
 
-const OPTION_NAMES: readonly string[] = ['timeoutMs', 'maxBytes', 'minCacheSeconds', 'maxCacheSeconds', 'cooldownSeconds', 'clock'];
+const OPTION_NAMES: readonly string[] = ['timeoutMs', 'maxBytes', 'minCacheSeconds', 'maxCacheSeconds', 'cooldownSeconds', 'maxStaleSeconds', 'clock'];
 
 /**
  * A key set kept in step with a URL. Use it with {@link verifyJwtAsync}, which fetches when
@@ -47,6 +54,7 @@ export class RemoteJWKSet implements KeySet {
   readonly #minCacheMs: number;
   readonly #maxCacheMs: number;
   readonly #cooldownMs: number;
+  readonly #maxStaleMs: number;
   readonly #clock: () => number;
   #set: LocalJWKSet | undefined;
   #expiresAt = 0;
@@ -69,6 +77,7 @@ export class RemoteJWKSet implements KeySet {
     this.#maxCacheMs = positive(options.maxCacheSeconds, 86_400, 'maxCacheSeconds') * 1000;
     if (this.#maxCacheMs < this.#minCacheMs) throw new RangeError('maxCacheSeconds must be at least minCacheSeconds');
     this.#cooldownMs = positive(options.cooldownSeconds, 30, 'cooldownSeconds') * 1000;
+    this.#maxStaleMs = nonNegative(options.maxStaleSeconds, 3600, 'maxStaleSeconds') * 1000;
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
     this.#clock = options.clock ?? Date.now;
   }
@@ -77,22 +86,27 @@ export class RemoteJWKSet implements KeySet {
    * The keys for a token, from the set fetched last.
    *
    * @example set.candidates(header.kid, header.alg)
-   * @throws {KeySetUnavailableError} `ERR_JWKS_UNAVAILABLE` (503) when no set is loaded yet.
+   * @throws {KeySetUnavailableError} `ERR_JWKS_UNAVAILABLE` (503) when no set is loaded yet, or
+   *   the last one expired more than `maxStaleSeconds` ago.
    * @throws {UnknownKeyError} `ERR_JWT_KEY_UNKNOWN` when no key matches.
    */
   candidates(kid: string | undefined, alg: Algorithm): readonly AsymmetricKey[] {
-    if (this.#set === undefined) throw new KeySetUnavailableError(1);
-    return this.#set.candidates(kid, alg);
+    const now = this.#clock();
+    const set = this.#usableSet(now);
+    if (set === undefined) throw new KeySetUnavailableError(this.#restOfCooldown(now));
+    return set.candidates(kid, alg);
   }
 
   /**
    * Makes sure the set is loaded and fresh, and fetches again for an unknown `kid`, unless a
    * fetch started within the cooldown. Concurrent callers share one fetch. A failed fetch keeps
-   * the previous set (stale keys keep verifying rather than every token failing).
+   * the previous set, for `maxStaleSeconds` after it expired (stale keys keep verifying for a
+   * while rather than every token failing at once).
    *
    * @example await set.ready(header.kid)
    * @throws {KeySetUnavailableError} `ERR_JWKS_UNAVAILABLE` (503, `Retry-After`: the rest of the
-   *   cooldown; the fetch error as `cause`) when no set could ever be fetched.
+   *   cooldown; the fetch error as `cause`) when no set could ever be fetched, or the last one
+   *   expired more than `maxStaleSeconds` ago and cannot be fetched again.
    */
   async ready(kid?: string): Promise<void> {
     if (this.#inFlight === undefined) {
@@ -101,7 +115,7 @@ export class RemoteJWKSet implements KeySet {
       // The cooldown holds for every reason, failures included, so no token pattern can make
       // this verifier fetch more than once per cooldown.
       if (!wanted || now - this.#lastFetchAt < this.#cooldownMs) {
-        if (this.#set === undefined) throw new KeySetUnavailableError((this.#cooldownMs - (now - this.#lastFetchAt)) / 1000);
+        if (this.#usableSet(now) === undefined) throw new KeySetUnavailableError(this.#restOfCooldown(now));
         return;
       }
       this.#inFlight = this.#load().finally(() => {
@@ -111,8 +125,18 @@ export class RemoteJWKSet implements KeySet {
     try {
       await this.#inFlight;
     } catch (cause) {
-      if (this.#set === undefined) throw new KeySetUnavailableError(this.#cooldownMs / 1000, { cause });
+      if (this.#usableSet(this.#clock()) === undefined) throw new KeySetUnavailableError(this.#cooldownMs / 1000, { cause });
     }
+  }
+
+  /** The set fetched last, unless it expired more than `maxStaleSeconds` before `now`. */
+  #usableSet(now: number): LocalJWKSet | undefined {
+    return now < this.#expiresAt + this.#maxStaleMs ? this.#set : undefined;
+  }
+
+  /** Seconds until the cooldown lets the next fetch start (at least 1, for `Retry-After`). */
+  #restOfCooldown(now: number): number {
+    return Math.max(1, (this.#cooldownMs - (now - this.#lastFetchAt)) / 1000);
   }
 
   async #load(): Promise<void> {
@@ -222,6 +246,12 @@ function checkedUrl(input: string | URL): URL {
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number, 0 or more`);
+  return value;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

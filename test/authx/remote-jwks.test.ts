@@ -145,6 +145,41 @@ test('a response over maxBytes, a non-200, a redirect, and a timeout fail withou
   }
 });
 
+test('an expired set stands in for maxStaleSeconds while the issuer is down, then verification is a 503 until it is back', async () => {
+  const server = await issuer(serve([firstJwk], 'max-age=60'));
+  try {
+    const token = signJwt({ sub: 'a' }, signer);
+    const expired = 1_000_000 + 60_000;
+    for (const [maxStaleSeconds, standsIn] of [[undefined, 3600], [120, 120], [0, 0]] as const) {
+      server.respond = serve([firstJwk], 'max-age=60');
+      const before = server.requests;
+      let now = 1_000_000;
+      const keys = createRemoteJWKSet(server.url, { clock: () => now, cooldownSeconds: 30, ...(maxStaleSeconds === undefined ? {} : { maxStaleSeconds }) });
+      await keys.ready();
+      server.respond = (_req, res) => res.writeHead(503).end();
+      if (standsIn > 0) {
+        now = expired + standsIn * 1000 - 1;
+        assert.equal((await verifyJwtAsync(token, keys)).payload.sub, 'a', `${maxStaleSeconds}: still used just before the bound`);
+        assert.equal(verifyJwt(token, keys).sub, 'a');
+      }
+      now = expired + standsIn * 1000;
+      // A fetch was tried (and failed) just before, if the set stood in: this one is within the cooldown.
+      await assert.rejects(verifyJwtAsync(token, keys), { code: 'ERR_JWKS_UNAVAILABLE', status: 503 }, `${maxStaleSeconds}: async`);
+      assert.throws(() => verifyJwt(token, keys), { code: 'ERR_JWKS_UNAVAILABLE', status: 503 }, `${maxStaleSeconds}: sync`);
+      // The issuer is back: after the cooldown the next verification fetches a fresh set.
+      server.respond = serve([firstJwk], 'max-age=60');
+      now += 30_000;
+      assert.equal((await verifyJwtAsync(token, keys)).payload.sub, 'a');
+      assert.equal(server.requests - before, 3, `${maxStaleSeconds}: the first fetch, one failed try, the fetch after the cooldown`);
+    }
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '60']) {
+      assert.throws(() => createRemoteJWKSet(server.url, { maxStaleSeconds: bad as number }), RangeError, String(bad));
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 test('a body that is not JSON, or not a key set, fails without a set, and no remote text reaches the error', async () => {
   const secretLooking = 'remote-body-0123456789';
   for (const body of [`${secretLooking} <html>`, `{"keys":null,"x":"${secretLooking}"}`, `["${secretLooking}"]`]) {
