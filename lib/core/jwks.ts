@@ -27,6 +27,8 @@ export class LocalJWKSet implements KeySet {
   readonly keys: readonly AsymmetricKey[];
   /** How many members of the document were skipped (unsupported, not for signatures, invalid). */
   readonly skipped: number;
+  /** The keys by `kid`, in document order: one lookup per token, no array made per token. */
+  readonly #byKid = new Map<string, readonly AsymmetricKey[]>();
 
   /**
    * Use {@link createLocalJWKSet}.
@@ -45,6 +47,9 @@ export class LocalJWKSet implements KeySet {
     }
     this.keys = Object.freeze(keys);
     this.skipped = skipped;
+    for (const key of keys) {
+      if (key.kid !== undefined) this.#byKid.set(key.kid, Object.freeze([...(this.#byKid.get(key.kid) ?? []), key]));
+    }
   }
 
   /**
@@ -57,8 +62,8 @@ export class LocalJWKSet implements KeySet {
    */
   candidates(kid: string | undefined, alg: Algorithm): readonly AsymmetricKey[] {
     if (kid !== undefined) {
-      const named = this.keys.filter((key) => key.kid === kid);
-      if (named.length === 0) throw new UnknownKeyError('Token key id (kid) is unknown');
+      const named = this.#byKid.get(kid);
+      if (named === undefined) throw new UnknownKeyError('Token key id (kid) is unknown');
       return named;
     }
     const serving = this.keys.filter((key) => key.supports(alg));
@@ -72,7 +77,7 @@ export class LocalJWKSet implements KeySet {
    * @example set.has("2026-11")
    */
   has(kid: string): boolean {
-    return this.keys.some((key) => key.kid === kid);
+    return this.#byKid.has(kid);
   }
 }
 
