@@ -20,7 +20,7 @@ export const MANY_CONNECTIONS = 1000;
 const WARMUP_MS = 1000;
 
 /** Which side is which, for the targets. */
-export type SideKey = 'bare' | 'fastJwt' | 'server' | 'serverRedis' | 'workers';
+export type SideKey = 'bare' | 'fastJwt' | 'fastJwtSameAnswer' | 'server' | 'serverRedis' | 'workers';
 
 /** Medians over the rounds of one side. */
 export interface SideFigures {
@@ -117,6 +117,12 @@ export async function httpPhase(options: HttpPhaseOptions): Promise<HttpPhaseRes
   const sides: Side[] = [
     { key: 'bare', spec: { name: 'bare node:http (floor)', args: [...PEER_ARGS, 'bare'], readyPath: '/protected' }, runs: [], cpu: [] },
     { key: 'fastJwt', spec: { name: 'node:http + fast-jwt', args: [...PEER_ARGS, 'fast-jwt'], readyPath: '/protected' }, runs: [], cpu: [] },
+    {
+      key: 'fastJwtSameAnswer',
+      spec: { name: 'node:http + fast-jwt, same answer', args: [...PEER_ARGS, 'fast-jwt-same-answer'], readyPath: '/protected' },
+      runs: [],
+      cpu: [],
+    },
     { key: 'server', spec: serverSpec('server.ts, one process', { DATA_DIR: join(dataDir, 'one') }), runs: [], cpu: [] },
   ];
   if (options.redisUrl === undefined) {
