@@ -43,8 +43,11 @@ export interface HttpPhaseResult {
   ratio: (a: SideKey, b: SideKey) => number;
   /** Median per-round ratio of CPU per request, `a` over `b`. */
   cpuRatio: (a: SideKey, b: SideKey) => number;
-  /** p99 in ms at {@link MANY_CONNECTIONS} connections, one process and WORKERS=2 (medians). */
-  overload: { server: number; workers: number; failures: number } | undefined;
+  /**
+   * p99 in ms at {@link MANY_CONNECTIONS} connections (medians): one process with the default
+   * store, one process with REDIS_URL (the state WORKERS=2 needs), and WORKERS=2.
+   */
+  overload: { server: number; serverRedis: number; workers: number; failures: number } | undefined;
   /** RSS of the one-process server.ts after each round, bytes. */
   serverRss: number[];
   failures: number;
@@ -106,7 +109,8 @@ function serverSpec(name: string, env: Record<string, string>): TargetSpec {
 /**
  * Starts every side, warms each up, then runs `rounds` rounds in which every side is loaded once,
  * in turn, so all of them share whatever else the machine is doing; ratios are medians of the
- * per-round ratios. Then the overload check: one process and WORKERS=2 at 1,000 connections.
+ * per-round ratios. Then the overload check: one process (default store, and REDIS_URL) and
+ * WORKERS=2 at 1,000 connections.
  */
 export async function httpPhase(options: HttpPhaseOptions): Promise<HttpPhaseResult> {
   const runMs = options.quick ? 1000 : 2000;
@@ -169,21 +173,26 @@ export async function httpPhase(options: HttpPhaseOptions): Promise<HttpPhaseRes
   return summarise(sides, lines, notes, overload, serverRss, wrk, runMs, rounds);
 }
 
-/** One process against WORKERS=2 at {@link MANY_CONNECTIONS} connections, alternating, short runs. */
+/**
+ * One process (default store, and REDIS_URL) against WORKERS=2 at {@link MANY_CONNECTIONS}
+ * connections, in turn, short runs.
+ */
 async function overloadCheck(sides: Side[], headers: Record<string, string>, wrk: string | undefined, quick: boolean, lines: string[]): Promise<HttpPhaseResult['overload']> {
-  const pair = [sides.find((s) => s.key === 'server')?.target, sides.find((s) => s.key === 'workers')?.target];
-  if (pair[0] === undefined || pair[1] === undefined) return undefined;
-  const p99: [number[], number[]] = [[], []];
+  const keys = ['server', 'serverRedis', 'workers'] as const;
+  const targets = keys.map((key) => sides.find((s) => s.key === key)?.target);
+  if (targets.some((target) => target === undefined)) return undefined;
+  const p99: number[][] = keys.map(() => []);
   let failures = 0;
   for (let round = 1; round <= (quick ? 1 : 3); round++) {
-    for (const i of [0, 1] as const) {
-      const result = await runLoad(`${pair[i]!.url}/protected`, { connections: MANY_CONNECTIONS, durationMs: 2000, headers }, wrk);
-      p99[i].push(result.p99Ms);
+    for (let i = 0; i < keys.length; i++) {
+      const target = targets[i]!;
+      const result = await runLoad(`${target.url}/protected`, { connections: MANY_CONNECTIONS, durationMs: 2000, headers }, wrk);
+      p99[i]!.push(result.p99Ms);
       failures += result.failures;
-      lines.push(`overload round ${round}, ${pair[i]!.name}, ${MANY_CONNECTIONS} connections: ${formatOps(result.requestsPerSecond)} req/s, p99 ${result.p99Ms.toFixed(1)} ms, ${result.failures} failures`);
+      lines.push(`overload round ${round}, ${target.name}, ${MANY_CONNECTIONS} connections: ${formatOps(result.requestsPerSecond)} req/s, p99 ${result.p99Ms.toFixed(1)} ms, ${result.failures} failures`);
     }
   }
-  return { server: median(p99[0]), workers: median(p99[1]), failures };
+  return { server: median(p99[0]!), serverRedis: median(p99[1]!), workers: median(p99[2]!), failures };
 }
 
 function summarise(
