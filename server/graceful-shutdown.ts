@@ -77,10 +77,8 @@ export function trackRequestsInFlight(server: Server): () => number {
   return read;
 }
 
-/** Options of {@link exitOnSignals}. */
-export interface ExitOnSignalsOptions extends DrainOptions {
-  /** Signals that start a drain; default `SIGTERM` and `SIGINT`. */
-  signals?: readonly NodeJS.Signals[];
+/** Options of {@link shutdownSequence}: what happens between the first signal and the exit. */
+export interface ShutdownOptions extends DrainOptions {
   /** Where the one-line notes go; default `process.stderr`. */
   log?: (line: string) => void;
   /** Ends the process; default `process.exit`. */
@@ -94,16 +92,28 @@ export interface ExitOnSignalsOptions extends DrainOptions {
   delayMs?: number;
 }
 
+/** The two ways a shutdown starts; see {@link shutdownSequence}. */
+export interface Shutdown {
+  /** This process received `signal`. A second signal exits 1 at once. */
+  signal(signal: NodeJS.Signals): void;
+  /**
+   * Someone else (a cluster primary) passes on the `signal` it received. Starts the drain if
+   * none is running; never counts as a second signal, since after Ctrl-C, which reaches the
+   * whole process group, a worker gets both the signal and the primary's request.
+   */
+  request(signal: NodeJS.Signals): void;
+}
+
 /**
- * On the first signal: drain the server, then exit 0 (or 1 if the deadline cut requests off).
- * A second signal exits 1 at once, for an operator who does not want to wait.
+ * The shutdown of one serving process, shared by {@link exitOnSignals} (one process) and
+ * `serveAsWorker` (server/workers.ts): readiness to 503, after SIGTERM wait `delayMs`, drain the
+ * server, exit 0 (1 if the deadline cut requests off). It drains once, however
+ * many times it is started.
  *
- * @returns A function that removes the signal handlers again.
- * @example exitOnSignals(server)
- * @throws {RangeError} When `timeoutMs` is invalid.
+ * @example const shutdown = shutdownSequence(server, { readiness }); process.on('SIGTERM', shutdown.signal)
+ * @throws {RangeError} When `timeoutMs` or `delayMs` is out of range.
  */
-export function exitOnSignals(server: Server, options?: ExitOnSignalsOptions): () => void {
-  const signals = options?.signals ?? ['SIGTERM', 'SIGINT'];
+export function shutdownSequence(server: Server, options?: ShutdownOptions): Shutdown {
   const log = options?.log ?? ((line: string) => writeSafely(process.stderr, `${line}\n`));
   const exit = options?.exit ?? ((code: number) => process.exit(code));
   const timeoutMs = options?.timeoutMs ?? 10_000;
@@ -111,25 +121,57 @@ export function exitOnSignals(server: Server, options?: ExitOnSignalsOptions): (
   const delayMs = options?.delayMs ?? 0;
   if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a whole number of milliseconds, 0 or more');
   let draining = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (draining) {
-      log(`${signal} again: exiting without waiting`);
-      exit(1);
-      return;
-    }
+  let signalled = false;
+
+  const start = (signal: NodeJS.Signals): void => {
     draining = true;
     options?.readiness?.startDraining();
-    const drain = (): void => {
+    const drain = async (): Promise<void> => {
       log(`${signal}: no longer accepting connections; finishing requests in flight`);
-      drainServer(server, { timeoutMs }).then((outcome) => {
-        log(outcome === 'drained' ? 'all requests finished; exiting' : `requests still running after ${timeoutMs} ms were cut off`);
-        exit(outcome === 'drained' ? 0 : 1);
-      });
+      const outcome = await drainServer(server, { timeoutMs });
+      log(outcome === 'drained' ? 'all requests finished; exiting' : `requests still running after ${timeoutMs} ms were cut off`);
+      exit(outcome === 'drained' ? 0 : 1);
     };
-    if (signal !== 'SIGTERM' || delayMs === 0) return drain();
+    if (signal !== 'SIGTERM' || delayMs === 0) return void drain();
     log(`${signal}: not ready (readiness answers 503); closing in ${delayMs} ms`);
     setTimeout(drain, delayMs);
   };
+
+  return {
+    signal(signal) {
+      if (signalled) {
+        log(`${signal} again: exiting without waiting`);
+        exit(1);
+        return;
+      }
+      signalled = true;
+      if (!draining) start(signal);
+    },
+    request(signal) {
+      if (!draining) start(signal);
+    },
+  };
+}
+
+/** Options of {@link exitOnSignals}. */
+export interface ExitOnSignalsOptions extends ShutdownOptions {
+  /** Signals that start a drain; default `SIGTERM` and `SIGINT`. */
+  signals?: readonly NodeJS.Signals[];
+}
+
+/**
+ * On the first signal: drain the server, then exit 0 (or 1 if the deadline cut requests off);
+ * see {@link shutdownSequence}. A second signal exits 1 at once, for an operator who does not
+ * want to wait.
+ *
+ * @returns A function that removes the signal handlers again.
+ * @example exitOnSignals(server)
+ * @throws {RangeError} When `timeoutMs` or `delayMs` is invalid.
+ */
+export function exitOnSignals(server: Server, options?: ExitOnSignalsOptions): () => void {
+  const signals = options?.signals ?? ['SIGTERM', 'SIGINT'];
+  const shutdown = shutdownSequence(server, options);
+  const onSignal = (signal: NodeJS.Signals): void => shutdown.signal(signal);
   for (const signal of signals) process.on(signal, onSignal);
   return () => {
     for (const signal of signals) process.off(signal, onSignal);

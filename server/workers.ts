@@ -11,7 +11,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
-import { drainServer } from './graceful-shutdown.ts';
+import { shutdownSequence, type ShutdownOptions } from './graceful-shutdown.ts';
 import { MAX_WORKERS } from './worker-count.ts';
 import { writeSafely } from './stream-guard.ts';
 
@@ -125,44 +125,36 @@ export function isClusterWorker(): boolean {
   return cluster.isWorker;
 }
 
-/** Options of {@link serveAsWorker}. */
-export interface WorkerOptions {
-  /** Longest wait for requests in flight; default 10 000 ms. */
-  timeoutMs?: number;
-  /** Told first, so `/readyz` answers 503 before connections close. */
-  readiness?: { startDraining(): void };
-  /** After SIGTERM, keep serving this long with readiness at 503 before closing; default 0. */
-  delayMs?: number;
-}
+/** Options of {@link serveAsWorker}: those of the one-process shutdown (`timeoutMs`, `readiness`, `delayMs`, ...). */
+export type WorkerOptions = ShutdownOptions;
 
 /**
- * The worker's side: drains `server` and exits (0 when every request finished, 1 when the
- * deadline cut some off) when the primary asks, or on its own SIGTERM/SIGINT, the way
- * `exitOnSignals` does for one process. Both are one drain: a terminal's Ctrl-C reaches the whole
- * process group, so a worker gets the signal and then the primary's request, and must not take
- * the second for an operator's "now".
+ * The worker's side: the shutdown of one process (`shutdownSequence`, as `exitOnSignals` runs it),
+ * started when the primary asks or on the worker's own SIGTERM/SIGINT. Both are one drain: a
+ * terminal's Ctrl-C reaches the whole process group, so a worker gets the signal and then the
+ * primary's request, and must not take the second for an operator's "now"; a second signal of
+ * its own exits 1 at once, as in one process.
  *
+ * @returns A function that removes the signal and message handlers again.
  * @example if (cluster.isWorker) serveAsWorker(server, { readiness })
- * @throws Never.
+ * @throws {RangeError} When an option is out of range, as `exitOnSignals`.
  */
-export function serveAsWorker(server: Server, options?: WorkerOptions): void {
-  const delayMs = options?.delayMs ?? 0;
-  let draining = false;
-  const drain = (signal: string): void => {
-    if (draining) return;
-    draining = true;
-    options?.readiness?.startDraining();
-    const close = (): void => {
-      drainServer(server, { timeoutMs: options?.timeoutMs ?? 10_000 }).then((outcome) => process.exit(outcome === 'drained' ? 0 : 1));
-    };
-    if (signal === 'SIGTERM' && delayMs > 0) setTimeout(close, delayMs);
-    else close();
+export function serveAsWorker(server: Server, options?: WorkerOptions): () => void {
+  const shutdown = shutdownSequence(server, options);
+  const onSignal = (signal: NodeJS.Signals): void => shutdown.signal(signal);
+  const onMessage = (message: unknown): void => {
+    if (typeof message !== 'string' || !message.startsWith(DRAIN)) return;
+    const signal = message.slice(DRAIN.length);
+    shutdown.request(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
   };
-  process.on('SIGTERM', () => drain('SIGTERM'));
-  process.on('SIGINT', () => drain('SIGINT'));
-  process.on('message', (message: unknown) => {
-    if (typeof message === 'string' && message.startsWith(DRAIN)) drain(message.slice(DRAIN.length));
-  });
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('message', onMessage);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('message', onMessage);
+  };
 }
 
 function liveWorkers(): Worker[] {

@@ -4,7 +4,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { drainServer, exitOnSignals, trackRequestsInFlight } from '../../server/graceful-shutdown.ts';
+import { drainServer, exitOnSignals, shutdownSequence, trackRequestsInFlight } from '../../server/graceful-shutdown.ts';
 
 async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -57,6 +57,35 @@ test('exitOnSignals drains then exits 0; a second signal exits 1 at once', async
     assert.match(lines[0] ?? '', /SIGWINCH: no longer accepting connections/);
   } finally {
     remove();
+    server.closeAllConnections();
+  }
+});
+
+test("shutdownSequence drains once for a signal and a primary's request; only a second signal of its own exits 1 at once", async () => {
+  let arrived: () => void = () => {};
+  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+  const { server, url } = await listen((_req, res) => {
+    arrived();
+    setTimeout(() => res.end('late'), 200);
+  });
+  const exits: number[] = [];
+  const lines: string[] = [];
+  const shutdown = shutdownSequence(server, { log: (line) => lines.push(line), exit: (code) => exits.push(code) });
+  try {
+    const answer = fetch(url).then((response) => response.text());
+    await requestArrived;
+    // A worker after Ctrl-C: the primary's request and the signal of its own, in either order.
+    shutdown.request('SIGINT');
+    shutdown.signal('SIGINT');
+    shutdown.request('SIGINT');
+    assert.deepEqual(exits, []);
+    shutdown.signal('SIGINT');
+    assert.deepEqual(exits, [1]);
+    assert.equal(await answer, 'late');
+    while (exits.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(exits, [1, 0]);
+    assert.deepEqual(lines, ['SIGINT: no longer accepting connections; finishing requests in flight', 'SIGINT again: exiting without waiting', 'all requests finished; exiting']);
+  } finally {
     server.closeAllConnections();
   }
 });

@@ -1,7 +1,8 @@
 /**
  * `WORKERS=N` (server/workers.ts) with real processes: a primary with two real cluster workers
  * over real HTTP, a worker killed with SIGKILL and replaced, SIGTERM draining a request in flight
- * before the primary exits 0, a crash loop ending in exit 1, and the rules of `WORKERS`.
+ * before the primary exits 0, Ctrl-C to the whole process group draining each worker once, a
+ * worker's own second signal, a crash loop ending in exit 1, and the rules of `WORKERS`.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -155,6 +156,45 @@ describe('WORKERS: a primary supervising real cluster workers', { concurrency: t
     for (let i = 0; i < 4; i++) assert.equal(await getStatus(url, '/readyz'), 503, `readyz ${i} during the delay`);
     assert.equal((await get(url)).status, 200);
     assert.equal(await primary.exited, 0, primary.output());
+  });
+
+  test('Ctrl-C reaches the whole process group: each worker drains once, with the lines of one process, and the primary exits 0', async (t) => {
+    const primary = startPrimary();
+    t.after(() => killGroup(primary));
+    const url = await primary.workersListening(2);
+    const slow = get(url, '/slow');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the request has reached a worker
+    // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group at once.
+    process.kill(-primary.child.pid!, 'SIGINT');
+    const answer = await slow;
+    assert.equal(answer.status, 200);
+    assert.equal(answer.connection, 'close');
+    assert.equal(await primary.exited, 0, primary.output());
+    const output = primary.output();
+    // Each worker got the signal and the primary's request: one drain each, not two.
+    assert.equal(output.match(/^SIGINT: no longer accepting connections; finishing requests in flight$/gm)?.length, 2, output);
+    assert.equal(output.match(/^all requests finished; exiting$/gm)?.length, 2, output);
+    assert.doesNotMatch(output, /again/);
+  });
+
+  test("a worker's own second signal exits it at once with code 1, as one process does", async (t) => {
+    const primary = startPrimary();
+    t.after(() => killGroup(primary));
+    const url = await primary.workersListening(2);
+    // A request that is never answered, on a worker that names itself in the head.
+    const hanging = request(`${url}/hang`, { agent: false });
+    hanging.on('error', () => {}); // cut off when the worker exits
+    hanging.end();
+    const [response] = (await once(hanging, 'response')) as [{ headers: Record<string, string | undefined> }];
+    const pid = Number(response.headers['x-pid']);
+    process.kill(pid, 'SIGINT');
+    await primary.waitFor(/^SIGINT: no longer accepting connections/m);
+    const started = performance.now();
+    process.kill(pid, 'SIGINT');
+    await primary.waitFor(new RegExp(`worker ${pid} died \\(code 1\\); starting a replacement`));
+    // Not the fixture's 5 s drain deadline: the second signal did not wait for the request.
+    assert.ok(performance.now() - started < 4_000, `took ${performance.now() - started} ms`);
+    assert.match(primary.output(), /^SIGINT again: exiting without waiting$/m);
   });
 
   test('a crash loop is not replaced forever: past the restart limit the primary exits 1', async (t) => {
