@@ -1,7 +1,8 @@
 /**
  * Stopping a `node:http` server without cutting requests off: stop accepting connections, let
  * requests in flight finish, close keep-alive connections as soon as they are idle, and give up
- * after a deadline.
+ * after a deadline; and the whole shutdown of a serving process around it (readiness, delay,
+ * drain, cleanup, exit), shared by one process and cluster workers (server/workers.ts).
  */
 import type { Server } from 'node:http';
 import { writeSafely } from './stream-guard.ts';
@@ -90,6 +91,13 @@ export interface ShutdownOptions extends DrainOptions {
    * closing, so load balancers stop sending first; default 0. Other signals (Ctrl-C) do not wait.
    */
   delayMs?: number;
+  /**
+   * Run once the server has closed and before the exit: releases what the process holds (the
+   * server's state store). Awaited at most `cleanupTimeoutMs`; a failure does not change the code.
+   */
+  cleanup?: () => Promise<unknown>;
+  /** Longest wait for `cleanup`, in milliseconds; default 1 000. */
+  cleanupTimeoutMs?: number;
 }
 
 /** The two ways a shutdown starts; see {@link shutdownSequence}. */
@@ -107,11 +115,11 @@ export interface Shutdown {
 /**
  * The shutdown of one serving process, shared by {@link exitOnSignals} (one process) and
  * `serveAsWorker` (server/workers.ts): readiness to 503, after SIGTERM wait `delayMs`, drain the
- * server, exit 0 (1 if the deadline cut requests off). It drains once, however
+ * server, run `cleanup`, exit 0 (1 if the deadline cut requests off). It drains once, however
  * many times it is started.
  *
  * @example const shutdown = shutdownSequence(server, { readiness }); process.on('SIGTERM', shutdown.signal)
- * @throws {RangeError} When `timeoutMs` or `delayMs` is out of range.
+ * @throws {RangeError} When `timeoutMs`, `delayMs` or `cleanupTimeoutMs` is out of range.
  */
 export function shutdownSequence(server: Server, options?: ShutdownOptions): Shutdown {
   const log = options?.log ?? ((line: string) => writeSafely(process.stderr, `${line}\n`));
@@ -120,6 +128,9 @@ export function shutdownSequence(server: Server, options?: ShutdownOptions): Shu
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be a positive finite number');
   const delayMs = options?.delayMs ?? 0;
   if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a whole number of milliseconds, 0 or more');
+  const cleanupTimeoutMs = options?.cleanupTimeoutMs ?? 1_000;
+  if (!Number.isSafeInteger(cleanupTimeoutMs) || cleanupTimeoutMs <= 0) throw new RangeError('cleanupTimeoutMs must be a whole number of milliseconds, 1 or more');
+  const cleanup = options?.cleanup;
   let draining = false;
   let signalled = false;
 
@@ -130,6 +141,7 @@ export function shutdownSequence(server: Server, options?: ShutdownOptions): Shu
       log(`${signal}: no longer accepting connections; finishing requests in flight`);
       const outcome = await drainServer(server, { timeoutMs });
       log(outcome === 'drained' ? 'all requests finished; exiting' : `requests still running after ${timeoutMs} ms were cut off`);
+      if (cleanup !== undefined) await cleanupWithin(cleanup, cleanupTimeoutMs, log);
       exit(outcome === 'drained' ? 0 : 1);
     };
     if (signal !== 'SIGTERM' || delayMs === 0) return void drain();
@@ -153,6 +165,23 @@ export function shutdownSequence(server: Server, options?: ShutdownOptions): Shu
   };
 }
 
+/** Awaits `cleanup` for at most `timeoutMs`: an unreachable Redis must not hold the exit. */
+async function cleanupWithin(cleanup: () => Promise<unknown>, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, timeoutMs, 'late')));
+  const done = Promise.resolve()
+    .then(cleanup)
+    .then(
+      () => 'done' as const,
+      () => 'failed' as const,
+    );
+  const result = await Promise.race([done, late]);
+  clearTimeout(timer);
+  // Fixed texts: a state store's error may name its address.
+  if (result === 'late') log(`cleanup not finished after ${timeoutMs} ms; exiting without it`);
+  else if (result === 'failed') log('cleanup failed; exiting');
+}
+
 /** Options of {@link exitOnSignals}. */
 export interface ExitOnSignalsOptions extends ShutdownOptions {
   /** Signals that start a drain; default `SIGTERM` and `SIGINT`. */
@@ -166,7 +195,7 @@ export interface ExitOnSignalsOptions extends ShutdownOptions {
  *
  * @returns A function that removes the signal handlers again.
  * @example exitOnSignals(server)
- * @throws {RangeError} When `timeoutMs` or `delayMs` is invalid.
+ * @throws {RangeError} When `timeoutMs`, `delayMs` or `cleanupTimeoutMs` is invalid.
  */
 export function exitOnSignals(server: Server, options?: ExitOnSignalsOptions): () => void {
   const signals = options?.signals ?? ['SIGTERM', 'SIGINT'];

@@ -73,8 +73,10 @@ async function start(): Promise<void> {
   const metrics = new ServerMetrics({ routes: ownPort ? ROUTE_PATHS : [...ROUTE_PATHS, ...OPS_PATHS] });
   metrics.setSources({ droppedLogLines: () => log.dropped });
   // DATA_DIR / REDIS_URL (docs/state.md): an unusable DATA_DIR stops the start here, naming it.
+  // Closed by the shutdown, after the drain (pending journal writes, the Redis connection): an
+  // 'exit' listener could not await it. A process that ends otherwise still loses its DATA_DIR
+  // lock through the lock's own synchronous exit hook (lib/authx/data-dir-lock.ts).
   const state = await openServerState(process.env, { log: (line) => writeSafely(process.stderr, `${line}\n`) });
-  process.once('exit', () => void state.close());
   const readiness = new Readiness({ checks: [{ name: 'state store', check: metrics.timeStateCheck(state.stateReady) }] });
   const server = createServer({
     secretKey: config.secretKey,
@@ -103,8 +105,9 @@ async function start(): Promise<void> {
     }
     if (ops.metricsPort !== undefined) listenForOps(createOpsServer({ readiness, metrics, closing: () => readiness.draining }), ops.metricsPort, ops.metricsHost, notes);
   });
-  if (supervision?.isClusterWorker() === true) supervision.serveAsWorker(server, { readiness, delayMs: ops.shutdownDelayMs });
-  else exitOnSignals(server, { readiness, delayMs: ops.shutdownDelayMs });
+  const shutdown = { readiness, delayMs: ops.shutdownDelayMs, cleanup: () => state.close() };
+  if (supervision?.isClusterWorker() === true) supervision.serveAsWorker(server, shutdown);
+  else exitOnSignals(server, shutdown);
 }
 
 /** `METRICS_PORT`: metrics and probes on their own port, after the main port is listening. */

@@ -90,10 +90,55 @@ test("shutdownSequence drains once for a signal and a primary's request; only a 
   }
 });
 
+test('exitOnSignals runs cleanup after the server has closed and exits only once it has finished', async () => {
+  const { server } = await listen((_req, res) => res.end('ok'));
+  const exits: number[] = [];
+  const steps: string[] = [];
+  const remove = exitOnSignals(server, {
+    signals: ['SIGWINCH'],
+    log: () => {},
+    exit: (code) => {
+      steps.push(`exit ${code}`);
+      exits.push(code);
+    },
+    cleanup: async () => {
+      steps.push(`cleanup (listening: ${server.listening}, exits: ${exits.length})`);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a journal flush, a QUIT
+      steps.push('cleaned up');
+    },
+  });
+  try {
+    process.emit('SIGWINCH', 'SIGWINCH');
+    while (exits.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(steps, ['cleanup (listening: false, exits: 0)', 'cleaned up', 'exit 0']);
+  } finally {
+    remove();
+  }
+});
+
+test('a cleanup that never settles holds the exit at most cleanupTimeoutMs; one that fails does not change the exit code', async () => {
+  for (const [cleanup, line] of [
+    [() => new Promise<void>(() => {}), 'cleanup not finished after 300 ms; exiting without it'],
+    [() => Promise.reject(new Error('ECONNREFUSED 10.0.0.7:6379')), 'cleanup failed; exiting'],
+  ] as const) {
+    const { server } = await listen((_req, res) => res.end('ok'));
+    const exits: number[] = [];
+    const lines: string[] = [];
+    const shutdown = shutdownSequence(server, { log: (text) => lines.push(text), exit: (code) => exits.push(code), cleanup, cleanupTimeoutMs: 300 });
+    const started = performance.now();
+    shutdown.signal('SIGINT');
+    while (exits.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(exits, [0]);
+    assert.equal(lines.at(-1), line);
+    assert.ok(performance.now() - started < 5_000, 'the exit waited for the cleanup deadline only');
+  }
+});
+
 test('refuses a timeout that is not a positive finite number', () => {
   const server = createServer();
   assert.throws(() => drainServer(server, { timeoutMs: 0 }), RangeError);
   assert.throws(() => exitOnSignals(server, { timeoutMs: Number.NaN }), RangeError);
+  assert.throws(() => shutdownSequence(server, { cleanupTimeoutMs: 0 }), /cleanupTimeoutMs/);
 });
 
 test('drainServer closes connections that sent no complete request, once no request is in flight', async () => {

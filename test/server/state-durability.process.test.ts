@@ -1,11 +1,14 @@
 /**
  * DATA_DIR with the real server process: a logout answered 200 survives a SIGKILL right after
  * the answer; a second server on the same DATA_DIR refuses to start; an unusable DATA_DIR stops
- * the start naming it; nothing under DATA_DIR holds a token or a password.
+ * the start naming it; nothing under DATA_DIR holds a token or a password. SIGTERM closes the
+ * state (DATA_DIR, or a REDIS_URL nobody answers) without holding the exit.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { hashPassword } from '../../server/password.ts';
@@ -82,4 +85,49 @@ test('an unusable DATA_DIR stops the start with a message naming DATA_DIR', asyn
   const refused = await expectStartFailure({ DATA_DIR: join(file, 'data') });
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /DATA_DIR .*not-a-directory\/data: cannot be created or written \(ENOTDIR\)/);
+});
+
+/** SIGTERM, then the exit code and how long the exit took. */
+async function terminate(server: Awaited<ReturnType<typeof start>>): Promise<{ code: number | null; ms: number }> {
+  const exited = once(server.child, 'exit');
+  const started = performance.now();
+  server.child.kill('SIGTERM');
+  const [code] = (await exited) as [number | null];
+  return { code, ms: performance.now() - started };
+}
+
+test('SIGTERM closes DATA_DIR before exiting 0: the lock is gone and the revocations are there for the next server', async () => {
+  const DATA_DIR = dataDir();
+  const first = await startServerProcess({ DATA_DIR, SHUTDOWN_DELAY_MS: '0' });
+  try {
+    const session = await login(first.url);
+    assert.equal((await post(`${first.url}/logout`, session.access)).status, 200);
+    assert.equal((await terminate(first)).code, 0, first.stderr());
+    assert.equal(existsSync(join(DATA_DIR, 'lock')), false);
+    const second = await startServerProcess({ DATA_DIR, SHUTDOWN_DELAY_MS: '0' });
+    try {
+      assert.equal((await get(`${second.url}/protected`, session.access)).status, 401);
+    } finally {
+      await second.kill();
+    }
+  } finally {
+    await first.kill();
+  }
+});
+
+test('SIGTERM with a REDIS_URL nobody answers: the state is closed without holding the exit', async () => {
+  // A port that was free a moment ago: connections to it are refused, the client keeps retrying.
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  const server = await startServerProcess({ REDIS_URL: `redis://127.0.0.1:${port}`, SHUTDOWN_DELAY_MS: '0' });
+  try {
+    const { code, ms } = await terminate(server);
+    assert.equal(code, 0, server.stderr());
+    assert.ok(ms < 3_000, `exit took ${Math.round(ms)} ms`);
+    assert.doesNotMatch(server.stderr(), /cleanup/);
+  } finally {
+    await server.kill();
+  }
 });
