@@ -16,7 +16,7 @@ import { BENCH_SECRET } from './micro.ts';
 import { ROOT, startTarget } from './processes.ts';
 import { markdownTable, median } from './stats.ts';
 
-/** The issue's target for `node server.ts` on Node 24 or later. */
+/** The issue's target for start-up on Node 24 or later (`node server.ts`, and what `npm start` runs). */
 export const STARTUP_TARGET_MS = 300;
 
 /** The floor: Node starting a bare `node:http` server, no project code (bench/startup-floor.cjs). */
@@ -31,7 +31,7 @@ export interface StartupRow {
   minMs: number;
   /** The first start: on Node 22.1+ it fills the compile cache the later starts read. */
   firstMs: number;
-  /** Native type stripping on Node 24+: the row the target applies to. */
+  /** Node 24+ with native type stripping, `node server.ts` or `npm start`'s launcher: rows the target applies to. */
   targeted: boolean;
   /** The bare `node:http` floor of this Node binary. */
   floor: boolean;
@@ -91,6 +91,9 @@ export async function startupPhase(runs: number): Promise<StartupResult> {
       const ways: { way: string; args: string[]; targeted: boolean; floor: boolean }[] = [{ way: FLOOR_WAY, args: [FLOOR_SCRIPT], targeted: false, floor: true }];
       if (info.strips) ways.push({ way: 'node server.ts (native type stripping)', args: ['server.ts'], targeted: major >= 24, floor: false });
       else ways.push({ way: 'node --import tsx server.ts', args: ['--import', 'tsx', 'server.ts'], targeted: false, floor: false });
+      // What `npm start` runs (npm's own start-up left out): the compile cache is on before
+      // server.ts loads, so on Node 24+ no module, server.ts included, is type-stripped again.
+      ways.push({ way: 'node server/launch.mjs (npm start)', args: ['server/launch.mjs'], targeted: info.strips && major >= 24, floor: false });
       if (compiled !== undefined) ways.push({ way: 'node server.js (compiled by tsc)', args: [compiled], targeted: false, floor: false });
       // Interleaved: round i starts every way once, so the floor shares each round's machine load.
       const times = ways.map((): number[] => []);

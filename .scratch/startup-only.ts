@@ -1,0 +1,3 @@
+import { startupPhase } from '../bench/startup.ts';
+const r = await startupPhase(3);
+console.log(r.table, r.notes);
