@@ -7,6 +7,11 @@
 import type { Server } from 'node:http';
 import { writeSafely } from './stream-guard.ts';
 
+/** How long a drain waits for requests in flight by default, in milliseconds. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** How long the shutdown waits for its `cleanup` (the state store) by default, in milliseconds. */
+export const DEFAULT_CLEANUP_TIMEOUT_MS = 1_000;
+
 /** How a drain ended: every request finished, or the deadline cut the rest off. */
 export type DrainOutcome = 'drained' | 'forced';
 
@@ -26,7 +31,7 @@ export interface DrainOptions {
  * @throws {RangeError} When `timeoutMs` is not a positive finite number.
  */
 export function drainServer(server: Server, options?: DrainOptions): Promise<DrainOutcome> {
-  const timeoutMs = options?.timeoutMs ?? 10_000;
+  const timeoutMs = options?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be a positive finite number');
   const inFlight = inFlightCounters.get(server);
   return new Promise((resolve) => {
@@ -124,11 +129,11 @@ export interface Shutdown {
 export function shutdownSequence(server: Server, options?: ShutdownOptions): Shutdown {
   const log = options?.log ?? ((line: string) => writeSafely(process.stderr, `${line}\n`));
   const exit = options?.exit ?? ((code: number) => process.exit(code));
-  const timeoutMs = options?.timeoutMs ?? 10_000;
+  const timeoutMs = options?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be a positive finite number');
   const delayMs = options?.delayMs ?? 0;
   if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a whole number of milliseconds, 0 or more');
-  const cleanupTimeoutMs = options?.cleanupTimeoutMs ?? 1_000;
+  const cleanupTimeoutMs = options?.cleanupTimeoutMs ?? DEFAULT_CLEANUP_TIMEOUT_MS;
   if (!Number.isSafeInteger(cleanupTimeoutMs) || cleanupTimeoutMs <= 0) throw new RangeError('cleanupTimeoutMs must be a whole number of milliseconds, 1 or more');
   const cleanup = options?.cleanup;
   let draining = false;

@@ -11,7 +11,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
-import { shutdownSequence, type ShutdownOptions } from './graceful-shutdown.ts';
+import { DEFAULT_CLEANUP_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, shutdownSequence, type ShutdownOptions } from './graceful-shutdown.ts';
 import { MAX_WORKERS } from './worker-count.ts';
 import { writeSafely } from './stream-guard.ts';
 
@@ -24,6 +24,10 @@ export const DEFAULT_RESTART_WINDOW_MS = 60_000;
 
 /** The message a primary sends a worker to make it drain and exit, followed by the signal's name. */
 const DRAIN = 'authx:drain:';
+/** A worker's longest shutdown after its delay, with the defaults main.ts runs it with. */
+const WORKER_SHUTDOWN_MS = DEFAULT_DRAIN_TIMEOUT_MS + DEFAULT_CLEANUP_TIMEOUT_MS;
+/** What the primary adds before it kills a worker: the last idle sweep, the exit itself, a loaded machine. */
+const KILL_MARGIN_MS = 2_000;
 
 /** Options of {@link superviseWorkers}. */
 export interface SupervisorOptions {
@@ -35,7 +39,10 @@ export interface SupervisorOptions {
   restartLimit?: number;
   /** Default {@link DEFAULT_RESTART_WINDOW_MS}. */
   restartWindowMs?: number;
-  /** How long workers may take to drain before they are killed; default 12 000 ms plus `shutdownDelayMs`. */
+  /**
+   * How long workers may take to drain before they are killed; default `shutdownDelayMs` plus a
+   * worker's longest shutdown (10 000 ms of drain, 1 000 ms of state cleanup) plus 2 000 ms.
+   */
   drainTimeoutMs?: number;
   /** The workers' SHUTDOWN_DELAY_MS: after SIGTERM they stay up, not ready, this long; default 0. */
   shutdownDelayMs?: number;
@@ -56,7 +63,7 @@ export function superviseWorkers(options: SupervisorOptions): void {
   const count = checkCount(options.workers, 'workers', MAX_WORKERS);
   const restartLimit = checkCount(options.restartLimit ?? DEFAULT_RESTART_LIMIT, 'restartLimit', 1000);
   const windowMs = checkCount(options.restartWindowMs ?? DEFAULT_RESTART_WINDOW_MS, 'restartWindowMs', 86_400_000);
-  const drainTimeoutMs = checkCount(options.drainTimeoutMs ?? 12_000 + (options.shutdownDelayMs ?? 0), 'drainTimeoutMs', 3_600_000);
+  const drainTimeoutMs = checkCount(options.drainTimeoutMs ?? WORKER_SHUTDOWN_MS + KILL_MARGIN_MS + (options.shutdownDelayMs ?? 0), 'drainTimeoutMs', 3_600_000);
   const log = options.log ?? ((line: string) => writeSafely(process.stderr, `${line}\n`));
   const exit = options.exit ?? ((code: number) => process.exit(code));
   if (options.exec !== undefined) cluster.setupPrimary({ exec: options.exec });
