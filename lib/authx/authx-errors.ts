@@ -226,8 +226,9 @@ export class StateUnavailableError extends AuthError {
 }
 
 /**
- * A remote JWK Set (`createRemoteJWKSet`) could not be fetched and none was fetched before, so no
- * token can be checked: the issuer's outage, not the client's token. Answered 503 with
+ * A remote JWK Set (`createRemoteJWKSet`) could not be fetched, and none was fetched before or the
+ * last one expired more than `maxStaleSeconds` ago, so no token can be checked: the issuer's
+ * outage, not the client's token. Answered 503 with
  * `Retry-After` (the seconds until the next fetch is allowed), never 401, so clients do not throw
  * away tokens that may be good and operators can tell an outage from forged tokens. The message
  * says nothing about the URL or why the fetch failed.

@@ -36,7 +36,10 @@ export interface RemoteJWKSetOptions {
    * fails with `ERR_JWKS_UNAVAILABLE` (503) rather than trust keys the issuer may have retired.
    */
   maxStaleSeconds?: number;
-  /** The clock in milliseconds since the epoch, for tests; default `Date.now`. */
+  /**
+   * The clock in milliseconds, for tests; default a monotonic one (`performance.now()` from the
+   * process's start), so a wall clock set back cannot keep an expired set in use.
+   */
   clock?: () => number;
 }
 
@@ -44,7 +47,8 @@ const OPTION_NAMES: readonly string[] = ['timeoutMs', 'maxBytes', 'minCacheSecon
 
 /**
  * A key set kept in step with a URL. Use it with {@link verifyJwtAsync}, which fetches when
- * needed; `verifyJwt` can use it synchronously once it has been loaded.
+ * needed; `verifyJwt` can use it synchronously once it has been loaded (an expired set is then
+ * refreshed in the background, so a synchronous caller is not held to `maxStaleSeconds` for good).
  */
 export class RemoteJWKSet implements KeySet {
   /** The JWK Set URL. */
@@ -79,7 +83,7 @@ export class RemoteJWKSet implements KeySet {
     this.#cooldownMs = positive(options.cooldownSeconds, 30, 'cooldownSeconds') * 1000;
     this.#maxStaleMs = nonNegative(options.maxStaleSeconds, 3600, 'maxStaleSeconds') * 1000;
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? monotonicMs;
   }
 
   /**
@@ -92,6 +96,9 @@ export class RemoteJWKSet implements KeySet {
    */
   candidates(kid: string | undefined, alg: Algorithm): readonly AsymmetricKey[] {
     const now = this.#clock();
+    // A synchronous caller (`verifyJwt`) never awaits `ready()`: an expired set is refreshed in
+    // the background (within the same cooldown), so such a caller is not left with it for good.
+    if (now >= this.#expiresAt && this.#inFlight === undefined) this.ready().catch(ignore);
     const set = this.#usableSet(now);
     if (set === undefined) throw new KeySetUnavailableError(this.#restOfCooldown(now));
     return set.candidates(kid, alg);
@@ -134,9 +141,9 @@ export class RemoteJWKSet implements KeySet {
     return now < this.#expiresAt + this.#maxStaleMs ? this.#set : undefined;
   }
 
-  /** Seconds until the cooldown lets the next fetch start (at least 1, for `Retry-After`). */
+  /** Seconds until the cooldown lets the next fetch start (at least 1, at most the cooldown, for `Retry-After`). */
   #restOfCooldown(now: number): number {
-    return Math.max(1, (this.#cooldownMs - (now - this.#lastFetchAt)) / 1000);
+    return Math.min(this.#cooldownMs, Math.max(1000, this.#cooldownMs - (now - this.#lastFetchAt))) / 1000;
   }
 
   async #load(): Promise<void> {
@@ -250,12 +257,23 @@ function isLoopback(hostname: string): boolean {
 
 function nonNegative(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number, 0 or more`);
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number, 0 or more`);
   return value;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive finite number`);
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive finite number`);
   return value;
+}
+
+/** Milliseconds that only move forward, whatever happens to the wall clock. */
+function monotonicMs(): number {
+  return performance.now();
+}
+
+function ignore(): void {
+  // A background refresh that fails leaves the state as it was; the next verification says so.
 }

@@ -47,9 +47,14 @@ export class LocalJWKSet implements KeySet {
     }
     this.keys = Object.freeze(keys);
     this.skipped = skipped;
+    const byKid = new Map<string, AsymmetricKey[]>();
     for (const key of keys) {
-      if (key.kid !== undefined) this.#byKid.set(key.kid, Object.freeze([...(this.#byKid.get(key.kid) ?? []), key]));
+      if (key.kid === undefined) continue;
+      const named = byKid.get(key.kid);
+      if (named === undefined) byKid.set(key.kid, [key]);
+      else named.push(key);
     }
+    for (const [kid, named] of byKid) this.#byKid.set(kid, Object.freeze(named));
   }
 
   /**

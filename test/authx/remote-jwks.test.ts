@@ -172,8 +172,46 @@ test('an expired set stands in for maxStaleSeconds while the issuer is down, the
       assert.equal((await verifyJwtAsync(token, keys)).payload.sub, 'a');
       assert.equal(server.requests - before, 3, `${maxStaleSeconds}: the first fetch, one failed try, the fetch after the cooldown`);
     }
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '60']) {
-      assert.throws(() => createRemoteJWKSet(server.url, { maxStaleSeconds: bad as number }), RangeError, String(bad));
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => createRemoteJWKSet(server.url, { maxStaleSeconds: bad }), RangeError, String(bad));
+    }
+    assert.throws(() => createRemoteJWKSet(server.url, { maxStaleSeconds: '60' as never }), TypeError);
+    assert.throws(() => createRemoteJWKSet(server.url, { cooldownSeconds: '30' as never }), TypeError);
+  } finally {
+    await server.close();
+  }
+});
+
+test('verifyJwt alone refreshes an expired set in the background, and Retry-After never exceeds the cooldown', async () => {
+  const server = await issuer(serve([firstJwk], 'max-age=60'));
+  try {
+    const token = signJwt({ sub: 'a' }, signer);
+    let now = 1_000_000;
+    const keys = createRemoteJWKSet(server.url, { clock: () => now, cooldownSeconds: 30, maxStaleSeconds: 0 });
+    await keys.ready();
+    now += 60_000;
+    // Expired with no stale allowance: refused, but the refusal starts a fetch...
+    assert.throws(() => verifyJwt(token, keys), { code: 'ERR_JWKS_UNAVAILABLE' });
+    assert.equal(keys.fetches, 2);
+    // ...which ready() joins rather than repeats; then the synchronous path works again.
+    await keys.ready();
+    assert.equal(server.requests, 2);
+    assert.equal(verifyJwt(token, keys).sub, 'a');
+    // Within the fresh set's life, no background fetch.
+    verifyJwt(token, keys);
+    assert.equal(keys.fetches, 2);
+
+    // A clock that goes back (a test clock here; the default is monotonic) cannot stretch Retry-After.
+    const down = await issuer((_req, res) => res.writeHead(503).end());
+    try {
+      let t = 5_000_000;
+      const none = createRemoteJWKSet(down.url, { clock: () => t, cooldownSeconds: 30 });
+      await assert.rejects(none.ready(), { code: 'ERR_JWKS_UNAVAILABLE', retryAfterSeconds: 30 });
+      t -= 3_600_000;
+      await assert.rejects(none.ready(), { code: 'ERR_JWKS_UNAVAILABLE', retryAfterSeconds: 30 });
+      assert.throws(() => verifyJwt(token, none), { code: 'ERR_JWKS_UNAVAILABLE', retryAfterSeconds: 30 });
+    } finally {
+      await down.close();
     }
   } finally {
     await server.close();
