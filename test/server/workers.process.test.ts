@@ -132,8 +132,8 @@ describe('WORKERS: a primary supervising real cluster workers', { concurrency: t
     t.after(() => killGroup(primary));
     const url = await primary.workersListening(2);
     const pids = primary.workerPids();
-    const slow = get(url, '/slow');
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the request has reached a worker
+    const slow = get(url, '/until-draining'); // answered only once its worker drains
+    await primary.waitFor(/^holding \/until-draining/m);
     primary.child.kill('SIGTERM');
     const answer = await slow;
     assert.equal(answer.status, 200);
@@ -162,8 +162,8 @@ describe('WORKERS: a primary supervising real cluster workers', { concurrency: t
     const primary = startPrimary();
     t.after(() => killGroup(primary));
     const url = await primary.workersListening(2);
-    const slow = get(url, '/slow');
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the request has reached a worker
+    const slow = get(url, '/until-draining'); // answered only once its worker drains
+    await primary.waitFor(/^holding \/until-draining/m);
     // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group at once.
     process.kill(-primary.child.pid!, 'SIGINT');
     const answer = await slow;
