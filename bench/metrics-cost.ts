@@ -19,6 +19,11 @@ export interface MetricsCostResult {
   offUs: number;
   /** Median of the per-round differences (on - off); NaN without /proc. */
   costUs: number;
+  /**
+   * How far the per-round differences stray from their median (median absolute deviation, us):
+   * when it is larger than the target, the run cannot tell whether the target is met.
+   */
+  spreadUs: number;
   /** Requests answered per second, medians, on and off. */
   onRps: number;
   offRps: number;
@@ -72,6 +77,7 @@ export async function metricsCostPhase(quick: boolean): Promise<MetricsCostResul
       onUs: median(samples.on),
       offUs: median(samples.off),
       costUs: procAvailable() ? median(samples.diff) : Number.NaN,
+      spreadUs: procAvailable() ? median(samples.diff.map((d) => Math.abs(d - median(samples.diff)))) : Number.NaN,
       onRps: median(samples.onRps),
       offRps: median(samples.offRps),
       failures,
@@ -80,7 +86,7 @@ export async function metricsCostPhase(quick: boolean): Promise<MetricsCostResul
       `GET /protected, 50 connections, ${rounds} rounds of ${runMs / 1000} s per side in turn; CPU from /proc; medians`,
       `metrics on:  ${result.onUs.toFixed(1)} us CPU/request, ${result.onRps.toFixed(0)} req/s`,
       `metrics off: ${result.offUs.toFixed(1)} us CPU/request, ${result.offRps.toFixed(0)} req/s`,
-      `cost of metrics: ${result.costUs.toFixed(2)} us CPU/request (median of per-round differences: ${samples.diff.map((d) => d.toFixed(2)).join(', ')})`,
+      `cost of metrics: ${result.costUs.toFixed(2)} us CPU/request (median of per-round differences: ${samples.diff.map((d) => d.toFixed(2)).join(', ')}; median absolute deviation ${result.spreadUs.toFixed(2)} us)`,
       ...(failures > 0 ? [`WARNING  ${failures} requests failed or answered non-2xx: the figures are not valid`] : []),
     ].join('\n');
     return { ...result, text };
