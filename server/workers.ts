@@ -136,7 +136,8 @@ export function isClusterWorker(): boolean {
 export type WorkerOptions = ShutdownOptions;
 
 /**
- * The worker's side: the shutdown of one process (`shutdownSequence`, as `exitOnSignals` runs it),
+ * The worker's side: the shutdown of one process (`shutdownSequence`, as `exitOnSignals` runs it,
+ * its stderr lines prefixed with `worker <pid>: `),
  * started when the primary asks or on the worker's own SIGTERM/SIGINT. Both are one drain: a
  * terminal's Ctrl-C reaches the whole process group, so a worker gets the signal and then the
  * primary's request, and must not take the second for an operator's "now"; a second signal of
@@ -147,7 +148,9 @@ export type WorkerOptions = ShutdownOptions;
  * @throws {RangeError} When an option is out of range, as `exitOnSignals`.
  */
 export function serveAsWorker(server: Server, options?: WorkerOptions): () => void {
-  const shutdown = shutdownSequence(server, options);
+  // Every worker writes to the same stderr: each line names its worker.
+  const log = (line: string): void => void writeSafely(process.stderr, `worker ${process.pid}: ${line}\n`);
+  const shutdown = shutdownSequence(server, { log, ...options });
   const onSignal = (signal: NodeJS.Signals): void => shutdown.signal(signal);
   const onMessage = (message: unknown): void => {
     if (typeof message !== 'string' || !message.startsWith(DRAIN)) return;
