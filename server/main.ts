@@ -31,10 +31,13 @@ export async function main(): Promise<void> {
     await start();
   } catch (error) {
     // Start-up errors carry fixed messages (config, users file, password input); never a secret.
-    writeSafely(process.stderr, `error: ${error instanceof Error ? error.message : String(error)}\n`);
+    writeSafely(process.stderr, `${linePrefix}error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
 }
+
+/** `worker <pid>: ` in a cluster worker once known (see start()), else nothing. */
+let linePrefix = '';
 
 async function start(): Promise<void> {
   // stdout and stderr belong to whoever started the process: a reader that goes away (EPIPE)
@@ -50,11 +53,13 @@ async function start(): Promise<void> {
   const config = readServerConfig(process.env);
   const ops = readOpsConfig(process.env);
   const workers = readWorkerCount(process.env);
-  // A worker inherits WORKERS from its primary; NODE_UNIQUE_ID is how node:cluster itself tells
-  // a worker (cluster.isWorker), should a primary of someone else's start this file with WORKERS=1.
-  const supervision = workers > 1 || process.env.NODE_UNIQUE_ID !== undefined ? await import('./workers.ts') : undefined;
+  // A worker inherits WORKERS from its primary. (Node deletes NODE_UNIQUE_ID, its own mark of a
+  // worker, before any user code runs: only node:cluster itself can tell.)
+  const supervision = workers > 1 ? await import('./workers.ts') : undefined;
   // WORKERS=N: this process only supervises; each worker runs this file again and serves.
-  if (workers > 1 && supervision !== undefined && !supervision.isClusterWorker()) return supervision.superviseWorkers({ workers, shutdownDelayMs: ops.shutdownDelayMs });
+  if (supervision !== undefined && !supervision.isClusterWorker()) return supervision.superviseWorkers({ workers, shutdownDelayMs: ops.shutdownDelayMs });
+  // Workers share one stderr: each of their lines names its worker.
+  linePrefix = supervision?.stderrPrefix() ?? '';
   if (config.secretGenerated) {
     writeSafely(
       process.stderr,
@@ -64,7 +69,7 @@ async function start(): Promise<void> {
   }
   const users = config.usersFile === undefined ? new UserStore(DEMO_USERS) : UserStore.fromJson(readFileSync(config.usersFile, 'utf8'));
   const weak = users.weakHashUsers(isBelowOwaspMinimum);
-  if (weak.length > 0) writeSafely(process.stderr, `warning: ${weak.length} user(s) have password hashes below OWASP's scrypt minimum; rehash with npm run hash-password\n`);
+  if (weak.length > 0) writeSafely(process.stderr, `${linePrefix}warning: ${weak.length} user(s) have password hashes below OWASP's scrypt minimum; rehash with npm run hash-password\n`);
   // One writer for the whole process, flushed when it exits (a pipe or file stdout is written
   // synchronously there), so the last requests before a shutdown are in the log.
   const log = new LogWriter({ sink: process.stdout });
@@ -76,7 +81,7 @@ async function start(): Promise<void> {
   // Closed by the shutdown, after the drain (pending journal writes, the Redis connection): an
   // 'exit' listener could not await it. A process that ends otherwise still loses its DATA_DIR
   // lock through the lock's own synchronous exit hook (lib/authx/data-dir-lock.ts).
-  const state = await openServerState(process.env, { log: (line) => writeSafely(process.stderr, `${line}\n`) });
+  const state = await openServerState(process.env, { log: (line) => writeSafely(process.stderr, `${linePrefix}${line}\n`) });
   const readiness = new Readiness({ checks: [{ name: 'state store', check: metrics.timeStateCheck(state.stateReady) }] });
   const server = createServer({
     secretKey: config.secretKey,
@@ -94,7 +99,7 @@ async function start(): Promise<void> {
   });
   const notes = eventSink(log, ops.logFormat, 'info');
   server.on('error', (error: NodeJS.ErrnoException) => {
-    writeSafely(process.stderr, `error: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
+    writeSafely(process.stderr, `${linePrefix}error: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
     process.exit(1);
   });
   server.listen(config.port, config.host, () => {
@@ -113,7 +118,7 @@ async function start(): Promise<void> {
 /** `METRICS_PORT`: metrics and probes on their own port, after the main port is listening. */
 function listenForOps(opsServer: ReturnType<typeof createOpsServer>, port: number, host: string, notes: { write(line: string): unknown }): void {
   opsServer.on('error', (error: NodeJS.ErrnoException) => {
-    writeSafely(process.stderr, `error: cannot listen on ${host}:${port} (METRICS_PORT): ${error.code ?? 'unknown error'}\n`);
+    writeSafely(process.stderr, `${linePrefix}error: cannot listen on ${host}:${port} (METRICS_PORT): ${error.code ?? 'unknown error'}\n`);
     process.exit(1);
   });
   opsServer.listen(port, host, () => {

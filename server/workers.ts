@@ -132,6 +132,16 @@ export function isClusterWorker(): boolean {
   return cluster.isWorker;
 }
 
+/**
+ * What starts each of this process's lines on stderr: `worker <pid>: ` in a worker, which shares
+ * its stderr with the primary and the other workers; nothing in the primary.
+ *
+ * @example writeSafely(process.stderr, `${stderrPrefix()}state: ...\n`)
+ */
+export function stderrPrefix(): string {
+  return cluster.isWorker ? `worker ${process.pid}: ` : '';
+}
+
 /** Options of {@link serveAsWorker}: those of the one-process shutdown (`timeoutMs`, `readiness`, `delayMs`, ...). */
 export type WorkerOptions = ShutdownOptions;
 
@@ -149,7 +159,7 @@ export type WorkerOptions = ShutdownOptions;
  */
 export function serveAsWorker(server: Server, options?: WorkerOptions): () => void {
   // Every worker writes to the same stderr: each line names its worker.
-  const log = (line: string): void => void writeSafely(process.stderr, `worker ${process.pid}: ${line}\n`);
+  const log = (line: string): void => void writeSafely(process.stderr, `${stderrPrefix()}${line}\n`);
   const shutdown = shutdownSequence(server, { log, ...options });
   const onSignal = (signal: NodeJS.Signals): void => shutdown.signal(signal);
   const onMessage = (message: unknown): void => {

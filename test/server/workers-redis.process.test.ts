@@ -70,5 +70,13 @@ test('WORKERS=2 with REDIS_URL: a logout on one worker is refused by both, and S
   child.kill('SIGTERM');
   const [code] = (await exited) as [number | null];
   assert.equal(code, 0, output);
+  // Both workers write to one stderr: every line a worker writes names it.
+  const pids = [...output.matchAll(/listening on http:\/\/\S+ \(pid (\d+)\)/g)].map((m) => m[1]);
+  assert.equal(pids.length, 2, output);
+  for (const pid of pids) {
+    assert.match(output, new RegExp(`^worker ${pid}: state: (connected to|waiting for) Redis`, 'm'));
+    assert.match(output, new RegExp(`^worker ${pid}: SIGTERM: `, 'm'));
+  }
+  assert.doesNotMatch(output, /^state: /m);
   assert.doesNotMatch(output, new RegExp(SECRET));
 });
