@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { InvalidAuthorizationHeaderError, MissingTokenError } from './authx-errors.ts';
 import { parseAuthorizationHeader } from './authorization-header.ts';
 import { isWhatwgRequest, readJsonBody } from './body.ts';
+import { EmptyBodyError } from './body-errors.ts';
 import { getCookie } from './cookie-header.ts';
 import type { ResolvedAuthXConfig, TokenLocation } from './config.ts';
 import { MalformedTokenError } from '../core/errors.ts';
@@ -80,7 +81,7 @@ export class TokenExtractor {
     for (const location of locations) {
       if (location === 'json') {
         const key = type === 'access' ? this.#config.jsonKey : this.#config.refreshJsonKey;
-        const token = body === undefined ? await this.#fromJson(req, headers, key) : fieldOf(await body(), key);
+        const token = await this.#fromJson(req, headers, key, body);
         if (token !== undefined) return { token, location, type, method: methodOf(req) };
       } else {
         const found = this.#fromHead(req, headers, location, type, search);
@@ -140,14 +141,25 @@ export class TokenExtractor {
     return token === undefined ? undefined : { token, location, type, method: methodOf(req) };
   }
 
-  async #fromJson(req: AnyRequest, headers: HeaderGetter, key: string): Promise<string | undefined> {
+  async #fromJson(req: AnyRequest, headers: HeaderGetter, key: string, supplied: (() => unknown) | undefined): Promise<string | undefined> {
+    // Only a JSON body counts, whoever parsed it: a form (urlencoded, multipart, text/plain) is
+    // what a page on another site can make a browser send without a CORS preflight, so a token
+    // in one would log the victim in as the attacker (login CSRF), with no CSRF check to stop it.
+    if (!isJsonContentType(headers('content-type'))) return undefined;
     let body: unknown;
-    const parsed = isWhatwgRequest(req) ? undefined : (req as IncomingMessage & { body?: unknown }).body;
-    if (isPlainObject(parsed)) {
-      body = parsed; // a body parser (Express) already consumed and parsed it
-    } else {
-      if (!hasBody(req, headers) || !isJsonContentType(headers('content-type'))) return undefined;
-      body = await readJsonBody(req, { limit: this.#config.jsonBodyLimit });
+    try {
+      if (supplied !== undefined) body = await supplied();
+      else if (!isWhatwgRequest(req) && (req as IncomingMessage & { body?: unknown }).body !== undefined) {
+        // A framework's body parser (Express) consumed the stream: its result, whatever its
+        // shape (an array, a Buffer), is the body; the stream is never read a second time.
+        body = (req as IncomingMessage & { body?: unknown }).body;
+      } else if (!hasBody(req, headers)) return undefined;
+      else body = await readJsonBody(req, { limit: this.#config.jsonBodyLimit });
+    } catch (error) {
+      // An empty body holds no token, however it is framed (Content-Length: 0, no chunks, a
+      // fetch Request with an empty body): 401 as for no body, not 400.
+      if (error instanceof EmptyBodyError) return undefined;
+      throw error;
     }
     return fieldOf(body, key);
   }

@@ -13,6 +13,8 @@ import {
   type TokenLocation,
 } from '../../lib/index.ts';
 import { readJsonBody } from '../../lib/authx/body.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { makeAuth, sendJson, startServer, type TestServer } from './authx-helpers.ts';
 
 const ALL: TokenLocation[] = ['headers', 'cookies', 'query', 'json'];
@@ -263,10 +265,56 @@ describe('JSON body location', () => {
     assert.deepEqual(await readJsonBody(req), { access_token: access, n: 1 });
   });
 
-  test('an already parsed body (Express body-parser) is used as is', async () => {
-    const fake = { headers: {}, method: 'POST', url: '/', body: { access_token: access } };
-    const found = await jsonAuth.getAccessTokenFromRequest(fake as never);
+  test('an already parsed body (Express body-parser) is used as is, and its stream never read again', async () => {
+    const parsed = (body: unknown, contentType = 'application/json') => ({
+      headers: { 'content-type': contentType, 'content-length': '20' },
+      method: 'POST',
+      url: '/',
+      body,
+      on: () => assert.fail('the consumed stream was read again'),
+    });
+    const found = await jsonAuth.getAccessTokenFromRequest(parsed({ access_token: access }) as never);
     assert.equal(found.token, access);
+    // A JSON array or a Buffer (express.raw) is a body without the key: 401, never a second read (a 500).
+    for (const body of [[1], Buffer.from('{"access_token":"x"}'), 'text', null]) {
+      await assert.rejects(jsonAuth.getAccessTokenFromRequest(parsed(body) as never), MissingTokenError, String(body));
+    }
+  });
+
+  test('only a JSON body counts, whoever parsed it: a form a cross-site page can post never carries a token (login CSRF)', async () => {
+    // express.urlencoded() (or @fastify/formbody) turns the form into an object like a JSON body's.
+    for (const contentType of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain']) {
+      const form = { headers: { 'content-type': contentType, 'content-length': '20' }, method: 'POST', url: '/', body: { access_token: access } };
+      await assert.rejects(jsonAuth.getAccessTokenFromRequest(form as never), MissingTokenError, contentType);
+      // The adapters hand the framework's body in through the body option: not even asked for.
+      const req = post(`access_token=${access}`, contentType);
+      await assert.rejects(jsonAuth.getAccessTokenFromRequest(req, { body: () => assert.fail('form body read') }), MissingTokenError, contentType);
+    }
+  });
+
+  test('an empty JSON body holds no token, however it is framed: 401, as for no body', async () => {
+    await assert.rejects(jsonAuth.getAccessTokenFromRequest(post('')), MissingTokenError);
+    await new Promise<void>((resolve, reject) => {
+      const server = createServer((req, res) => {
+        jsonAuth.getAccessTokenFromRequest(req).then(
+          () => res.end('found'),
+          (error: { code?: string }) => res.end(String(error.code)),
+        );
+      });
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        // Chunked with no chunk, and Content-Length: 0: the same answer.
+        Promise.all([
+          fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new ReadableStream({ start: (c) => c.close() }), duplex: 'half' } as RequestInit).then((r) => r.text()),
+          fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' }).then((r) => r.text()),
+        ]).then(([chunked, empty]) => {
+          server.close();
+          assert.equal(chunked, 'ERR_TOKEN_MISSING');
+          assert.equal(empty, 'ERR_TOKEN_MISSING');
+          resolve();
+        }, reject);
+      });
+    });
   });
 
   test('the body option supplies the parsed body and the request stream is never read', async () => {

@@ -125,6 +125,33 @@ describe('Express adapter specifics', () => {
     }
   });
 
+  test('json location with express.urlencoded(): a token in a form (what a cross-site page can post) is not taken, 401', async () => {
+    const app = express();
+    app.set('env', 'test');
+    app.use(express.urlencoded({ extended: false }));
+    app.use(express.json());
+    const auth = contractAuth(testClock());
+    const guard = expressAuth(auth);
+    app.post('/json', guard.required({ locations: ['json'] }), (_req, res) => {
+      res.json({ reached: true });
+    });
+    app.use(guard.errorHandler);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/json`;
+      const token = auth.createAccessToken('user1');
+      const form = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${token}`, signal: AbortSignal.timeout(15_000) });
+      assert.equal(form.status, 401);
+      // The same token as JSON is taken: the refusal is the form's.
+      const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: token }), signal: AbortSignal.timeout(15_000) });
+      assert.equal(json.status, 200);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   test('json location without express.json(): an immediate 500 naming the fix, never a hang or a silent 401', async () => {
     const bare = express();
     bare.set('env', 'test');
