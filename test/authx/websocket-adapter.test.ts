@@ -89,6 +89,16 @@ describe('WebSocket upgrade authentication over real ws connections', () => {
     assert.match(String(answer.headers['www-authenticate']), /error="insufficient_scope", .*scope="chat"/);
   });
 
+  test("an Authorization header of another scheme (a proxy's Basic) does not end the search; alone, it is the answer", async () => {
+    const basic = { authorization: 'Basic dXNlcjpw' };
+    assert.deepEqual(await connect(`/?token=${token}`, { headers: basic }), { message: 'hello user1 via -' });
+    assert.deepEqual(await connect('/', { headers: basic, protocols: ['chat.v1', `bearer.${token}`] }), { message: 'hello user1 via chat.v1' });
+    const alone = await connect('/', { headers: basic });
+    assert.ok('status' in alone);
+    assert.equal(alone.status, 401);
+    assert.equal(JSON.parse(alone.body).detail === 'No access token found in the request', false, 'the other scheme is reported, not a missing token');
+  });
+
   test('a refresh token is refused', async () => {
     const answer = await connect('/', { headers: { authorization: `Bearer ${auth.createRefreshToken('user1')}` } });
     assert.ok('status' in answer);

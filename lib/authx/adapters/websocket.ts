@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { AuthX } from '../authx.ts';
-import { MissingTokenError } from '../authx-errors.ts';
+import { InvalidAuthorizationHeaderError, MissingTokenError } from '../authx-errors.ts';
 import type { TokenPayload, VerifyTokenOptions } from '../token-verifier.ts';
 import { assertScopeList, type ScopeMatch } from '../scopes.ts';
 import { libraryErrorAnswer } from './guard.ts';
@@ -84,6 +84,9 @@ export function websocketAuth<C extends object>(auth: AuthX<C>, options?: WebSoc
   const payloads = new WeakMap<IncomingMessage, TokenPayload<C>>();
 
   const authenticate = async (req: IncomingMessage): Promise<TokenPayload<C>> => {
+    // An Authorization header of another scheme (a proxy's Basic credentials) does not end the
+    // search, as in the HTTP getters: it is reported only if no other source holds a token.
+    let otherScheme: InvalidAuthorizationHeaderError | undefined;
     for (const source of sources) {
       if (source === 'protocol') {
         const token = protocolToken(req.headers['sec-websocket-protocol'], prefix);
@@ -93,10 +96,11 @@ export function websocketAuth<C extends object>(auth: AuthX<C>, options?: WebSoc
       try {
         return await auth.verifyToken(await auth.getAccessTokenFromRequest(req, { locations: [source] }), verify);
       } catch (error) {
-        if (!(error instanceof MissingTokenError)) throw error;
+        if (error instanceof InvalidAuthorizationHeaderError && error.reason === 'wrong_scheme') otherScheme = error;
+        else if (!(error instanceof MissingTokenError)) throw error;
       }
     }
-    throw new MissingTokenError('No access token found in the request', { locations: sources });
+    throw otherScheme ?? new MissingTokenError('No access token found in the request', { locations: sources });
   };
 
   const refuse = (socket: Duplex, error: unknown): void => {
