@@ -34,6 +34,16 @@ function build(auth: AuthX): Hono {
   app.post('/cookie-action', guard.required({ locations: ['cookies'] }), (c) => c.json({ username: c.get('authx').sub }));
   app.post('/json', guard.required({ locations: ['json'] }), async (c) => c.json({ username: c.get('authx').sub, body: await c.req.json() }));
   app.post('/json-text', guard.required({ locations: ['json'] }), async (c) => c.text(await c.req.text()));
+  // Middleware that reads the body first (a logger, a signature check), then the guard.
+  app.post(
+    '/text-then-json',
+    async (c, next) => {
+      await c.req.text();
+      await next();
+    },
+    guard.required({ locations: ['json'] }),
+    (c) => c.json({ username: c.get('authx').sub }),
+  );
   for (const path of ['/me', '/excluded']) app.get(path, guard.required({ locations: ['cookies'] }), (c) => c.json({ username: c.get('authx').sub }));
   app.post('/logout', (c) => {
     guard.unsetCookies(c);
@@ -93,6 +103,14 @@ describe('Hono adapter specifics', () => {
     const response = await post('/json-text', body);
     assert.equal(response.status, 200);
     assert.deepEqual(JSON.parse(await response.text()), { access_token: token, n: 1 });
+  });
+
+  test('a body other middleware read first goes through the same limit and parser: 200, 400, 413, never a 500', async () => {
+    assert.equal((await post('/text-then-json', JSON.stringify({ access_token: token }))).status, 200);
+    const bad = await post('/text-then-json', '{"access_token":');
+    assert.equal(bad.status, 400);
+    assert.equal(typeof ((await bad.json()) as { detail: unknown }).detail, 'string');
+    assert.equal((await post('/text-then-json', JSON.stringify({ access_token: token, pad: 'x'.repeat(40_000) }))).status, 413);
   });
 
   test('a bad JSON body with the json location is the library 400, not a 500', async () => {

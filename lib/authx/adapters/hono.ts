@@ -95,8 +95,14 @@ export function honoAuth<C extends object>(auth: AuthX<C>): HonoAuth<C> {
 function cachedJson(c: Context, limit: number): unknown {
   const req = c.req;
   if (!isJsonContentType(req.header('content-type')) || req.raw.body === null) return undefined;
-  // Read already (a validator, or an earlier guard): Hono hands out its cached copy.
-  if (Object.keys(req.bodyCache).length > 0) return req.json();
+  if (Object.keys(req.bodyCache).length > 0) {
+    // An earlier guard's bounded read: the same value.
+    if (req.bodyCache.json !== undefined) return req.bodyCache.json;
+    // Read already by other middleware (as text, bytes, ...): Hono hands out its cached copy,
+    // which goes through the same limit and parser as a first read, so bad JSON is a 400 and a
+    // large body a 413 here too, never a SyntaxError (a 500) or a body past jsonBodyLimit.
+    return req.arrayBuffer().then((bytes) => readJsonBody(new Request(req.raw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes }), { limit }));
+  }
   // Read once, bounded, into Hono's own cache, so a later c.req.json() gets this same value
   // instead of failing with "Body has already been read".
   const parsed = readJsonBody(req.raw, { limit });
