@@ -19,9 +19,14 @@ import { assertKnownOptions } from '../core/option-names.ts';
 export interface ImplicitRefreshOptions {
   /** Refresh when less than this is left before `exp`: seconds or `"10m"`. Default 10 minutes (`JWT_IMPLICIT_REFRESH_DELTATIME`). */
   delta?: Duration;
-  /** Paths never refreshed, matched exactly (`JWT_IMPLICIT_REFRESH_ROUTE_EXCLUDE`). */
+  /**
+   * Paths never refreshed (`JWT_IMPLICIT_REFRESH_ROUTE_EXCLUDE`). Matched after both sides are
+   * brought to one spelling (percent-decoded, lower case, repeated and trailing slashes and dot
+   * segments removed), so `/LOGOUT`, `/logout/`, `//logout` or `/%6Cogout`, which a router may
+   * still send to the same handler, are excluded too.
+   */
   excludeRoutes?: readonly string[];
-  /** Paths always considered, whatever the method (`JWT_IMPLICIT_REFRESH_ROUTE_INCLUDE`). */
+  /** Paths always considered, whatever the method (`JWT_IMPLICIT_REFRESH_ROUTE_INCLUDE`); matched as `excludeRoutes`. */
   includeRoutes?: readonly string[];
   /** Methods never refreshed (`JWT_IMPLICIT_REFRESH_METHOD_EXCLUDE`). */
   excludeMethods?: readonly string[];
@@ -66,8 +71,8 @@ export class ImplicitRefresh<C extends object = Record<string, unknown>> {
     assertKnownOptions(o, KNOWN, 'implicit refresh options', ALIASES);
     this.#auth = auth;
     this.#deltaMs = (o.delta === undefined ? DEFAULT_DELTA_SECONDS : durationToSeconds(o.delta, 'delta')) * 1000;
-    this.#excludeRoutes = stringSet(o.excludeRoutes, 'excludeRoutes', false);
-    this.#includeRoutes = stringSet(o.includeRoutes, 'includeRoutes', false);
+    this.#excludeRoutes = new Set([...stringSet(o.excludeRoutes, 'excludeRoutes', false)].map(routeKey));
+    this.#includeRoutes = new Set([...stringSet(o.includeRoutes, 'includeRoutes', false)].map(routeKey));
     this.#excludeMethods = stringSet(o.excludeMethods, 'excludeMethods', true);
     this.#includeMethods = stringSet(o.includeMethods, 'includeMethods', true);
     // Like AuthX: only an application that keeps tokens in cookies is refreshed implicitly.
@@ -82,8 +87,10 @@ export class ImplicitRefresh<C extends object = Record<string, unknown>> {
    * @throws Never.
    */
   appliesTo(method: string, path: string): boolean {
-    if (!this.#enabled || this.#excludeRoutes.has(path)) return false;
-    if (this.#includeRoutes.has(path)) return true;
+    if (!this.#enabled) return false;
+    const route = routeKey(path);
+    if (this.#excludeRoutes.has(route)) return false;
+    if (this.#includeRoutes.has(route)) return true;
     const m = method.toUpperCase();
     if (this.#excludeMethods.has(m)) return false;
     return this.#includeMethods.size === 0 || this.#includeMethods.has(m);
@@ -138,6 +145,27 @@ function stringSet(value: readonly string[] | undefined, name: string, upper: bo
   if (value === undefined) return new Set();
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw new TypeError(`${name} must be an array of non-empty strings`);
   return new Set(upper ? value.map((v) => v.toUpperCase()) : value);
+}
+
+/**
+ * One spelling for every way a path may name a route: percent-decoded (left as sent when the
+ * escapes are broken), lower case, without empty or `.` segments, `..` applied. Generous on
+ * purpose: a spelling no router would route the same way only errs towards excluding.
+ */
+function routeKey(path: string): string {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // broken escapes: match the path as sent
+  }
+  const segments: string[] = [];
+  for (const segment of decoded.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment.toLowerCase());
+  }
+  return `/${segments.join('/')}`;
 }
 
 function requestPath(req: AnyRequest): string {

@@ -76,6 +76,18 @@ describe('implicit refresh in the node:http wrapper', () => {
     assert.equal(newCookie(bare), undefined);
   });
 
+  test('an excluded route is excluded however its path is spelled (case, escapes, slashes, dot segments)', async () => {
+    for (const spelling of ['/logout', '/LOGOUT', '/logout/', '//logout', '/%6Cogout', '/%6cOGOUT', '/x/../logout', '/./logout', '/logout//']) {
+      assert.equal(refresh.appliesTo('GET', spelling), false, spelling);
+    }
+    for (const other of ['/logout2', '/logoutx', '/x/logout', '/%zz/logout', '/']) assert.equal(refresh.appliesTo('GET', other), true, other);
+    assert.equal(refresh.appliesTo('DELETE', '/ALWAYS/'), true, 'includeRoutes are matched the same way');
+    // Over real HTTP through the wrapper: no new cookie on a spelling of /logout, one elsewhere.
+    left(60);
+    for (const spelling of ['/LOGOUT', '/logout/', '//logout', '/%6Cogout']) assert.equal(newCookie(await call(spelling)), undefined, spelling);
+    assert.notEqual(newCookie(await call('/elsewhere')), undefined);
+  });
+
   test('appliesTo follows AuthX order; without the cookies location nothing is refreshed', () => {
     assert.equal(refresh.appliesTo('GET', '/logout'), false);
     assert.equal(refresh.appliesTo('DELETE', '/always'), true);
