@@ -102,34 +102,14 @@ describe('Express adapter specifics', () => {
     assert.throws(() => guard.required({ type: 'id' as never }), TypeError);
   });
 
-  test('json location with express.json() and a JSON type it does not parse (+json): 401, not a 500', async () => {
+  /** An Express app with `parsers` mounted and a json-location guard on POST /json; `post` sends one body there. */
+  async function withJsonRoute(
+    parsers: express.RequestHandler[],
+    body: (post: (contentType: string, text: string) => Promise<Response>, auth: ReturnType<typeof contractAuth>) => Promise<void>,
+  ): Promise<void> {
     const app = express();
     app.set('env', 'test');
-    app.use(express.json());
-    const guard = expressAuth(contractAuth(testClock()));
-    app.post('/json', guard.required({ locations: ['json'] }), (_req, res) => {
-      res.json({ reached: true });
-    });
-    app.use(guard.errorHandler);
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', resolve));
-    try {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/json`, {
-        method: 'POST', headers: { 'content-type': 'application/vnd.api+json' }, body: '{"access_token":"x"}', signal: AbortSignal.timeout(15_000),
-      });
-      assert.equal(response.status, 401);
-      assert.equal(((await response.json()) as { detail: string }).detail.length > 0, true);
-    } finally {
-      server.closeAllConnections();
-      server.close();
-    }
-  });
-
-  test('json location with express.urlencoded(): a token in a form (what a cross-site page can post) is not taken, 401', async () => {
-    const app = express();
-    app.set('env', 'test');
-    app.use(express.urlencoded({ extended: false }));
-    app.use(express.json());
+    for (const parser of parsers) app.use(parser);
     const auth = contractAuth(testClock());
     const guard = expressAuth(auth);
     app.post('/json', guard.required({ locations: ['json'] }), (_req, res) => {
@@ -138,18 +118,30 @@ describe('Express adapter specifics', () => {
     app.use(guard.errorHandler);
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/json`;
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/json`;
-      const token = auth.createAccessToken('user1');
-      const form = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${token}`, signal: AbortSignal.timeout(15_000) });
-      assert.equal(form.status, 401);
-      // The same token as JSON is taken: the refusal is the form's.
-      const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: token }), signal: AbortSignal.timeout(15_000) });
-      assert.equal(json.status, 200);
+      await body((contentType, text) => fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: text, signal: AbortSignal.timeout(15_000) }), auth);
     } finally {
       server.closeAllConnections();
       server.close();
     }
+  }
+
+  test('json location with express.json() and a JSON type it does not parse (+json): 401, not a 500', async () => {
+    await withJsonRoute([express.json()], async (post) => {
+      const response = await post('application/vnd.api+json', '{"access_token":"x"}');
+      assert.equal(response.status, 401);
+      assert.equal(((await response.json()) as { detail: string }).detail.length > 0, true);
+    });
+  });
+
+  test('json location with express.urlencoded(): a token in a form (what a cross-site page can post) is not taken, 401', async () => {
+    await withJsonRoute([express.urlencoded({ extended: false }), express.json()], async (post, auth) => {
+      const token = auth.createAccessToken('user1');
+      assert.equal((await post('application/x-www-form-urlencoded', `access_token=${token}`)).status, 401);
+      // The same token as JSON is taken: the refusal is the form's.
+      assert.equal((await post('application/json', JSON.stringify({ access_token: token }))).status, 200);
+    });
   });
 
   test('json location without express.json(): an immediate 500 naming the fix, never a hang or a silent 401', async () => {

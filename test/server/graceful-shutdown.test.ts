@@ -24,6 +24,17 @@ test('drainServer cuts off a request that outlives the deadline and reports "for
   assert.ok((await pending) instanceof Error);
 });
 
+/** A server whose one route says when a request has arrived and answers 'late' 200 ms after. */
+async function listenLate(): Promise<{ server: Server; url: string; requestArrived: Promise<void> }> {
+  let arrived: () => void = () => {};
+  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+  const listening = await listen((_req, res) => {
+    arrived();
+    setTimeout(() => res.end('late'), 200);
+  });
+  return { ...listening, requestArrived };
+}
+
 test('drainServer closes idle keep-alive connections at once and reports "drained"', async () => {
   const { server, url } = await listen((_req, res) => res.end('ok'));
   assert.equal(await (await fetch(url)).text(), 'ok'); // leaves an idle keep-alive connection
@@ -33,12 +44,7 @@ test('drainServer closes idle keep-alive connections at once and reports "draine
 });
 
 test('exitOnSignals drains then exits 0; a second signal exits 1 at once', async () => {
-  let arrived: () => void = () => {};
-  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-  const { server, url } = await listen((_req, res) => {
-    arrived();
-    setTimeout(() => res.end('late'), 200);
-  });
+  const { server, url, requestArrived } = await listenLate();
   const exits: number[] = [];
   const lines: string[] = [];
   const remove = exitOnSignals(server, { signals: ['SIGWINCH'], log: (line) => lines.push(line), exit: (code) => exits.push(code) });
@@ -62,12 +68,7 @@ test('exitOnSignals drains then exits 0; a second signal exits 1 at once', async
 });
 
 test("shutdownSequence drains once for a signal and a primary's request; only a second signal of its own exits 1 at once", async () => {
-  let arrived: () => void = () => {};
-  const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-  const { server, url } = await listen((_req, res) => {
-    arrived();
-    setTimeout(() => res.end('late'), 200);
-  });
+  const { server, url, requestArrived } = await listenLate();
   const exits: number[] = [];
   const lines: string[] = [];
   const shutdown = shutdownSequence(server, { log: (line) => lines.push(line), exit: (code) => exits.push(code) });
