@@ -21,6 +21,8 @@ export interface CounterStore {
   increment(key: string, windowMs: number): CounterHit | Promise<CounterHit>;
   /** Forgets key. */
   reset(key: string): void | Promise<void>;
+  /** Whether key's counter is in a window that has not ended; reads only, counts nothing. */
+  exists(key: string): boolean | Promise<boolean>;
 }
 
 /** Options of {@link MemoryCounterStore}. */
@@ -106,6 +108,16 @@ export class MemoryCounterStore implements CounterStore {
    */
   reset(key: string): void {
     this.#windows.delete(key);
+  }
+
+  /**
+   * Whether `key` has a window that has not ended.
+   *
+   * @throws Never.
+   */
+  exists(key: string): boolean {
+    const window = this.#windows.get(key);
+    return window !== undefined && this.#now() < window.endsAt;
   }
 
   #sweep(now: number): void {

@@ -60,8 +60,8 @@ export class LoginThrottle {
       throw new RangeError('windowSeconds must be a positive finite number');
     }
     if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string');
-    if (store !== undefined && (typeof store?.increment !== 'function' || typeof store.reset !== 'function')) {
-      throw new TypeError('store must be a CounterStore (increment and reset)');
+    if (store !== undefined && (typeof store?.increment !== 'function' || typeof store.reset !== 'function' || typeof store.exists !== 'function')) {
+      throw new TypeError('store must be a CounterStore (increment, reset and exists)');
     }
     if (store !== undefined && (options.maxEntries !== undefined || options.now !== undefined)) {
       throw new TypeError('maxEntries and now configure the default store; give them to your store instead');
@@ -239,6 +239,9 @@ export class KnownKeys {
    */
   constructor(options: { store: CounterStore; windowSeconds: number; keyPrefix?: string }) {
     assertKnownOptions(options, ['store', 'windowSeconds', 'keyPrefix'], 'KnownKeys options');
+    if (typeof options.store?.exists !== 'function' || typeof options.store.increment !== 'function') {
+      throw new TypeError('store must be a CounterStore (increment, reset and exists)');
+    }
     if (typeof options.windowSeconds !== 'number' || !Number.isFinite(options.windowSeconds) || options.windowSeconds <= 0) {
       throw new RangeError('windowSeconds must be a positive finite number');
     }
@@ -257,16 +260,14 @@ export class KnownKeys {
   }
 
   /**
-   * Whether `key` was remembered in its current window. A store can only count, so this counts
-   * too: a count of 1 means the probe itself created the entry, which is then removed again.
+   * Whether `key` was remembered in its current window. A read only: a probe that counted (and
+   * took its count back when it found nothing) let concurrent probes of an unknown pair see each
+   * other's counts and pass for known, past the per-username limit, on a shared store.
    *
    * @throws Whatever the store throws.
    */
   async has(key: string): Promise<boolean> {
-    const { count } = await this.#store.increment(this.#prefix + key, this.#windowMs);
-    if (count > 1) return true;
-    await this.#store.reset(this.#prefix + key);
-    return false;
+    return (await this.#store.exists(this.#prefix + key)) === true;
   }
 }
 

@@ -108,4 +108,14 @@ export class RedisCounterStore implements CounterStore {
   async reset(key: string): Promise<void> {
     await this.#send(['DEL', this.#prefix + key]);
   }
+
+  /**
+   * Whether `key` has a window that has not ended (its TTL ends the window, so EXISTS says it).
+   *
+   * @example await counters.exists(key)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async exists(key: string): Promise<boolean> {
+    return Number(await this.#send(['EXISTS', this.#prefix + key])) === 1;
+  }
 }

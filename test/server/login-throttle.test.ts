@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginThrottle } from '../../server/login-throttle.ts';
+import { KnownKeys, LoginThrottle } from '../../server/login-throttle.ts';
 import { MemoryCounterStore, type CounterHit, type CounterStore } from '../../server/counter-store.ts';
 
 function clock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
@@ -58,6 +58,7 @@ test('counts through an injected asynchronous store, under its own key prefix', 
       seen.push(`reset ${key}`);
       inner.reset(key);
     },
+    exists: async (key: string): Promise<boolean> => inner.exists(key),
   };
   const a = new LoginThrottle({ maxFailures: 1, windowSeconds: 2, store, keyPrefix: 'a:' });
   const b = new LoginThrottle({ maxFailures: 1, windowSeconds: 2, store, keyPrefix: 'b:' });
@@ -98,4 +99,22 @@ test('refuses bad options with errors naming them', () => {
   assert.throws(() => new LoginThrottle({ maxFailures: 1, windowSeconds: 1, store: {} as never }), { name: 'TypeError', message: /store must be a CounterStore/ });
   assert.throws(() => new LoginThrottle({ maxFailures: 1, windowSeconds: 1, store: new MemoryCounterStore(), maxEntries: 5 }), { name: 'TypeError', message: /default store/ });
   assert.throws(() => new LoginThrottle({ maxFailures: 1, windowSeconds: 1, keyPrefix: 5 as never }), { name: 'TypeError', message: /keyPrefix/ });
+});
+
+test('KnownKeys.has only reads: concurrent probes of an unknown pair on a shared, slow store all say unknown', async () => {
+  // The store as Redis behaves for concurrent requests: every call a round trip.
+  const inner = new MemoryCounterStore();
+  const trip = <T>(value: () => T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value()), 5));
+  const shared: CounterStore = {
+    increment: (key, windowMs) => trip(() => inner.increment(key, windowMs)),
+    reset: (key) => trip(() => inner.reset(key)),
+    exists: (key) => trip(() => inner.exists(key)),
+  };
+  const known = new KnownKeys({ store: shared, windowSeconds: 60, keyPrefix: 'known:' });
+  // Five attempts at once from a new address (what lets one pass the per-username limit).
+  assert.deepEqual(await Promise.all(Array.from({ length: 5 }, () => known.has('user1|10.9.0.3'))), [false, false, false, false, false]);
+  assert.equal(inner.exists('known:user1|10.9.0.3'), false, 'a probe leaves nothing behind');
+  await known.remember('user1|10.9.0.3');
+  assert.deepEqual(await Promise.all(Array.from({ length: 3 }, () => known.has('user1|10.9.0.3'))), [true, true, true]);
+  assert.throws(() => new KnownKeys({ store: { increment: inner.increment.bind(inner), reset: inner.reset.bind(inner) } as never, windowSeconds: 60 }), /exists/);
 });

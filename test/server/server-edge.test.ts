@@ -265,6 +265,7 @@ test('the cap holds when the address layer is shared and slow (Redis): the slot 
   const counterStore = {
     increment: (key: string, windowMs: number) => later({ count: (counts.set(key, (counts.get(key) ?? 0) + 1), counts.get(key)!), resetMs: windowMs }),
     reset: (key: string) => later(void counts.delete(key)),
+    exists: (key: string) => later(counts.has(key)),
     beginFailure: () => later({ allowed: true as const }),
     releaseFailure: () => later(undefined),
   };

@@ -94,6 +94,18 @@ test('the per-address layer is shared too: failures from one address spread over
   assert.deepEqual(statuses, [401, 401, 401, 429]);
 });
 
+test('the shared counter store: exists() reads a live window without counting, and says no once it ended', async () => {
+  const counters = states[0]!.counterStore!;
+  const key = `exists-${process.pid}`;
+  assert.equal(await counters.exists(key), false);
+  assert.equal(await counters.exists(key), false, 'a probe creates nothing');
+  await counters.increment(key, 150);
+  assert.equal(await counters.exists(key), true);
+  assert.equal((await counters.increment(key, 150)).count, 2, 'exists() did not count');
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  assert.equal(await counters.exists(key), false, 'the window ended with its TTL');
+});
+
 test('redis-cli --scan: every key has a TTL', () => {
   const cli = (...args: string[]): string => execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8' });
   const keys = cli('--scan').split('\n').filter(Boolean);
