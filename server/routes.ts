@@ -10,6 +10,7 @@ import type { AuthX } from '../lib/authx/authx.ts';
 import { readJsonBody } from '../lib/authx/body.ts';
 import type { TokenPayload } from '../lib/authx/token-verifier.ts';
 import { JWTDecodeError } from '../lib/core/errors.ts';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { addressThrottleKey } from './address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
 import type { FailureThrottle, KnownKeys, LoginThrottle, ThrottleDecision } from './login-throttle.ts';
@@ -190,9 +191,24 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = req.headers['x-forwarded-for'];
     const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').pop()?.trim();
-    // An address is at most 45 characters; anything longer is digested to keep the key small.
-    if (last) return last.length > 64 ? digest(last) : addressThrottleKey(last);
+    const address = last === undefined ? undefined : forwardedAddress(last);
+    if (address !== undefined) return addressThrottleKey(address);
   }
   // IPv6 clients are counted per /64, which one client usually controls whole.
   return addressThrottleKey(req.socket.remoteAddress ?? 'unknown');
+}
+
+/**
+ * The address in one `X-Forwarded-For` entry: a bare IPv4 or IPv6 address, or one with the port
+ * some proxies add (`192.0.2.7:51234`, `[2001:db8::1]:443`), whose port is dropped, so a new
+ * source port is not a new client. Anything else (`unknown`, junk) is `undefined`: the request is
+ * then counted under the address it came from, the proxy's, never under a key the client chose.
+ */
+function forwardedAddress(entry: string): string | undefined {
+  if (isIP(entry) !== 0) return entry;
+  const bracketed = /^\[([^\]]{1,45})\](?::\d{1,5})?$/.exec(entry);
+  if (bracketed !== null) return isIPv6(bracketed[1]!) ? bracketed[1] : undefined;
+  const colon = entry.lastIndexOf(':');
+  if (colon > 0 && /^\d{1,5}$/.test(entry.slice(colon + 1)) && isIPv4(entry.slice(0, colon))) return entry.slice(0, colon);
+  return undefined;
 }

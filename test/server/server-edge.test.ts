@@ -226,6 +226,24 @@ test('X-Forwarded-For is ignored unless trustProxy is set', async () => {
   }, { ...limits, trustProxy: true });
 });
 
+test('with trustProxy, a forwarded address is counted without its port; an entry that is no address counts as the proxy', async () => {
+  const limits = { addressLimit: { maxFailures: 3, windowSeconds: 60 }, trustProxy: true };
+  // The same client behind a proxy that writes ip:port: every source port is one client.
+  for (const spell of [(i: number) => `203.0.113.6:5000${i}`, (i: number) => `[2001:db8::${i}]:443`, (i: number) => `[2001:db8::${i}]`]) {
+    await withTestServer(async ({ url }) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await login(url, `{"username":"u${i}","password":"x"}`, { 'x-forwarded-for': spell(i) })).status);
+      assert.deepEqual(statuses, [401, 401, 401, 429, 429], spell(0));
+    }, limits);
+  }
+  // Junk in the last entry is not a key the client chose: it is counted as the proxy (the socket).
+  await withTestServer(async ({ url }) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await login(url, `{"username":"u${i}","password":"x"}`, { 'x-forwarded-for': `junk-${i}` })).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+  }, limits);
+});
+
 test('a login for an unknown user costs the same as a wrong password (scrypt against a dummy hash)', async () => {
   // A cost high enough (~30-60 ms) that skipping the hash would show as a ten-fold difference.
   const users = await fastDemoUsers({ N: 2 ** 14, r: 8, p: 1 });
