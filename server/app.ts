@@ -134,6 +134,10 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   return (req, res) => {
     const path = pathOf(req.url);
     observe(req, res, path);
+    // A transfer coding other than chunked (gzip, ...) is one this server does not undo: 501
+    // (RFC 9112 section 6.1), and the connection closed, since where the body ends is unclear.
+    const coding = req.headers['transfer-encoding'];
+    if (coding !== undefined && coding.toLowerCase() !== 'chunked') return send(res, 501, { detail: 'Not Implemented' }, { connection: 'close' });
     if (serveOps && answerOpsRequest(req, res, path, ops)) return;
     const methods = routes.get(path);
     if (methods === undefined) return send(res, 404, { detail: 'Not Found' });

@@ -139,6 +139,20 @@ test('a slow client that never finishes its body is cut off by requestTimeout', 
   }, { headersTimeoutMs: 150, requestTimeoutMs: 300, checkIntervalMs: 25 });
 });
 
+test('a transfer coding other than chunked is 501 Not Implemented, and the connection is closed', async () => {
+  await withTestServer(async ({ port }) => {
+    for (const coding of ['gzip, chunked', 'deflate, chunked']) {
+      const answer = await rawRequest(port, `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: ${coding}\r\n\r\n5\r\nxxxxx\r\n0\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 501 /, coding);
+      assert.match(answer, /\r\nConnection: close\r\n/i, coding);
+      assert.match(answer, /\{"detail":"Not Implemented"\}$/, coding);
+    }
+    // Chunked alone is read as usual.
+    const chunked = await rawRequest(port, 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n');
+    assert.match(chunked, /^HTTP\/1\.1 422 /);
+  });
+});
+
 test('an idle keep-alive connection outlives headersTimeout and serves its next request', async () => {
   await withTestServer(async ({ port }) => {
     const socket = connect(port, '127.0.0.1');
