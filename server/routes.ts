@@ -164,7 +164,8 @@ export function createRoutes(context: RouteContext): Routes {
     // Never rate-limited (see refresh). The store stays bounded per subject instead: logging out
     // with a refresh token ends its session (the whole family); either way the store counts it
     // against the subject's share and, past it, logs the subject out everywhere instead, so no
-    // account can fill the store (SubjectBound in lib/authx/revocation.ts).
+    // account can fill the store through logouts (SubjectBound in lib/authx/revocation.ts;
+    // rotation marks are not counted yet: docs/state.md, known limits).
     const family = context.logoutRevokesFamily && payload.type === 'refresh';
     await auth.revokeToken(payload, { perSubjectLimit: context.revocationsPerSubject, family });
     send(res, 200, { message: 'Token revoked' });
