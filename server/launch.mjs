@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../server.ts', import.meta.url);
 // The compile cache server.ts turns on (same directory), on before server.ts itself loads: Node
-// 24+ then reads even server.ts type-stripped from the cache, and never loads its type
-// stripper (Node 22.23 still loads it), a sixth or so of the start-up (docs/performance.md). `node server.ts` cannot do this
-// for its own entry file. Node 20 has no compile cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+// 24+ then reads even server.ts type-stripped from the cache and never loads its type stripper
+// (Node 22.23 still does), a sixth or so of the start-up (docs/performance.md). `node server.ts`
+// cannot do this for its own entry file. Node 20 has no compile cache;
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 try {
   module.enableCompileCache?.(fileURLToPath(new URL('../node_modules/.cache/node-compile-cache', import.meta.url)));
 } catch {

@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { AccessTokenRequiredError, RefreshTokenReusedError } from '../lib/authx/authx-errors.ts';
 import type { AuthX } from '../lib/authx/authx.ts';
 import { readJsonBody } from '../lib/authx/body.ts';
 import type { TokenPayload } from '../lib/authx/token-verifier.ts';
 import { JWTDecodeError } from '../lib/core/errors.ts';
-import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { addressThrottleKey } from './address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
 import type { FailureThrottle, KnownKeys, LoginThrottle, ThrottleDecision } from './login-throttle.ts';

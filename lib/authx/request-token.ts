@@ -227,10 +227,14 @@ function hasBody(req: AnyRequest, headers: HeaderGetter): boolean {
   return headers('transfer-encoding') !== undefined || (length !== undefined && length.trim() !== '0');
 }
 
+/** The media type of a `Content-Type`, lower case, without parameters (`""` when absent). */
+export function mediaTypeOf(value: string | undefined): string {
+  return value === undefined ? '' : (value.split(';', 1)[0] ?? '').trim().toLowerCase();
+}
+
 /** Whether a `Content-Type` is JSON (`application/json` or `application/<x>+json`, parameters ignored). */
 export function isJsonContentType(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  const media = (value.split(';', 1)[0] ?? '').trim().toLowerCase();
+  const media = mediaTypeOf(value);
   return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
 }
 

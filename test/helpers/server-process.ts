@@ -99,3 +99,17 @@ function launch(env: Record<string, string>): Promise<ServerProcess | EarlyExit>
     });
   });
 }
+
+/**
+ * Whether a process with this pid is still running (signal 0 only checks).
+ *
+ * @example assert.equal(isAlive(pid), false)
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

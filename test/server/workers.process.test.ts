@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readWorkerCount } from '../../server/workers.ts';
+import { isAlive } from '../helpers/server-process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
@@ -100,15 +101,6 @@ async function pidsAnswering(url: string, tries: number): Promise<Set<number>> {
   const pids = new Set<number>();
   for (let i = 0; i < tries; i++) pids.add((await get(url)).pid);
   return pids;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('WORKERS: a primary supervising real cluster workers', { concurrency: true }, () => {

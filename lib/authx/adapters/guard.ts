@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthX } from '../authx.ts';
 import { validateTokenLocations, type TokenLocation } from '../config.ts';
 import { errorHeaders } from '../http-errors.ts';
-import { type AnyRequest, type GetTokenOptions, type TokenType } from '../request-token.ts';
+import { mediaTypeOf, type AnyRequest, type GetTokenOptions, type TokenType } from '../request-token.ts';
 import { assertScopeList, type ScopeMatch } from '../scopes.ts';
 import type { TokenPayload, VerifyTokenOptions } from '../token-verifier.ts';
 import { AuthError } from '../../core/errors.ts';
@@ -106,7 +106,6 @@ export function parsedBody(body: unknown, headers: IncomingHttpHeaders, fix: str
   if (body !== undefined) return body;
   const length = headers['content-length'];
   const declared = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-  const media = (headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
-  if (declared && media === 'application/json') throw new TypeError(`the json token location needs the parsed body: ${fix}`);
+  if (declared && mediaTypeOf(headers['content-type']) === 'application/json') throw new TypeError(`the json token location needs the parsed body: ${fix}`);
   return undefined;
 }
