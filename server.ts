@@ -4,9 +4,9 @@
  *
  *     npm start                      # PORT=8000 HOST=0.0.0.0 JWT_SECRET_KEY=... USERS_FILE=...
  *     npm run hash-password          # reads a password from stdin, prints its scrypt hash
- *     WORKERS=2 REDIS_URL=... npm start   # one worker per core (server/workers.ts)
+ *     WORKERS=2 REDIS_URL=... npm start   # one worker per core (server/process/workers.ts)
  *
- * Only the entry: it turns on Node's compile cache, then loads the server (server/main.ts). Not
+ * Only the entry: it turns on Node's compile cache, then loads the server (server/process/main.ts). Not
  * part of the package.
  */
 import module from 'node:module';
@@ -24,6 +24,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   } catch {
     // a cache that cannot be set up only costs start-up time
   }
-  const { main } = await import('./server/main.ts');
+  const { main } = await import('./server/process/main.ts');
   await main();
 }

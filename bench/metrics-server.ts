@@ -6,10 +6,10 @@
  *   node bench/metrics-server.ts on     # ServerMetrics recorded per request, /metrics served
  *   node bench/metrics-server.ts off    # the same server, no metrics
  */
-import { createServer, ROUTE_PATHS } from '../server/app.ts';
-import { LogWriter } from '../server/log-writer.ts';
-import { OPS_PATHS } from '../server/ops-endpoints.ts';
-import { ServerMetrics } from '../server/server-metrics.ts';
+import { createServer, ROUTE_PATHS } from '../server/http/app.ts';
+import { LogWriter } from '../server/ops/log-writer.ts';
+import { OPS_PATHS } from '../server/ops/ops-endpoints.ts';
+import { ServerMetrics } from '../server/ops/server-metrics.ts';
 import { BENCH_SECRET } from './micro.ts';
 
 const mode = process.argv[2];

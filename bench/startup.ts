@@ -93,7 +93,7 @@ export async function startupPhase(runs: number): Promise<StartupResult> {
       else ways.push({ way: 'node --import tsx server.ts', args: ['--import', 'tsx', 'server.ts'], targeted: false, floor: false });
       // What `npm start` runs (npm's own start-up left out): the compile cache is on before
       // server.ts loads, so on Node 24+ no module, server.ts included, is type-stripped again.
-      ways.push({ way: 'node server/launch.mjs (npm start)', args: ['server/launch.mjs'], targeted: info.strips && major >= 24, floor: false });
+      ways.push({ way: 'node server/process/launch.mjs (npm start)', args: ['server/process/launch.mjs'], targeted: info.strips && major >= 24, floor: false });
       if (compiled !== undefined) ways.push({ way: 'node server.js (compiled by tsc)', args: [compiled], targeted: false, floor: false });
       // Interleaved: round i starts every way once, so the floor shares each round's machine load.
       const times = ways.map((): number[] => []);

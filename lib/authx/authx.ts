@@ -1,19 +1,23 @@
 /**
+ * Room `lib/authx/`: the `AuthX` object that ties the rooms below together, and the library's
+ * error classes (`authx-errors.ts`). May import: `lib/core/`, `lib/authx/config/`,
+ * `lib/authx/tokens/`, `lib/authx/http/`, `lib/authx/state/`.
+ *
  * `AuthX`: the one object an application configures. It is thin: each concern lives in its own
  * file (configuration, token creation, extraction, verification, cookies, errors to HTTP), and
  * all of them are prepared once here, at construction.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { validateTokenLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config.ts';
-import { appendSetCookie, CookieWriter, type SetCookieOptions } from './cookies.ts';
-import { errorToHttp } from './http-errors.ts';
-import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './request-token.ts';
-import { MemoryRevocationStore } from './memory-revocation-store.ts';
-import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult, type SubjectBound } from './revocation.ts';
-import { RefreshRotation, type RotatedTokens, type RotateOptions } from './rotation.ts';
-import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens.ts';
-import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './token-verifier.ts';
+import { validateTokenLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config/config.ts';
+import { appendSetCookie, CookieWriter, type SetCookieOptions } from './http/cookies.ts';
+import { errorToHttp } from './http/http-errors.ts';
+import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './http/request-token.ts';
+import { MemoryRevocationStore } from './state/memory-revocation-store.ts';
+import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult, type SubjectBound } from './state/revocation.ts';
+import { RefreshRotation, type RotatedTokens, type RotateOptions } from './tokens/rotation.ts';
+import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens/tokens.ts';
+import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './tokens/token-verifier.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
 
 const CREATE_OPTION_NAMES = ['fresh', 'expiresIn', 'data', 'audience', 'scopes', 'headers'];

@@ -1,4 +1,7 @@
 /**
+ * Room `lib/core/`: the JWT core an auditor reads alone (docs/core.md gives the order). May
+ * import: `node:crypto`.
+ *
  * The JWT core, exported as `authx-node/core`: base64url (RFC 4648 section 5), HMAC (RFC 2104)
  * over `node:crypto`'s hashes, asymmetric keys (RFC 7518 section 3, RFC 8037), and compact
  * JWS/JWT signing and verification (RFC 7515, 7519) with the registered claims. Files under `lib/core/` import only each other and `node:crypto`.

@@ -1,5 +1,5 @@
 /**
- * AuthX with HS512 and with asymmetric keys (lib/authx/config.ts, tokens.ts, token-verifier.ts):
+ * AuthX with HS512 and with asymmetric keys (lib/authx/config/config.ts, tokens.ts, token-verifier.ts):
  * the configured algorithm signs, is the only one accepted, and rotation keeps previous public
  * keys verifying.
  */

@@ -12,7 +12,7 @@ import {
   parseAuthorizationHeader,
   type TokenLocation,
 } from '../../lib/index.ts';
-import { readJsonBody } from '../../lib/authx/body.ts';
+import { readJsonBody } from '../../lib/authx/http/body.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeAuth, sendJson, startServer, type TestServer } from './authx-helpers.ts';

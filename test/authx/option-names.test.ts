@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AuthX, InsufficientScopeError } from '../../lib/index.ts';
-import { AUTHX_CONFIG_NAMES, AUTHX_PYTHON_NAMES } from '../../lib/authx/config-names.ts';
+import { AUTHX_CONFIG_NAMES, AUTHX_PYTHON_NAMES } from '../../lib/authx/config/config-names.ts';
 import { makeAuth, SECRET } from './authx-helpers.ts';
 
 function refused(run: () => unknown, message: string | RegExp): void {

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { OPS_PATHS } from '../../server/ops-endpoints.ts';
-import { ServerMetrics } from '../../server/server-metrics.ts';
+import { OPS_PATHS } from '../../server/ops/ops-endpoints.ts';
+import { ServerMetrics } from '../../server/ops/server-metrics.ts';
 
 const page = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
 

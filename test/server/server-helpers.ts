@@ -1,14 +1,14 @@
 /**
- * Starts the real server (server/app.ts's `createServer`) on 127.0.0.1:0 for the tests, with a fixed
+ * Starts the real server (server/http/app.ts's `createServer`) on 127.0.0.1:0 for the tests, with a fixed
  * secret, a controllable clock, captured log lines and users hashed at a small scrypt cost (the
  * default OWASP cost is exercised by the process tests).
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { createServer, type ServerOptions, type ServerTimeouts } from '../../server/app.ts';
-import { hashPassword, type ScryptParameters } from '../../server/password.ts';
-import { UserStore } from '../../server/user-store.ts';
+import { createServer, type ServerOptions, type ServerTimeouts } from '../../server/http/app.ts';
+import { hashPassword, type ScryptParameters } from '../../server/login/password.ts';
+import { UserStore } from '../../server/login/user-store.ts';
 
 /** 32+ byte test secret. */
 export const TEST_SECRET = 'server-test-secret-0123456789-abcdefghijkl';

@@ -1,6 +1,7 @@
 // `npm test`: the test/docs/*.test.ts files, in one process. Static imports, so every
 // file's tests are registered before the first one runs (docs/testing.md); test/docs/suites.test.ts
 // checks that every in-process test file is listed in exactly one suite.
+import '../docs/architecture.test.ts';
 import '../docs/examples.test.ts';
 import '../docs/operations-docs.test.ts';
 import '../docs/suites.test.ts';

@@ -5,9 +5,9 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AuthX } from '../authx.ts';
-import type { SetCookieOptions } from '../cookies.ts';
-import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
-import type { TokenPayload } from '../token-verifier.ts';
+import type { SetCookieOptions } from '../http/cookies.ts';
+import { ImplicitRefresh, type ImplicitRefreshOptions } from '../http/implicit-refresh.ts';
+import type { TokenPayload } from '../tokens/token-verifier.ts';
 import { compileGuard, libraryErrorAnswer, parsedBody, type GuardOptions } from './guard.ts';
 
 export type { GuardOptions } from './guard.ts';

@@ -6,9 +6,9 @@
  */
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthX } from '../authx.ts';
-import type { SetCookieOptions } from '../cookies.ts';
-import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
-import type { TokenPayload } from '../token-verifier.ts';
+import type { SetCookieOptions } from '../http/cookies.ts';
+import { ImplicitRefresh, type ImplicitRefreshOptions } from '../http/implicit-refresh.ts';
+import type { TokenPayload } from '../tokens/token-verifier.ts';
 import { compileGuard, libraryErrorAnswer, parsedBody, type GuardOptions } from './guard.ts';
 import { assertKnownOptions } from '../../core/option-names.ts';
 

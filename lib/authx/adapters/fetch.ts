@@ -4,10 +4,10 @@
  * a handler, one wrapper turns library errors into `Response`s and lets every other error go.
  */
 import type { AuthX } from '../authx.ts';
-import { readJsonBody } from '../body.ts';
-import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
-import { isJsonContentType } from '../request-token.ts';
-import type { TokenPayload } from '../token-verifier.ts';
+import { readJsonBody } from '../http/body.ts';
+import { ImplicitRefresh, type ImplicitRefreshOptions } from '../http/implicit-refresh.ts';
+import { isJsonContentType } from '../http/request-token.ts';
+import type { TokenPayload } from '../tokens/token-verifier.ts';
 import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
 
 export type { GuardOptions } from './guard.ts';

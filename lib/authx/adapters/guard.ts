@@ -1,4 +1,8 @@
 /**
+ * Room `lib/authx/adapters/`: the framework adapters (Express, Fastify, Hono, fetch, WebSocket)
+ * and the guard they share. May import: `lib/core/`, `lib/authx/`, `lib/authx/config/`,
+ * `lib/authx/http/`, `lib/authx/tokens/`.
+ *
  * What every framework adapter shares: a route guard compiled once from its options (token
  * type, freshness, scopes, locations, CSRF), and the answer a library error gets (its status,
  * the RFC 6750 section 3 `WWW-Authenticate` challenge, `Retry-After`, `{"detail": message}`).
@@ -6,11 +10,11 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthX } from '../authx.ts';
-import { validateTokenLocations, type TokenLocation } from '../config.ts';
-import { errorHeaders } from '../http-errors.ts';
-import { mediaTypeOf, type AnyRequest, type GetTokenOptions, type TokenType } from '../request-token.ts';
-import { assertScopeList, type ScopeMatch } from '../scopes.ts';
-import type { TokenPayload, VerifyTokenOptions } from '../token-verifier.ts';
+import { validateTokenLocations, type TokenLocation } from '../config/config.ts';
+import { errorHeaders } from '../http/http-errors.ts';
+import { mediaTypeOf, type AnyRequest, type GetTokenOptions, type TokenType } from '../http/request-token.ts';
+import { assertScopeList, type ScopeMatch } from '../tokens/scopes.ts';
+import type { TokenPayload, VerifyTokenOptions } from '../tokens/token-verifier.ts';
 import { AuthError } from '../../core/errors.ts';
 import { assertKnownOptions } from '../../core/option-names.ts';
 

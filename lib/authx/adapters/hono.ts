@@ -6,11 +6,11 @@
  */
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import type { AuthX } from '../authx.ts';
-import { readJsonBody } from '../body.ts';
-import type { SetCookieOptions } from '../cookies.ts';
-import { ImplicitRefresh, type ImplicitRefreshOptions } from '../implicit-refresh.ts';
-import { isJsonContentType } from '../request-token.ts';
-import type { TokenPayload } from '../token-verifier.ts';
+import { readJsonBody } from '../http/body.ts';
+import type { SetCookieOptions } from '../http/cookies.ts';
+import { ImplicitRefresh, type ImplicitRefreshOptions } from '../http/implicit-refresh.ts';
+import { isJsonContentType } from '../http/request-token.ts';
+import type { TokenPayload } from '../tokens/token-verifier.ts';
 import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
 
 export type { GuardOptions } from './guard.ts';

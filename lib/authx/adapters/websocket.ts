@@ -10,8 +10,8 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { AuthX } from '../authx.ts';
 import { InvalidAuthorizationHeaderError, MissingTokenError } from '../authx-errors.ts';
-import type { TokenPayload, VerifyTokenOptions } from '../token-verifier.ts';
-import { assertScopeList, type ScopeMatch } from '../scopes.ts';
+import type { TokenPayload, VerifyTokenOptions } from '../tokens/token-verifier.ts';
+import { assertScopeList, type ScopeMatch } from '../tokens/scopes.ts';
 import { libraryErrorAnswer } from './guard.ts';
 import { assertKnownOptions } from '../../core/option-names.ts';
 

@@ -1,0 +1,215 @@
+/**
+ * The example server's five routes (shared/SEED.md): `GET /`, `POST /login`, `GET /protected`,
+ * `POST /refresh`, `POST /logout`. Routing, error answers and the access log are in
+ * `server/http/app.ts`. Example server only; not part of the package.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { AccessTokenRequiredError, RefreshTokenReusedError } from '../../lib/authx/authx-errors.ts';
+import type { AuthX } from '../../lib/authx/authx.ts';
+import { readJsonBody } from '../../lib/authx/http/body.ts';
+import type { TokenPayload } from '../../lib/authx/tokens/token-verifier.ts';
+import { JWTDecodeError } from '../../lib/core/errors.ts';
+import { addressThrottleKey } from '../login/address-key.ts';
+import { validateStringFields } from './fastapi-validation.ts';
+import type { FailureThrottle, KnownKeys, LoginThrottle, ThrottleDecision } from '../login/login-throttle.ts';
+import type { LogSink } from '../ops/request-log.ts';
+import type { UserStore } from '../login/user-store.ts';
+
+/** Sends one JSON answer (adds `Connection: close` while the server drains). */
+export type Send = (res: ServerResponse, status: number, body: unknown, headers?: OutgoingHttpHeaders) => void;
+/** One route's handler; a rejection is answered by the handler in `server/http/app.ts`. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+/** What the routes share, built once per handler by `createHandler`. */
+export interface RouteContext {
+  auth: AuthX;
+  users: UserStore;
+  /** Strict: attempts per username and address. */
+  perUsernameAddress: LoginThrottle;
+  /** Looser: attempts per username from anywhere; known pairs pass it. */
+  perUsername: LoginThrottle;
+  /** Failures per address, whatever the username. */
+  perAddress: FailureThrottle;
+  /** Username-and-address pairs that logged in successfully lately. */
+  knownPairs: KnownKeys;
+  /** Access tokens minted by `/refresh` per subject. */
+  perRefresh: LoginThrottle;
+  /** Individual revocations one subject may hold; past it a logout revokes all its tokens. */
+  revocationsPerSubject: number;
+  maxPendingPasswordChecks: number;
+  trustProxy: boolean;
+  send: Send;
+  /**
+   * The tokens' locations need no body and the revocation store answers synchronously, so
+   * `GET /protected` verifies without a Promise.
+   */
+  syncTokens: boolean;
+  /** Where security events go (a detected refresh token reuse); the access log's sink. */
+  log: LogSink;
+  /** Seconds a rotated refresh token may be presented again for the same successor (docs/rotation.md). */
+  reuseGraceSeconds: number;
+  /** Whether logging out with a refresh token revokes its whole family (the session). */
+  logoutRevokesFamily: boolean;
+}
+
+/** The routes by name; `login` is the only one that reads a request body. */
+export interface Routes {
+  root: Route;
+  login: Route;
+  protectedRoute: Route;
+  refresh: Route;
+  logout: Route;
+}
+
+const ROOT_ANSWER = {
+  message: 'Welcome to AuthX Basic Authentication Example',
+  endpoints: {
+    login: 'POST /login - Get an access token',
+    protected: 'GET /protected - Access protected resource (requires token)',
+    refresh: 'POST /refresh - Get a new access token and a new refresh token (requires refresh token)',
+    logout: 'POST /logout - Revoke the presented token (access or refresh)',
+  },
+};
+const INVALID_CREDENTIALS = { detail: 'Invalid username or password' };
+const TOO_MANY_LOGINS = { detail: 'Too many failed login attempts; try again later' };
+/** Answered for a verified token whose subject is no longer a user. */
+const NOT_A_USER = 'Token subject is not a known user';
+
+/** The five routes over one shared context. */
+export function createRoutes(context: RouteContext): Routes {
+  const { auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, send } = context;
+  let pendingPasswordChecks = 0;
+  const refused = (res: ServerResponse, decision: ThrottleDecision & { allowed: false }): void =>
+    send(res, 429, TOO_MANY_LOGINS, { 'retry-after': String(decision.retryAfterSeconds) });
+
+  const login: Route = async (req, res) => {
+    const fields = validateStringFields(await readJsonBody(req), ['username', 'password']);
+    if (!fields.ok) return send(res, 422, fields.answer);
+    const { username, password } = fields.values;
+    const userKey = digest(username);
+    const addressKey = clientAddress(req, context.trustProxy);
+    const pairKey = digest(`${addressKey}\n${username}`);
+    if (pendingPasswordChecks >= context.maxPendingPasswordChecks) {
+      return send(res, 503, { detail: 'Server busy; try again later' }, { 'retry-after': '1' });
+    }
+    // The slot is taken before the first await: with a shared (Redis) address layer, begin() is
+    // a round trip, and logins arriving meanwhile must see the slots already taken.
+    pendingPasswordChecks++;
+    let begun = false;
+    let valid = false;
+    try {
+      // The layers of docs/throttling.md, each counting the attempt before the slow check so
+      // parallel guesses cannot outrun them, and in this order so that an attempt one layer
+      // refuses is not counted by the next: a stranger hammering one address at a username uses
+      // up that pair's budget and the address's, never the username's for other addresses.
+      const byAddress = await perAddress.begin(addressKey);
+      if (!byAddress.allowed) return refused(res, byAddress);
+      begun = true;
+      const byPair = await perUsernameAddress.hit(pairKey);
+      if (!byPair.allowed) return refused(res, byPair);
+      const byUsername = await perUsername.hit(userKey);
+      if (!byUsername.allowed && !(await knownPairs.has(pairKey))) return refused(res, byUsername);
+      valid = await users.checkCredentials(username, password);
+    } finally {
+      pendingPasswordChecks--;
+      if (begun) await perAddress.end(addressKey, !valid);
+    }
+    if (!valid) return send(res, 401, INVALID_CREDENTIALS);
+    await Promise.all([perUsernameAddress.reset(pairKey), perUsername.reset(userKey), knownPairs.remember(pairKey)]);
+    const { access_token, refresh_token } = auth.createTokenPair(username);
+    send(res, 200, { access_token, token_type: 'bearer', refresh_token });
+  };
+
+  // Revocation (token, subject cut-off, family) was checked by verifyToken, in one store call.
+  const grantAccess = (res: ServerResponse, payload: TokenPayload): void => {
+    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
+    send(res, 200, {
+      message: 'You have access to this protected resource',
+      username: payload.sub,
+      email: users.emailOf(payload.sub),
+    });
+  };
+  const protectedRoute: Route = context.syncTokens
+    ? (req, res) => grantAccess(res, auth.verifyTokenSync(auth.getAccessTokenFromRequestSync(req)))
+    : async (req, res) => grantAccess(res, await auth.verifyToken(await auth.getAccessTokenFromRequest(req)));
+
+  const refresh: Route = async (req, res) => {
+    const found = await auth.getRefreshTokenFromRequest(req);
+    const payload = await auth.verifyToken(found, { type: 'refresh' });
+    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
+    // Minting is limited per subject (a stolen refresh token cannot mint without end); logout
+    // is not, so nobody holding a copy of a token can stop its owner from revoking it.
+    const minted = await perRefresh.hit(digest(payload.sub));
+    if (!minted.allowed) {
+      return send(res, 429, { detail: 'Too many token refreshes; try again later' }, { 'retry-after': String(minted.retryAfterSeconds) });
+    }
+    // Rotation (docs/rotation.md): the presented token is retired, its one successor answered.
+    const rotated = await auth.rotateRefreshToken(found, { reuseGraceSeconds: context.reuseGraceSeconds }).catch((error: unknown) => {
+      if (error instanceof RefreshTokenReusedError) context.log.write(reuseEventLine(error));
+      throw error;
+    });
+    send(res, 200, { access_token: rotated.access_token, token_type: 'bearer', refresh_token: rotated.refresh_token });
+  };
+
+  const logout: Route = async (req, res) => {
+    const found = await auth.getAccessTokenFromRequest(req);
+    const payload = await auth.verifyToken(found, { type: 'access' }).catch((error: unknown) => {
+      // Either kind may be revoked: a client logs out its refresh token the same way.
+      if (error instanceof AccessTokenRequiredError) return auth.verifyToken(found, { type: 'refresh' });
+      throw error;
+    });
+    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
+    // Never rate-limited (see refresh). The store stays bounded per subject instead: logging out
+    // with a refresh token ends its session (the whole family); either way the store counts it
+    // against the subject's share and, past it, logs the subject out everywhere instead, so no
+    // account can fill the store through logouts (SubjectBound in lib/authx/state/revocation.ts;
+    // rotation marks are not counted yet: docs/state.md, known limits).
+    const family = context.logoutRevokesFamily && payload.type === 'refresh';
+    await auth.revokeToken(payload, { perSubjectLimit: context.revocationsPerSubject, family });
+    send(res, 200, { message: 'Token revoked' });
+  };
+
+  return { root: (_req, res) => send(res, 200, ROOT_ANSWER), login, protectedRoute, refresh, logout };
+}
+
+/**
+ * The security log line of a detected reuse: ids only (family and token id), never the token;
+ * anything outside a plain id alphabet is replaced, so a foreign `jti` cannot forge log lines.
+ */
+function reuseEventLine(error: RefreshTokenReusedError): string {
+  const clean = (id: string): string => id.slice(0, 64).replace(/[^\w.:-]/g, '?');
+  return `security: refresh token reuse detected; family ${clean(error.familyId)} revoked (reused jti ${clean(error.tokenId)})\n`;
+}
+
+/** Throttle keys are short digests, so a 16 KiB username cannot bloat a throttle's memory. */
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').pop()?.trim();
+    const address = last === undefined ? undefined : forwardedAddress(last);
+    if (address !== undefined) return addressThrottleKey(address);
+  }
+  // IPv6 clients are counted per /64, which one client usually controls whole.
+  return addressThrottleKey(req.socket.remoteAddress ?? 'unknown');
+}
+
+/**
+ * The address in one `X-Forwarded-For` entry: a bare IPv4 or IPv6 address, or one with the port
+ * some proxies add (`192.0.2.7:51234`, `[2001:db8::1]:443`), whose port is dropped, so a new
+ * source port is not a new client. Anything else (`unknown`, junk) is `undefined`: the request is
+ * then counted under the address it came from, the proxy's, never under a key the client chose.
+ */
+function forwardedAddress(entry: string): string | undefined {
+  if (isIP(entry) !== 0) return entry;
+  const bracketed = /^\[([^\]]{1,45})\](?::\d{1,5})?$/.exec(entry);
+  if (bracketed !== null) return isIPv6(bracketed[1]!) ? bracketed[1] : undefined;
+  const colon = entry.lastIndexOf(':');
+  if (colon > 0 && /^\d{1,5}$/.test(entry.slice(colon + 1)) && isIPv4(entry.slice(0, colon))) return entry.slice(0, colon);
+  return undefined;
+}

@@ -1,0 +1,121 @@
+/**
+ * `RedisCounterStore`: the example server's throttle counters (`CounterStore`,
+ * server/login/counter-store.ts) in Redis, so every instance counts against one limit. One Lua script
+ * per hit: INCR, and the window's PEXPIRE when the key is new (or lost its TTL), so the count and
+ * its expiry are set atomically and no key ever lives without a TTL. Example server only.
+ */
+import { redisCommand, type RedisClientLike, type RedisCommand } from '../../lib/authx/state/redis-client.ts';
+import { StateUnavailableError } from '../../lib/authx/authx-errors.ts';
+import type { CounterHit, CounterStore } from './counter-store.ts';
+import { assertKnownOptions } from '../../lib/core/option-names.ts';
+
+/** Options of {@link RedisCounterStore}. */
+export interface RedisCounterStoreOptions {
+  /** An official `redis` client, an `ioredis` client, or a function sending one command. */
+  client: RedisClientLike;
+  /** Prefix of every key; default `"authx:t:"`. */
+  prefix?: string;
+  /** Deadline of each command in ms; default 500. */
+  timeoutMs?: number;
+}
+
+const OPTION_NAMES = ['client', 'prefix', 'timeoutMs'];
+
+// KEYS: counter. ARGV: window ms. Returns { count, ms left }.
+const INCREMENT = `
+local count = redis.call('INCR', KEYS[1])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return { count, left }`;
+
+// KEYS: failures. ARGV: max, window ms. Refuses at max (with ms left), else counts one.
+const BEGIN_FAILURE = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 then left = tonumber(ARGV[2]) end
+  return { 0, left }
+end
+redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return { 1, 0 }`;
+
+// KEYS: failures. Takes one back, never below zero; DECR keeps the TTL.
+const RELEASE_FAILURE = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+return 1`;
+
+/**
+ * Fixed-window counters in Redis; the window starts at a key's first hit (Redis's clock).
+ *
+ * @example const counters = new RedisCounterStore({ client })
+ */
+export class RedisCounterStore implements CounterStore {
+  readonly #send: RedisCommand;
+  readonly #prefix: string;
+
+  /**
+   * @throws {TypeError} When an option is unknown or invalid.
+   */
+  constructor(options: RedisCounterStoreOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('RedisCounterStore options must be an object');
+    assertKnownOptions(options, OPTION_NAMES, 'RedisCounterStore options');
+    const { prefix = 'authx:t:', timeoutMs = 500 } = options;
+    if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
+    this.#send = redisCommand(options.client, timeoutMs);
+    this.#prefix = prefix;
+  }
+
+  /**
+   * @example const { count, resetMs } = await counters.increment(key, 900_000)
+   * @throws {RangeError} When `windowMs` is not a positive integer.
+   * @throws {StateUnavailableError} When Redis does not answer in time (the caller answers 503).
+   */
+  async increment(key: string, windowMs: number): Promise<CounterHit> {
+    if (!Number.isSafeInteger(windowMs) || windowMs < 1) throw new RangeError('windowMs must be a positive integer');
+    const reply = await this.#send(['EVAL', INCREMENT, '1', this.#prefix + key, String(windowMs)]);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
+    return { count: Number(reply[0]), resetMs: Math.max(0, Number(reply[1])) };
+  }
+
+  /**
+   * The per-address layer's shared form (`SharedFailures` in server/login/login-throttle.ts).
+   *
+   * @example const decision = await counters.beginFailure(address, 20, 900_000)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async beginFailure(key: string, maxFailures: number, windowMs: number): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {
+    const reply = await this.#send(['EVAL', BEGIN_FAILURE, '1', `${this.#prefix}f:${key}`, String(maxFailures), String(Math.ceil(windowMs))]);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
+    return Number(reply[0]) === 1 ? { allowed: true } : { allowed: false, retryAfterMs: Math.max(0, Number(reply[1])) };
+  }
+
+  /**
+   * @example await counters.releaseFailure(address)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async releaseFailure(key: string): Promise<void> {
+    await this.#send(['EVAL', RELEASE_FAILURE, '1', `${this.#prefix}f:${key}`]);
+  }
+
+  /**
+   * @example await counters.reset(key)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async reset(key: string): Promise<void> {
+    await this.#send(['DEL', this.#prefix + key]);
+  }
+
+  /**
+   * Whether `key` has a window that has not ended (its TTL ends the window, so EXISTS says it).
+   *
+   * @example await counters.exists(key)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async exists(key: string): Promise<boolean> {
+    return Number(await this.#send(['EXISTS', this.#prefix + key])) === 1;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Where the example server keeps its state (docs/state.md), chosen once at start-up from the
+ * environment: `REDIS_URL` (shared by every instance), else `DATA_DIR` (durable on this machine,
+ * default `./data`), or `DATA_DIR=:memory:` (this process only; tests). Example server only; the
+ * stores themselves are the library's (`lib/authx/`). `stateReady()` is the health check.
+ */
+import { FileRevocationStore } from '../../lib/authx/state/file-revocation-store.ts';
+import { MemoryRevocationStore } from '../../lib/authx/state/memory-revocation-store.ts';
+import type { RevocationStore } from '../../lib/authx/state/revocation.ts';
+import type { CounterStore } from '../login/counter-store.ts';
+import { ServerConfigError } from './server-config.ts';
+import { writeSafely } from './stream-guard.ts';
+
+/** The memory opt-in value of `DATA_DIR`. */
+export const MEMORY_DATA_DIR = ':memory:';
+
+/** The state of one server process. */
+export interface ServerState {
+  /** `memory`, `file` (DATA_DIR) or `redis` (REDIS_URL). */
+  readonly mode: 'memory' | 'file' | 'redis';
+  /** Revocations, cut-offs, families and claims. */
+  readonly revocationStore: RevocationStore;
+  /** Throttle counters shared through Redis; `undefined`: the server's in-memory counters. */
+  readonly counterStore: CounterStore | undefined;
+  /** Whether the state can be used right now (DATA_DIR writable / Redis answers PING in time). */
+  stateReady(): Promise<boolean>;
+  /** Releases the state (the DATA_DIR lock; the Redis connection). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openServerState}. */
+export interface OpenStateOptions {
+  /** Start-up and connection messages (one line each, no addresses); default stderr. */
+  log?: (line: string) => void;
+  /** Deadline of each Redis command in ms; default 500. */
+  redisTimeoutMs?: number;
+}
+
+/**
+ * Opens the state the environment asks for.
+ *
+ * @example const state = await openServerState(process.env)
+ * @throws {ServerConfigError} When `DATA_DIR` cannot be created, written or locked (the message
+ *   names `DATA_DIR`), `REDIS_URL` is not a redis URL, or the `redis` package is missing.
+ */
+export async function openServerState(env: Readonly<Record<string, string | undefined>>, options: OpenStateOptions = {}): Promise<ServerState> {
+  const log = options.log ?? ((line: string) => void writeSafely(process.stderr, `${line}\n`));
+  const redisUrl = env.REDIS_URL;
+  if (redisUrl !== undefined && redisUrl !== '') return openRedis(redisUrl, log, options.redisTimeoutMs ?? 500);
+  const dataDir = env.DATA_DIR === undefined || env.DATA_DIR === '' ? './data' : env.DATA_DIR;
+  if (dataDir === MEMORY_DATA_DIR) {
+    log('state: memory only (DATA_DIR=:memory:): revocations are lost when this process stops');
+    return { mode: 'memory', revocationStore: new MemoryRevocationStore(), counterStore: undefined, stateReady: async () => true, close: async () => {} };
+  }
+  let store: FileRevocationStore;
+  try {
+    store = await FileRevocationStore.open({ directory: dataDir });
+  } catch (error) {
+    const { code } = error as { code?: unknown };
+    const reason = code === 'ERR_STATE_DIR_IN_USE' ? (error as Error).message : `cannot be created or written (${String(code ?? 'error')})`;
+    throw new ServerConfigError(`DATA_DIR ${dataDir}: ${reason}. Set DATA_DIR to a writable directory of its own, or DATA_DIR=:memory: for a throwaway server.`);
+  }
+  log(`state: revocations kept in DATA_DIR ${dataDir}`);
+  return { mode: 'file', revocationStore: store, counterStore: undefined, stateReady: () => store.isReady(), close: () => store.close() };
+}
+
+interface RedisClient {
+  connect(): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  destroy?(): void;
+  disconnect?(): Promise<void> | void;
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+async function openRedis(url: string, log: (line: string) => void, timeoutMs: number): Promise<ServerState> {
+  // The URL may carry a password: it is never echoed back.
+  if (!/^rediss?:\/\//.test(url)) throw new ServerConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  let createClient: (options: object) => RedisClient;
+  try {
+    // Loaded only now: `redis` is an optional peer dependency, needed only with REDIS_URL.
+    ({ createClient } = (await import('redis')) as unknown as { createClient: (options: object) => RedisClient });
+  } catch {
+    throw new ServerConfigError('REDIS_URL is set but the "redis" package is not installed: run npm install redis');
+  }
+  // The Redis stores too: a server without REDIS_URL never loads them (docs/performance.md, start-up).
+  const [{ RedisRevocationStore }, { RedisCounterStore }] = await Promise.all([import('../../lib/authx/state/redis-revocation-store.ts'), import('../login/redis-counter-store.ts')]);
+  const client = createClient({
+    url,
+    // Fail a command at once while disconnected (503) instead of queueing it behind the outage.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000) },
+  });
+  let connected = false;
+  let waitingLogged = false;
+  client.on('error', () => {
+    // Error texts name the address; say only that the state is unreachable, once per outage.
+    if (!waitingLogged) log('state: waiting for Redis (REDIS_URL not reachable); state routes answer 503 until it is');
+    waitingLogged = true;
+    connected = false;
+  });
+  client.on('ready', () => {
+    if (!connected) log('state: connected to Redis (REDIS_URL)');
+    connected = true;
+    waitingLogged = false;
+  });
+  // Not awaited: with Redis down at start the server still starts and answers 503 meanwhile; the
+  // client keeps reconnecting on its own.
+  client.connect().catch(() => {});
+  const revocationStore = new RedisRevocationStore({ client, timeoutMs });
+  return {
+    mode: 'redis',
+    revocationStore,
+    counterStore: new RedisCounterStore({ client, timeoutMs }),
+    stateReady: () => revocationStore.isReady(),
+    close: async () => {
+      try {
+        if (typeof client.destroy === 'function') client.destroy();
+        else await client.disconnect?.();
+      } catch {
+        // already closed
+      }
+    },
+  };
+}
