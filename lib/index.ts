@@ -24,7 +24,8 @@ export { type RevocationStore, type RevocationCheck, type SubjectBound, type Rev
 export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, rotationMarkKey, type RotateOptions, type RotatedTokens } from './authx/tokens/rotation.ts';
 export { FileRevocationStore, DirectoryInUseError, type FileRevocationStoreOptions } from './authx/state/file-revocation-store.ts';
 export { RedisRevocationStore, type RedisRevocationStoreOptions } from './authx/state/redis-revocation-store.ts';
-export { redisCommand, type RedisCommand, type RedisClientLike } from './authx/state/redis-client.ts';
+export { redisCommand, RedisUnavailableError, type RedisCommand, type RedisClientLike } from './authx/state/redis-client.ts';
+export { RedisTracking, type RedisTrackingOptions } from './authx/state/redis-tracking.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './authx/tokens/scopes.ts';
 export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer } from './authx/http/http-errors.ts';
 export {
@@ -40,6 +41,7 @@ export {
   InsufficientScopeError,
   RevocationStoreFullError,
   StateUnavailableError,
+  StateUntrustedError,
   KeySetUnavailableError,
   type AuthorizationHeaderProblem,
   type CsrfProblem,

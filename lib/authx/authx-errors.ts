@@ -226,6 +226,25 @@ export class StateUnavailableError extends AuthError {
 }
 
 /**
+ * The state can be reached but not trusted: Redis is set to evict keys (`maxmemory-policy` other
+ * than `noeviction`), so a revocation could vanish and a logged-out token work again. Answered
+ * 503 like {@link StateUnavailableError}, with the same message; `detail` says what to change,
+ * for the operator's log (it names the setting, never an address).
+ *
+ * @throws Never.
+ */
+export class StateUntrustedError extends StateUnavailableError {
+  override readonly code: string = 'ERR_STATE_UNTRUSTED';
+  /** What is wrong and how to fix it, for logs; never sent to clients. */
+  readonly detail: string;
+
+  constructor(detail: string) {
+    super();
+    this.detail = detail;
+  }
+}
+
+/**
  * A remote JWK Set (`createRemoteJWKSet`) could not be fetched, and none was fetched before or the
  * last one expired more than `maxStaleSeconds` ago, so no token can be checked: the issuer's
  * outage, not the client's token. Answered 503 with

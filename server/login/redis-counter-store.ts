@@ -1,10 +1,13 @@
 /**
  * `RedisCounterStore`: the example server's throttle counters (`CounterStore`,
- * server/login/counter-store.ts) in Redis, so every instance counts against one limit. One Lua script
- * per hit: INCR, and the window's PEXPIRE when the key is new (or lost its TTL), so the count and
- * its expiry are set atomically and no key ever lives without a TTL. Example server only.
+ * server/login/counter-store.ts) in Redis or a Redis Cluster, so every instance counts against one
+ * limit. One Lua script per hit (sent by SHA-1 once loaded): INCR, and the window's PEXPIRE when the
+ * key is new (or lost its TTL), so the count and its expiry are set atomically and no key ever
+ * lives without a TTL. Each counter is one key, so on a cluster each hit is one command on the
+ * node of its slot. Example server only.
  */
-import { redisCommand, type RedisClientLike, type RedisCommand } from '../../lib/authx/state/redis-client.ts';
+import { redisLink, type RedisClientLike, type RedisLink } from '../../lib/authx/state/redis-client.ts';
+import { RedisScript, runScript } from '../../lib/authx/state/redis-scripts.ts';
 import { StateUnavailableError } from '../../lib/authx/authx-errors.ts';
 import type { CounterHit, CounterStore } from './counter-store.ts';
 import { assertKnownOptions } from '../../lib/core/option-names.ts';
@@ -22,17 +25,17 @@ export interface RedisCounterStoreOptions {
 const OPTION_NAMES = ['client', 'prefix', 'timeoutMs'];
 
 // KEYS: counter. ARGV: window ms. Returns { count, ms left }.
-const INCREMENT = `
+const INCREMENT = new RedisScript(`#!lua
 local count = redis.call('INCR', KEYS[1])
 local left = redis.call('PTTL', KEYS[1])
 if left < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   left = tonumber(ARGV[1])
 end
-return { count, left }`;
+return { count, left }`);
 
 // KEYS: failures. ARGV: max, window ms. Refuses at max (with ms left), else counts one.
-const BEGIN_FAILURE = `
+const BEGIN_FAILURE = new RedisScript(`#!lua
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 if count >= tonumber(ARGV[1]) then
   local left = redis.call('PTTL', KEYS[1])
@@ -41,12 +44,12 @@ if count >= tonumber(ARGV[1]) then
 end
 redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return { 1, 0 }`;
+return { 1, 0 }`);
 
 // KEYS: failures. Takes one back, never below zero; DECR keeps the TTL.
-const RELEASE_FAILURE = `
+const RELEASE_FAILURE = new RedisScript(`#!lua
 if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
-return 1`;
+return 1`);
 
 /**
  * Fixed-window counters in Redis; the window starts at a key's first hit (Redis's clock).
@@ -54,7 +57,7 @@ return 1`;
  * @example const counters = new RedisCounterStore({ client })
  */
 export class RedisCounterStore implements CounterStore {
-  readonly #send: RedisCommand;
+  readonly #link: RedisLink;
   readonly #prefix: string;
 
   /**
@@ -65,7 +68,7 @@ export class RedisCounterStore implements CounterStore {
     assertKnownOptions(options, OPTION_NAMES, 'RedisCounterStore options');
     const { prefix = 'authx:t:', timeoutMs = 500 } = options;
     if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
-    this.#send = redisCommand(options.client, timeoutMs);
+    this.#link = redisLink(options.client, timeoutMs);
     this.#prefix = prefix;
   }
 
@@ -76,7 +79,7 @@ export class RedisCounterStore implements CounterStore {
    */
   async increment(key: string, windowMs: number): Promise<CounterHit> {
     if (!Number.isSafeInteger(windowMs) || windowMs < 1) throw new RangeError('windowMs must be a positive integer');
-    const reply = await this.#send(['EVAL', INCREMENT, '1', this.#prefix + key, String(windowMs)]);
+    const reply = await runScript(this.#link, INCREMENT, [this.#prefix + key], [String(windowMs)]);
     if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
     return { count: Number(reply[0]), resetMs: Math.max(0, Number(reply[1])) };
   }
@@ -88,7 +91,7 @@ export class RedisCounterStore implements CounterStore {
    * @throws {StateUnavailableError} When Redis does not answer in time.
    */
   async beginFailure(key: string, maxFailures: number, windowMs: number): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {
-    const reply = await this.#send(['EVAL', BEGIN_FAILURE, '1', `${this.#prefix}f:${key}`, String(maxFailures), String(Math.ceil(windowMs))]);
+    const reply = await runScript(this.#link, BEGIN_FAILURE, [`${this.#prefix}f:${key}`], [String(maxFailures), String(Math.ceil(windowMs))]);
     if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
     return Number(reply[0]) === 1 ? { allowed: true } : { allowed: false, retryAfterMs: Math.max(0, Number(reply[1])) };
   }
@@ -98,7 +101,7 @@ export class RedisCounterStore implements CounterStore {
    * @throws {StateUnavailableError} When Redis does not answer in time.
    */
   async releaseFailure(key: string): Promise<void> {
-    await this.#send(['EVAL', RELEASE_FAILURE, '1', `${this.#prefix}f:${key}`]);
+    await runScript(this.#link, RELEASE_FAILURE, [`${this.#prefix}f:${key}`], []);
   }
 
   /**
@@ -106,7 +109,7 @@ export class RedisCounterStore implements CounterStore {
    * @throws {StateUnavailableError} When Redis does not answer in time.
    */
   async reset(key: string): Promise<void> {
-    await this.#send(['DEL', this.#prefix + key]);
+    await this.#link.send(['DEL', this.#prefix + key], this.#prefix + key);
   }
 
   /**
@@ -116,6 +119,6 @@ export class RedisCounterStore implements CounterStore {
    * @throws {StateUnavailableError} When Redis does not answer in time.
    */
   async exists(key: string): Promise<boolean> {
-    return Number(await this.#send(['EXISTS', this.#prefix + key])) === 1;
+    return Number(await this.#link.send(['EXISTS', this.#prefix + key], this.#prefix + key)) === 1;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Where the example server keeps its state (docs/state.md), chosen once at start-up from the
- * environment: `REDIS_URL` (shared by every instance), else `DATA_DIR` (durable on this machine,
+ * environment: `REDIS_URL` or `REDIS_CLUSTER` (shared by every instance; server/process/redis-state.ts),
+ * else `DATA_DIR` (durable on this machine,
  * default `./data`), or `DATA_DIR=:memory:` (this process only; tests). Example server only; the
  * stores themselves are the library's (`lib/authx/`). `stateReady()` is the health check.
  */
@@ -16,13 +17,13 @@ export const MEMORY_DATA_DIR = ':memory:';
 
 /** The state of one server process. */
 export interface ServerState {
-  /** `memory`, `file` (DATA_DIR) or `redis` (REDIS_URL). */
+  /** `memory`, `file` (DATA_DIR) or `redis` (REDIS_URL or REDIS_CLUSTER). */
   readonly mode: 'memory' | 'file' | 'redis';
   /** Revocations, cut-offs, families and claims. */
   readonly revocationStore: RevocationStore;
   /** Throttle counters shared through Redis; `undefined`: the server's in-memory counters. */
   readonly counterStore: CounterStore | undefined;
-  /** Whether the state can be used right now (DATA_DIR writable / Redis answers PING in time). */
+  /** Whether the state can be used right now (DATA_DIR writable / every Redis primary answers in time and may not evict). */
   stateReady(): Promise<boolean>;
   /** Releases the state (the DATA_DIR lock; the Redis connection). */
   close(): Promise<void>;
@@ -41,12 +42,16 @@ export interface OpenStateOptions {
  *
  * @example const state = await openServerState(process.env)
  * @throws {ServerConfigError} When `DATA_DIR` cannot be created, written or locked (the message
- *   names `DATA_DIR`), `REDIS_URL` is not a redis URL, or the `redis` package is missing.
+ *   names `DATA_DIR`), `REDIS_URL`/`REDIS_CLUSTER` is not valid, the `redis` package is missing,
+ *   or Redis may evict keys (`maxmemory-policy`).
  */
 export async function openServerState(env: Readonly<Record<string, string | undefined>>, options: OpenStateOptions = {}): Promise<ServerState> {
   const log = options.log ?? ((line: string) => void writeSafely(process.stderr, `${line}\n`));
-  const redisUrl = env.REDIS_URL;
-  if (redisUrl !== undefined && redisUrl !== '') return openRedis(redisUrl, log, options.redisTimeoutMs ?? 500);
+  if ((env.REDIS_URL ?? '') !== '' || (env.REDIS_CLUSTER ?? '') !== '') {
+    // Loaded only with Redis, like the `redis` package itself (docs/performance.md, start-up).
+    const { openRedisState, readRedisSettings } = await import('./redis-state.ts');
+    return openRedisState(readRedisSettings(env)!, log, options.redisTimeoutMs ?? 500);
+  }
   const dataDir = env.DATA_DIR === undefined || env.DATA_DIR === '' ? './data' : env.DATA_DIR;
   if (dataDir === MEMORY_DATA_DIR) {
     log('state: memory only (DATA_DIR=:memory:): revocations are lost when this process stops');
@@ -62,63 +67,4 @@ export async function openServerState(env: Readonly<Record<string, string | unde
   }
   log(`state: revocations kept in DATA_DIR ${dataDir}`);
   return { mode: 'file', revocationStore: store, counterStore: undefined, stateReady: () => store.isReady(), close: () => store.close() };
-}
-
-interface RedisClient {
-  connect(): Promise<unknown>;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  destroy?(): void;
-  disconnect?(): Promise<void> | void;
-  sendCommand(args: string[]): Promise<unknown>;
-}
-
-async function openRedis(url: string, log: (line: string) => void, timeoutMs: number): Promise<ServerState> {
-  // The URL may carry a password: it is never echoed back.
-  if (!/^rediss?:\/\//.test(url)) throw new ServerConfigError('REDIS_URL must be a redis:// or rediss:// URL');
-  let createClient: (options: object) => RedisClient;
-  try {
-    // Loaded only now: `redis` is an optional peer dependency, needed only with REDIS_URL.
-    ({ createClient } = (await import('redis')) as unknown as { createClient: (options: object) => RedisClient });
-  } catch {
-    throw new ServerConfigError('REDIS_URL is set but the "redis" package is not installed: run npm install redis');
-  }
-  // The Redis stores too: a server without REDIS_URL never loads them (docs/performance.md, start-up).
-  const [{ RedisRevocationStore }, { RedisCounterStore }] = await Promise.all([import('../../lib/authx/state/redis-revocation-store.ts'), import('../login/redis-counter-store.ts')]);
-  const client = createClient({
-    url,
-    // Fail a command at once while disconnected (503) instead of queueing it behind the outage.
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000) },
-  });
-  let connected = false;
-  let waitingLogged = false;
-  client.on('error', () => {
-    // Error texts name the address; say only that the state is unreachable, once per outage.
-    if (!waitingLogged) log('state: waiting for Redis (REDIS_URL not reachable); state routes answer 503 until it is');
-    waitingLogged = true;
-    connected = false;
-  });
-  client.on('ready', () => {
-    if (!connected) log('state: connected to Redis (REDIS_URL)');
-    connected = true;
-    waitingLogged = false;
-  });
-  // Not awaited: with Redis down at start the server still starts and answers 503 meanwhile; the
-  // client keeps reconnecting on its own.
-  client.connect().catch(() => {});
-  const revocationStore = new RedisRevocationStore({ client, timeoutMs });
-  return {
-    mode: 'redis',
-    revocationStore,
-    counterStore: new RedisCounterStore({ client, timeoutMs }),
-    stateReady: () => revocationStore.isReady(),
-    close: async () => {
-      try {
-        if (typeof client.destroy === 'function') client.destroy();
-        else await client.disconnect?.();
-      } catch {
-        // already closed
-      }
-    },
-  };
 }

@@ -73,7 +73,8 @@ async function launch(port: number): Promise<ChildProcess> {
   return child;
 }
 
-function freePort(): Promise<number> {
+/** A port of 127.0.0.1 nobody listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,17 +1,63 @@
 /**
  * A Redis client as the library's Redis stores use it (exported by `authx-node` as a type and
- * `redisCommand`): one function sending one command. The library depends on no Redis package;
- * it adapts the client the user passes in: the official `redis` client (`sendCommand`), `ioredis`
- * (`call`), or any function of that shape. Every call has a deadline, and every failure becomes
- * `StateUnavailableError` (503) without the client's error text, which may hold an address.
+ * `redisCommand`): one function sending one command, routed by a key. The library depends on no
+ * Redis package; it adapts the client the user passes in: the official `redis` client
+ * (`createClient`: `sendCommand(args)`; `createCluster`: `sendCommand(key, readonly, args)`),
+ * `ioredis` (`Redis` or `Cluster`: `call`), or any function of that shape. Every call has a
+ * deadline, and every failure becomes `StateUnavailableError` (503) without the client's error
+ * text, which may hold an address; only the reply's error code (`OOM`, `NOSCRIPT`, ...) is kept.
  */
 import { StateUnavailableError } from '../authx-errors.ts';
 
-/** Sends one command (`["MGET", "k1", "k2"]`) and resolves with its reply. */
-export type RedisCommand = (args: readonly string[]) => Promise<unknown>;
+/** Sends one command (`["MGET", "k1", "k2"]`), routed to the node holding `key` on a cluster. */
+export type RedisCommand = (args: readonly string[], key?: string) => Promise<unknown>;
 
-/** What the stores accept: an official `redis` client, an `ioredis` client, or a {@link RedisCommand}. */
-export type RedisClientLike = RedisCommand | { sendCommand(args: string[]): Promise<unknown> } | { call(command: string, ...args: string[]): Promise<unknown> };
+/** The official client's `createClient()`: one connection, `sendCommand(args)`. */
+interface NodeRedisClient {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+/** The official client's `createCluster()`: `sendCommand(firstKey, isReadonly, args)`, its primaries and their clients. */
+interface NodeRedisCluster {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  readonly masters: readonly unknown[];
+  nodeClient(node: never): Promise<NodeRedisClient> | NodeRedisClient;
+}
+/** ioredis `Redis` or `Cluster` (`isCluster`, `nodes('master')`). */
+interface IoRedisClient {
+  call(command: string, ...args: string[]): Promise<unknown>;
+}
+
+/** What the stores accept: an official `redis` client or cluster, an `ioredis` client or cluster, or a {@link RedisCommand}. */
+export type RedisClientLike = RedisCommand | NodeRedisClient | NodeRedisCluster | IoRedisClient;
+
+/**
+ * A reply error or a failure of the link, as `StateUnavailableError` (503): `reason` is the reply's
+ * error code (`OOM`, `NOSCRIPT`, `READONLY`, `CLUSTERDOWN`, `TRYAGAIN`, ...), `timeout` or
+ * `connection`, never the client's text.
+ */
+export class RedisUnavailableError extends StateUnavailableError {
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super();
+    this.reason = reason;
+  }
+}
+
+/** The library's view of one client: routed commands with a deadline, and each primary on its own. */
+export interface RedisLink {
+  /** One command, routed by `key`, with the deadline. */
+  readonly send: RedisCommand;
+  /**
+   * `args` then `WAIT replicas timeoutMs` on the same connection, sent together (one round trip):
+   * resolves with the reply to `args` once `replicas` replicas hold it.
+   */
+  sendReplicated(args: readonly string[], key: string, replicas: number): Promise<unknown>;
+  /** One sender per primary (one for a single Redis); asked again each time, as a cluster changes. */
+  primaries(): Promise<RedisCommand[]>;
+  /** Whether the client is a cluster client. */
+  readonly cluster: boolean;
+}
 
 /**
  * A {@link RedisCommand} for a client, with a deadline of `timeoutMs` per command.
@@ -20,44 +66,131 @@ export type RedisClientLike = RedisCommand | { sendCommand(args: string[]): Prom
  * @throws {TypeError} When `client` is none of the accepted shapes or `timeoutMs` is not a positive integer.
  */
 export function redisCommand(client: RedisClientLike, timeoutMs: number): RedisCommand {
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('timeoutMs must be a positive integer of milliseconds');
-  const raw = adapt(client);
-  return (args) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StateUnavailableError()), timeoutMs);
-      let sent: Promise<unknown>;
-      try {
-        sent = raw(args);
-      } catch {
-        clearTimeout(timer);
-        reject(new StateUnavailableError());
-        return;
-      }
-      sent.then(
-        (reply) => {
-          clearTimeout(timer);
-          resolve(reply);
-        },
-        () => {
-          clearTimeout(timer);
-          reject(new StateUnavailableError());
-        },
-      );
-    });
+  return redisLink(client, timeoutMs).send;
 }
 
-function adapt(client: RedisClientLike): RedisCommand {
-  if (typeof client === 'function') return client;
-  if (typeof client !== 'object' || client === null) throw new TypeError('client must be a redis or ioredis client, or a function sending one command');
+/**
+ * The {@link RedisLink} of a client (library-internal; the stores use it).
+ *
+ * @example const link = redisLink(client, 500)
+ * @throws {TypeError} As {@link redisCommand}.
+ */
+export function redisLink(client: RedisClientLike, timeoutMs: number): RedisLink {
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('timeoutMs must be a positive integer of milliseconds');
+  const raw = adapt(client);
+  const send: RedisCommand = (args, key) => deadline(() => raw.send(args, key), timeoutMs);
+  return {
+    send,
+    cluster: raw.cluster,
+    sendReplicated: (args, key, replicas) =>
+      deadline(async () => {
+        const wait = ['WAIT', String(replicas), String(timeoutMs)];
+        const [reply, acked] = await raw.pair(args, wait, key);
+        if (typeof acked === 'number' || typeof acked === 'string' || typeof acked === 'bigint') {
+          if (Number(acked) >= replicas) return reply;
+        }
+        throw new RedisUnavailableError('NOREPLICAS');
+      }, timeoutMs * 2),
+    primaries: async () => (await raw.primaries()).map((one) => (args: readonly string[]) => deadline(() => one(args), timeoutMs)),
+  };
+}
+
+interface RawLink {
+  cluster: boolean;
+  send(args: readonly string[], key: string | undefined): Promise<unknown>;
+  /** Two commands on one connection, in order, written together. */
+  pair(first: readonly string[], second: readonly string[], key: string): Promise<[unknown, unknown]>;
+  primaries(): Promise<Array<(args: readonly string[]) => Promise<unknown>>>;
+}
+
+function deadline<T>(start: () => Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RedisUnavailableError('timeout')), timeoutMs);
+    let sent: Promise<T>;
+    try {
+      sent = start();
+    } catch (error) {
+      clearTimeout(timer);
+      reject(unavailable(error));
+      return;
+    }
+    sent.then(
+      (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(unavailable(error));
+      },
+    );
+  });
+}
+
+/** The reply's error code (its first word, when it is one in capitals), else `connection`. */
+function unavailable(error: unknown): RedisUnavailableError {
+  if (error instanceof RedisUnavailableError) return error;
+  const message = error instanceof Error ? error.message : '';
+  // Reply errors start with their code in capitals ("OOM command not allowed ..."); a client's
+  // own errors ("connect ECONNREFUSED ...", "The client is closed") do not.
+  return new RedisUnavailableError(/^([A-Z][A-Z_]{1,30})(?: |$)/.exec(message)?.[1] ?? 'connection');
+}
+
+function adapt(client: RedisClientLike): RawLink {
+  if (typeof client === 'function') {
+    return {
+      cluster: false,
+      send: (args, key) => client(args, key),
+      pair: (first, second, key) => Promise.all([client(first, key), client(second, key)]),
+      primaries: async () => [(args) => client(args)],
+    };
+  }
+  if (typeof client !== 'object' || client === null) throw new TypeError('client must be a redis or ioredis client or cluster, or a function sending one command');
+  const maybe = client as { call?: unknown; sendCommand?: unknown; masters?: unknown; nodeClient?: unknown; isCluster?: unknown; nodes?: unknown; pipeline?: unknown };
   // ioredis has both `call` and a `sendCommand` that takes its own Command objects: test `call` first.
-  const maybe = client as { call?: unknown; sendCommand?: unknown };
   if (typeof maybe.call === 'function') {
-    const c = client as { call(command: string, ...args: string[]): Promise<unknown> };
-    return (args) => c.call(args[0] as string, ...args.slice(1));
+    const io = client as IoRedisClient;
+    const call = (args: readonly string[]): Promise<unknown> => io.call(args[0] as string, ...args.slice(1));
+    if (maybe.isCluster === true && typeof maybe.nodes === 'function' && typeof maybe.pipeline === 'function') {
+      const cluster = client as unknown as IoRedisClusterShape;
+      return {
+        cluster: true,
+        send: (args) => call(args),
+        // A pipeline goes to the node of its keyed commands: WAIT rides along to the same node.
+        pair: async (first, second) => {
+          const replies = await cluster.pipeline([[...first], [...second]]).exec();
+          if (!Array.isArray(replies) || replies.length !== 2) throw new RedisUnavailableError('connection');
+          for (const [error] of replies) if (error) throw error;
+          return [replies[0]![1], replies[1]![1]];
+        },
+        primaries: async () => cluster.nodes('master').map((node) => (args: readonly string[]) => node.call(args[0] as string, ...args.slice(1))),
+      };
+    }
+    return { cluster: false, send: (args) => call(args), pair: (first, second) => Promise.all([call(first), call(second)]), primaries: async () => [call] };
   }
   if (typeof maybe.sendCommand === 'function') {
-    const c = client as { sendCommand(args: string[]): Promise<unknown> };
-    return (args) => c.sendCommand([...args]);
+    if (Array.isArray(maybe.masters) && typeof maybe.nodeClient === 'function') {
+      const cluster = client as NodeRedisCluster;
+      const send = (args: readonly string[], key: string | undefined): Promise<unknown> => cluster.sendCommand(key, false, [...args]);
+      return {
+        cluster: true,
+        send,
+        // Both commands go to the client of the key's primary, written in one batch, in order.
+        pair: (first, second, key) => Promise.all([send(first, key), send(second, key)]),
+        primaries: async () => {
+          const clients = await Promise.all(cluster.masters.map((node) => cluster.nodeClient(node as never)));
+          return clients.map((one) => (args: readonly string[]) => one.sendCommand([...args]));
+        },
+      };
+    }
+    const one = client as NodeRedisClient;
+    const send = (args: readonly string[]): Promise<unknown> => one.sendCommand([...args]);
+    return { cluster: false, send, pair: (first, second) => Promise.all([send(first), send(second)]), primaries: async () => [send] };
   }
-  throw new TypeError('client must be a redis or ioredis client, or a function sending one command');
+  throw new TypeError('client must be a redis or ioredis client or cluster, or a function sending one command');
+}
+
+interface IoRedisClusterShape {
+  nodes(role: 'master'): IoRedisClient[];
+  pipeline(commands: string[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
 }

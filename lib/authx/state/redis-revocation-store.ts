@@ -6,8 +6,11 @@
  * Needs Redis 6.2 or later; a single instance or a primary (not Redis Cluster: keys of one
  * check may live in different slots).
  */
-import { StateUnavailableError } from '../authx-errors.ts';
-import { redisCommand, type RedisClientLike, type RedisCommand } from './redis-client.ts';
+import { redisLink, RedisUnavailableError, type RedisClientLike, type RedisLink } from './redis-client.ts';
+import { RedisGuard } from './redis-guard.ts';
+import { RedisKeys } from './redis-keys.ts';
+import { RedisScript, runScript } from './redis-scripts.ts';
+import { RedisTracking } from './redis-tracking.ts';
 import { assertBound, assertKey, assertTime, type RevocationCheck, type RevocationStore, type RevokeResult, type SubjectBound } from './revocation.ts';
 
 /** Options of {@link RedisRevocationStore}. */
@@ -20,20 +23,32 @@ export interface RedisRevocationStoreOptions {
   timeoutMs?: number;
   /** Clock in milliseconds; default `Date.now`. */
   clock?: () => number;
+  /**
+   * Replicas that must hold every write before it is answered (`WAIT`, in the same round trip);
+   * fewer in time fails the call with `StateUnavailableError` (503). Default 0: answered once the
+   * primary has it, so a failover right after can lose it (docs/state.md).
+   */
+  minReplicas?: number;
+  /** A local cache kept exact by Redis' invalidations (needs the official client with RESP3); default none. */
+  tracking?: RedisTracking;
+  /** Where the store reports lost data and an untrusted Redis (one line each, never an address); default nowhere. */
+  log?: (line: string) => void;
+  /** How often every primary's `maxmemory-policy` is read again, in ms; default 1000. */
+  checkIntervalMs?: number;
 }
 
-const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs', 'clock']);
+const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs', 'clock', 'minReplicas', 'tracking', 'log', 'checkIntervalMs']);
 
 // KEYS: key. ARGV: value, ttl seconds. Sets value, never shortening an existing expiry.
-const SET_KEEP_LONGER = `
+const SET_KEEP_LONGER = new RedisScript(`#!lua
 local ttl = redis.call('TTL', KEYS[1])
 local want = tonumber(ARGV[2])
 if ttl > want then want = ttl end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', want)
-return 1`;
+return 1`);
 
 // KEYS: cut-off key. ARGV: cut-off ms, ttl seconds. The cut-off and its expiry only grow.
-const CUTOFF = `
+const CUTOFF_TEXT = `
 local known = tonumber(redis.call('GET', KEYS[1]) or '')
 local ms = tonumber(ARGV[1])
 if known and known > ms then ms = known end
@@ -42,73 +57,126 @@ local want = tonumber(ARGV[2])
 if ttl > want then want = ttl end
 redis.call('SET', KEYS[1], string.format('%d', ms), 'EX', want)
 return 1`;
+const CUTOFF = new RedisScript(`#!lua\n${CUTOFF_TEXT}`);
 
 // KEYS: jti key, subject's set of counted jtis, cut-off key.
 // ARGV: jti, ttl, now (s), expiresAt (s), limit, cut-off ms, cut-off ttl.
-const BOUNDED_REVOKE = `
+const BOUNDED_REVOKE = new RedisScript(`#!lua
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
 if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then
-${CUTOFF.replaceAll('KEYS[1]', 'KEYS[3]').replaceAll('ARGV[1]', 'ARGV[6]').replaceAll('ARGV[2]', 'ARGV[7]').replace('return 1', "return 'subject'")}
+${CUTOFF_TEXT.replaceAll('KEYS[1]', 'KEYS[3]').replaceAll('ARGV[1]', 'ARGV[6]').replaceAll('ARGV[2]', 'ARGV[7]').replace('return 1', "return 'subject'")}
 end
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
 local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 redis.call('EXPIRE', KEYS[2], math.max(1, tonumber(top[2]) - tonumber(ARGV[3])))
-return 'token'`;
+return 'token'`);
 
 // KEYS: claim key. ARGV: value, ttl. SET NX + GET as one step.
-const CLAIM = `
+const CLAIM = new RedisScript(`#!lua
 local known = redis.call('GET', KEYS[1])
 if known then return known end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return false`;
+return false`);
 
 /**
  * Revocations in Redis. The client must be connected by the caller; the store never closes it.
  * Give the client a short reconnect delay and no offline queue, so a command during an outage
- * fails fast (503) instead of waiting for the deadline.
+ * fails fast (503) instead of waiting for the deadline. Call {@link prepare} before serving, and
+ * {@link close} when done (it stops the store's timers, not the client).
  *
  * @example
  * const client = await createClient({ url: process.env.REDIS_URL }).connect()
- * const auth = new AuthX({ secretKey, revocationStore: new RedisRevocationStore({ client }) })
+ * const store = new RedisRevocationStore({ client }); await store.prepare()
+ * const auth = new AuthX({ secretKey, revocationStore: store })
  */
 export class RedisRevocationStore implements RevocationStore {
-  readonly #send: RedisCommand;
+  readonly #link: RedisLink;
+  readonly #keys: RedisKeys;
   readonly #prefix: string;
   readonly #clock: () => number;
+  readonly #replicas: number;
+  readonly #tracking: RedisTracking | undefined;
+  readonly #guard: RedisGuard;
 
   /**
-   * @throws {TypeError} When an option is unknown or invalid.
+   * @throws {TypeError} When an option is unknown or invalid. @throws {RangeError} When a number is out of range.
    */
   constructor(options: RedisRevocationStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RedisRevocationStore options must be an object');
     for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown RedisRevocationStore option "${name}"`);
-    const { prefix = 'authx:', timeoutMs = 500, clock = Date.now } = options;
-    if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
+    const { prefix = 'authx:', timeoutMs = 500, clock = Date.now, minReplicas = 0, tracking, log = () => {}, checkIntervalMs = 1000 } = options;
     if (typeof clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
-    this.#send = redisCommand(options.client, timeoutMs);
+    if (typeof log !== 'function') throw new TypeError('log must be a function taking one line');
+    if (!Number.isSafeInteger(minReplicas) || minReplicas < 0 || minReplicas > 100) throw new RangeError('minReplicas must be an integer from 0 to 100');
+    if (!Number.isSafeInteger(checkIntervalMs) || checkIntervalMs < 10) throw new RangeError('checkIntervalMs must be an integer of at least 10');
+    if (tracking !== undefined && !(tracking instanceof RedisTracking)) throw new TypeError('tracking must be a RedisTracking');
+    this.#keys = new RedisKeys(prefix);
+    this.#link = redisLink(options.client, timeoutMs);
     this.#prefix = prefix;
     this.#clock = clock;
+    this.#replicas = minReplicas;
+    this.#tracking = tracking;
+    this.#guard = new RedisGuard({
+      link: this.#link, keys: this.#keys, clock, log, tracking, checkIntervalMs,
+      heartbeatMs: tracking === undefined ? 0 : Math.max(2, Math.floor(tracking.maxStalenessMs / 3)),
+    });
   }
 
   /**
-   * One `MGET` of the token's three keys.
+   * Checks that Redis can be trusted (`maxmemory-policy noeviction` on every primary) and writes
+   * the epoch records of every hash slot that lacks one. Operations do this themselves when
+   * needed; a server calls it at start to refuse a Redis it cannot trust.
+   *
+   * @example await store.prepare()
+   * @throws {StateUntrustedError} When a primary may evict keys (`detail` names the setting and the fix).
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async prepare(): Promise<void> {
+    await this.#guard.ensure();
+  }
+
+  /**
+   * Answers from the local cache when a {@link RedisTracking} vouches for it (no Promise), else
+   * with one `MGET` of the token's keys and its slot's epoch record (one round trip).
    *
    * @example await store.isRevoked({ jti, sub, issuedAtMs, fid })
-   * @throws {StateUnavailableError} When Redis does not answer in time (never "not revoked").
+   * @throws {StateUnavailableError} When Redis does not answer in time or cannot be trusted (never "not revoked").
    */
-  async isRevoked(check: RevocationCheck): Promise<boolean> {
-    const keys = [this.#key('j', check.jti), this.#key('s', check.sub)];
+  isRevoked(check: RevocationCheck): boolean | Promise<boolean> {
+    const keys = [this.#key('j', check.jti), this.#keys.subject(check.sub) + ':s', this.#keys.epochOf(check.sub)];
     if (check.fid !== undefined) keys.push(this.#key('f', check.fid));
-    const reply = await this.#send(['MGET', ...keys]);
-    if (!Array.isArray(reply)) throw new StateUnavailableError();
-    const [jti, cutoff, family] = reply as unknown[];
+    if (this.#tracking !== undefined && this.#guard.ok) {
+      const cached = this.#tracking.lookup(keys);
+      if (cached !== undefined) return this.#decide(cached, check.issuedAtMs);
+    }
+    return this.#read(keys, check.issuedAtMs);
+  }
+
+  async #read(keys: string[], issuedAtMs: number): Promise<boolean> {
+    await this.#ready();
+    const generation = this.#tracking?.generation ?? 0;
+    const reply = await this.#call(() => this.#link.send(['MGET', ...keys], keys[0]));
+    if (!Array.isArray(reply) || reply.length !== keys.length) throw new RedisUnavailableError('reply');
+    this.#tracking?.fill(keys, reply, generation);
+    return this.#decide(reply, issuedAtMs);
+  }
+
+  /** The answer for `[jti, cut-off, epoch, family?]` values. */
+  #decide(values: readonly unknown[], issuedAtMs: number): boolean {
+    const [jti, cutoff, epoch, family] = values;
+    if (epoch === null || epoch === undefined) {
+      this.#guard.epochMissing();
+      return true;
+    }
+    // An unreadable epoch or cut-off refuses (fails closed) rather than being ignored.
+    const epochMs = Number(String(epoch));
+    if (!Number.isFinite(epochMs) || issuedAtMs <= epochMs) return true;
     if (jti !== null && jti !== undefined) return true;
     if (family !== null && family !== undefined) return true;
     if (cutoff === null || cutoff === undefined) return false;
     const ms = Number(String(cutoff));
-    // An unreadable cut-off refuses (fails closed) rather than being ignored.
-    return !Number.isFinite(ms) || check.issuedAtMs <= ms;
+    return !Number.isFinite(ms) || issuedAtMs <= ms;
   }
 
   /**
@@ -132,7 +200,7 @@ export class RedisRevocationStore implements RevocationStore {
     assertTime(expiresAt, 'expiresAt');
     const now = this.#now();
     if (expiresAt <= now) return;
-    await this.#send(['EVAL', CUTOFF, '1', this.#key('s', subject), String(Math.floor(cutoffMs)), ttl(expiresAt, now)]);
+    await this.#script(CUTOFF, [this.#keys.subject(subject) + ':s'], [String(Math.floor(cutoffMs)), ttl(expiresAt, now)]);
   }
 
   /**
@@ -157,39 +225,67 @@ export class RedisRevocationStore implements RevocationStore {
     assertTime(expiresAt, 'expiresAt');
     const now = this.#now();
     if (expiresAt <= now) return null;
-    const reply = await this.#send(['EVAL', CLAIM, '1', this.#key('c', key), value, ttl(expiresAt, now)]);
+    const reply = await this.#script(CLAIM, [this.#key('c', key)], [value, ttl(expiresAt, now)]);
     return reply === null || reply === undefined ? null : String(reply);
   }
 
   /**
-   * Whether Redis answers `PING` within the deadline.
+   * Whether every primary answers in time and can be trusted (`maxmemory-policy noeviction`).
    *
    * @example if (!(await store.isReady())) answer503()
    * @throws Never.
    */
-  async isReady(): Promise<boolean> {
-    try {
-      return String(await this.#send(['PING'])) === 'PONG';
-    } catch {
-      return false;
-    }
+  isReady(): Promise<boolean> {
+    return this.#guard.isReady();
+  }
+
+  /**
+   * Stops the store's timers (policy checks, tracking heartbeats). The client stays open.
+   *
+   * @example store.close(); await client.quit()
+   * @throws Never.
+   */
+  close(): void {
+    this.#guard.close();
   }
 
   /** A jti (`j`) or family (`f`) entry, counted against the subject's share when `bound` is given (one script). */
   async #bounded(kind: 'j' | 'f', id: string, expiresAt: number, bound: SubjectBound | undefined): Promise<RevokeResult> {
     const now = this.#now();
     if (bound === undefined) {
-      if (expiresAt > now) await this.#send(['EVAL', SET_KEEP_LONGER, '1', this.#key(kind, id), '1', ttl(expiresAt, now)]);
+      if (expiresAt > now) await this.#script(SET_KEEP_LONGER, [this.#key(kind, id)], ['1', ttl(expiresAt, now)]);
       return 'token';
     }
     assertBound(bound);
     // The member names the kind, so a jti and a family id that happen to be equal count twice.
-    const keys = [this.#key(kind, id), this.#key('n', bound.subject), this.#key('s', bound.subject)];
+    const tag = this.#keys.subject(bound.subject);
+    const keys = [this.#key(kind, id), `${tag}:n`, `${tag}:s`];
     const args = [`${kind}:${id}`, ttl(expiresAt, now), String(now), String(Math.ceil(expiresAt)), String(bound.limit), String(Math.floor(bound.cutoffMs)), ttl(bound.cutoffExpiresAt, now)];
-    const reply = await this.#send(['EVAL', BOUNDED_REVOKE, '3', ...keys, ...args]);
+    const reply = await this.#script(BOUNDED_REVOKE, keys, args);
     return String(reply) === 'subject' ? 'subject' : 'token';
   }
 
+  /** A write script, once Redis is trusted, acknowledged by `minReplicas` replicas. */
+  async #script(script: RedisScript, keys: string[], args: string[]): Promise<unknown> {
+    await this.#ready();
+    return this.#call(() => runScript(this.#link, script, keys, args, this.#replicas));
+  }
+
+  #ready(): Promise<void> | undefined {
+    return this.#guard.ok ? undefined : this.#call(() => this.#guard.ensure());
+  }
+
+  async #call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      this.#guard.failed(error);
+      throw error;
+    }
+  }
+
+  // Interim: jti, family and claim keys are not under the subject's tag until the store contract
+  // names each write's subject (single Redis only until then).
   #key(kind: string, id: string): string {
     return `${this.#prefix}${kind}:${id}`;
   }

@@ -12,7 +12,9 @@ import { createClient } from 'redis';
 import { FileRevocationStore, MemoryRevocationStore, RedisRevocationStore, StateUnavailableError, type RevocationStore } from '../../../lib/index.ts';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
-const NOW = Date.now();
+// Ten seconds ahead: a Redis store refuses what was issued before its epoch record (written at
+// its first use), as it would after lost data.
+const NOW = Date.now() + 10_000;
 const SEC = Math.floor(NOW / 1000);
 let n = 0;
 const id = (kind: string): string => `${kind}-${process.pid}-${++n}`;
@@ -135,16 +137,18 @@ describe('RedisRevocationStore specifics', () => {
     const keys = (await official.sendCommand(['KEYS', '*'])) as string[];
     assert.ok(keys.length >= 4);
     for (const key of keys) {
+      // The epoch records live forever on purpose: their absence is how lost data is noticed.
+      if (key.endsWith('}:epoch')) continue;
       const ttl = Number(await official.sendCommand(['TTL', key]));
       assert.ok(ttl > 0, `${key} has TTL ${ttl}`); // every key of every test, not only these
-      if (key.startsWith('t:')) assert.ok(ttl <= 90, `${key} has TTL ${ttl}`);
+      if (key.startsWith('t:')) assert.ok(ttl <= 100, `${key} has TTL ${ttl}`); // SEC + 90, SEC being 10 s ahead
     }
   });
 
   test('a command that does not answer fails with StateUnavailableError at the deadline', async () => {
     const store = new RedisRevocationStore({ client: () => new Promise(() => {}), timeoutMs: 50 });
     const started = Date.now();
-    await assert.rejects(store.isRevoked(check({})), StateUnavailableError);
+    await assert.rejects(async () => store.isRevoked(check({})), StateUnavailableError);
     assert.ok(Date.now() - started < 1000);
     assert.equal(await store.isReady(), false);
   });
@@ -154,7 +158,7 @@ describe('RedisRevocationStore specifics', () => {
     const ioStore = new RedisRevocationStore({ client: io, prefix: 'k:', timeoutMs: 300 });
     await redis.kill();
     for (const s of [store, ioStore]) {
-      const error = await s.isRevoked(check({})).then(() => undefined, (e: unknown) => e);
+      const error = await Promise.resolve(s.isRevoked(check({}))).then(() => undefined, (e: unknown) => e);
       assert.ok(error instanceof StateUnavailableError, String(error));
       assert.doesNotMatch((error as Error).message, /127\.0\.0\.1|ECONN/);
       assert.equal(await s.isReady(), false);
