@@ -18,13 +18,14 @@ export interface TestRedis {
 }
 
 /**
- * Starts a redis-server on a free port of 127.0.0.1.
+ * Starts a redis-server on a free port of 127.0.0.1, with `args` added to its command line
+ * (e.g. `['--replicaof', '127.0.0.1', '6379']`).
  *
  * @throws {Error} When redis-server is missing or does not become ready within 5 s.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(args: readonly string[] = []): Promise<TestRedis> {
   const port = await freePort();
-  let child: ChildProcess | undefined = await launch(port);
+  let child: ChildProcess | undefined = await launch(port, args);
   const kill = async (): Promise<void> => {
     const current = child;
     child = undefined;
@@ -39,14 +40,14 @@ export async function startRedis(): Promise<TestRedis> {
     kill,
     restart: async () => {
       await kill();
-      child = await launch(port);
+      child = await launch(port, args);
     },
     stop: kill,
   };
 }
 
-async function launch(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+async function launch(port: number, args: readonly string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

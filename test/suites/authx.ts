@@ -23,6 +23,7 @@ import '../authx/keys/remote-jwks.test.ts';
 import '../authx/http/request-token-sync.test.ts';
 import '../authx/state/revocation-model.test.ts';
 import '../authx/state/revocation-stores.test.ts';
+import '../authx/state/redis-faults.test.ts';
 import '../authx/state/revocation.test.ts';
 import '../authx/tokens/rotation.test.ts';
 import '../authx/typed-claims.test.ts';
