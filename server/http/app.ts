@@ -104,6 +104,9 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const store = options.revocationStore;
   const syncStore = store === undefined || store instanceof MemoryRevocationStore || store instanceof FileRevocationStore;
   const syncTokens = options.auth === undefined && syncStore && !auth.config.tokenLocation.includes('json');
+  // RedisRevocationStore with client tracking (told by its flag: importing it would load the Redis code for every server).
+  const cachingStore = (store as { answersFromCache?: unknown } | undefined)?.answersFromCache === true;
+  const cachedTokens = options.auth === undefined && cachingStore && !auth.config.tokenLocation.includes('json');
   const reuseGraceSeconds = options.reuseGraceSeconds ?? DEFAULT_REUSE_GRACE_SECONDS;
   if (!Number.isSafeInteger(reuseGraceSeconds) || reuseGraceSeconds < 0 || reuseGraceSeconds > 60) {
     throw new RangeError('reuseGraceSeconds must be an integer from 0 to 60');
@@ -112,7 +115,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   if (typeof logoutRevokesFamily !== 'boolean') throw new TypeError('logoutRevokesFamily must be a boolean');
   const { root, login, protectedRoute, refresh, logout } = createRoutes({
     auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, revocationsPerSubject, maxPendingPasswordChecks,
-    trustProxy: options.trustProxy === true, send, syncTokens, log: eventSink(log, options.logFormat ?? 'text'), reuseGraceSeconds, logoutRevokesFamily,
+    trustProxy: options.trustProxy === true, send, syncTokens, cachedTokens, log: eventSink(log, options.logFormat ?? 'text'), reuseGraceSeconds, logoutRevokesFamily,
   });
 
   const routes = new Map<string, Readonly<Record<string, Route>>>([

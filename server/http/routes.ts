@@ -13,6 +13,9 @@ import type { TokenPayload } from '../../lib/authx/tokens/token-verifier.ts';
 import { JWTDecodeError } from '../../lib/core/errors.ts';
 import { addressThrottleKey } from '../login/address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
+
+/** How `verifyTokenSync`'s TypeError begins when the store answered with a Promise. */
+const ASYNC_STORE = 'the revocation store answers asynchronously';
 import type { FailureThrottle, KnownKeys, LoginThrottle, ThrottleDecision } from '../login/login-throttle.ts';
 import type { LogSink } from '../ops/request-log.ts';
 import type { UserStore } from '../login/user-store.ts';
@@ -46,6 +49,12 @@ export interface RouteContext {
    * `GET /protected` verifies without a Promise.
    */
   syncTokens: boolean;
+  /**
+   * The tokens' locations need no body and the store answers synchronously when it holds the
+   * answer in a local cache (Redis with client tracking): `GET /protected` tries without a
+   * Promise and awaits only on a cache miss.
+   */
+  cachedTokens: boolean;
   /** Where security events go (a detected refresh token reuse); the access log's sink. */
   log: LogSink;
   /** Seconds a rotated refresh token may be presented again for the same successor (docs/rotation.md). */
@@ -131,9 +140,25 @@ export function createRoutes(context: RouteContext): Routes {
       email: users.emailOf(payload.sub),
     });
   };
+  const awaitedRoute: Route = async (req, res) => grantAccess(res, await auth.verifyToken(await auth.getAccessTokenFromRequest(req)));
+  const cachedRoute: Route = (req, res) => {
+    const found = auth.getAccessTokenFromRequestSync(req);
+    let payload: TokenPayload;
+    try {
+      payload = auth.verifyTokenSync(found);
+    } catch (error) {
+      // A cache miss: the store answered with a Promise, which verifyTokenSync refuses. Asked
+      // again, awaited: the store joins the read already on its way (one round trip).
+      if (error instanceof TypeError && error.message.startsWith(ASYNC_STORE)) return auth.verifyToken(found).then((later) => grantAccess(res, later));
+      throw error;
+    }
+    return grantAccess(res, payload);
+  };
   const protectedRoute: Route = context.syncTokens
     ? (req, res) => grantAccess(res, auth.verifyTokenSync(auth.getAccessTokenFromRequestSync(req)))
-    : async (req, res) => grantAccess(res, await auth.verifyToken(await auth.getAccessTokenFromRequest(req)));
+    : context.cachedTokens
+      ? cachedRoute
+      : awaitedRoute;
 
   const refresh: Route = async (req, res) => {
     const found = await auth.getRefreshTokenFromRequest(req);

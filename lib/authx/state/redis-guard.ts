@@ -193,12 +193,12 @@ export class RedisGuard {
     const tracking = this.#o.tracking;
     if (tracking === undefined || this.#beating) return;
     this.#beating = true;
-    const generation = tracking.generation;
+    const losses = tracking.losses;
     const sentAt = performance.now();
     try {
       const primaries = await this.#o.link.primaries();
       const infos = await Promise.all(primaries.map((send) => send(['CLIENT', 'TRACKINGINFO'])));
-      if (infos.every(trackingOn)) tracking.proven(sentAt, generation);
+      if (infos.every(trackingOn)) tracking.proven(sentAt, losses);
       else tracking.unproven();
     } catch (error) {
       tracking.unproven();

@@ -98,6 +98,7 @@ export class RedisRevocationStore implements RevocationStore {
   readonly #replicas: number;
   readonly #tracking: RedisTracking | undefined;
   readonly #guard: RedisGuard;
+  readonly #reads = new Map<string, Promise<boolean>>();
 
   /**
    * @throws {TypeError} When an option is unknown or invalid. @throws {RangeError} When a number is out of range.
@@ -119,8 +120,13 @@ export class RedisRevocationStore implements RevocationStore {
     this.#tracking = tracking;
     this.#guard = new RedisGuard({
       link: this.#link, keys: this.#keys, clock, log, tracking, checkIntervalMs,
-      heartbeatMs: tracking === undefined ? 0 : Math.max(2, Math.floor(tracking.maxStalenessMs / 3)),
+      heartbeatMs: tracking === undefined ? 0 : Math.max(2, Math.floor(tracking.maxStalenessMs / 4)),
     });
+  }
+
+  /** Whether `isRevoked` may answer without a Promise (from the tracking cache, when it holds the answer). */
+  get answersFromCache(): boolean {
+    return this.#tracking !== undefined;
   }
 
   /**
@@ -153,12 +159,28 @@ export class RedisRevocationStore implements RevocationStore {
     return this.#read(keys, check.issuedAtMs);
   }
 
-  async #read(keys: string[], issuedAtMs: number): Promise<boolean> {
+  /** One MGET per question at a time: a caller asking again while it is on its way joins it. */
+  #read(keys: string[], issuedAtMs: number): Promise<boolean> {
+    const id = `${issuedAtMs}\n${keys.join('\n')}`;
+    let pending = this.#reads.get(id);
+    if (pending === undefined) {
+      pending = this.#readNow(keys, issuedAtMs).finally(() => this.#reads.delete(id));
+      this.#reads.set(id, pending);
+    }
+    return pending;
+  }
+
+  async #readNow(keys: string[], issuedAtMs: number): Promise<boolean> {
     await this.#ready();
-    const generation = this.#tracking?.generation ?? 0;
-    const reply = await this.#call(() => this.#link.send(['MGET', ...keys], keys[0]));
+    const read = this.#tracking?.reading(keys);
+    let reply: unknown;
+    try {
+      reply = await this.#call(() => this.#link.send(['MGET', ...keys], keys[0]));
+    } finally {
+      if (read !== undefined && !Array.isArray(reply)) this.#tracking!.fill(read);
+    }
     if (!Array.isArray(reply) || reply.length !== keys.length) throw new RedisUnavailableError('reply');
-    this.#tracking?.fill(keys, reply, generation);
+    if (read !== undefined) this.#tracking!.fill(read, reply);
     return this.#decide(reply, issuedAtMs);
   }
 

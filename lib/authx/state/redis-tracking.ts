@@ -35,13 +35,21 @@ interface ProviderBase {
   new (config?: object): object;
 }
 
+/** A read on its way (see {@link RedisTracking.reading}). */
+export interface PendingRead {
+  readonly keys: readonly string[];
+  stale: boolean;
+}
+
 /** Server-assisted client-side cache of `RedisRevocationStore`; see the file comment. */
 export class RedisTracking {
   readonly maxStalenessMs: number;
   readonly #maxEntries: number;
   readonly #entries = new Map<string, string | null>();
-  /** Bumped by every invalidation and connection loss: a read that saw it change caches nothing. */
-  #generation = 0;
+  /** Reads on their way: an invalidation of one of their keys (or a loss) marks them stale. */
+  readonly #reading = new Set<PendingRead>();
+  /** Bumped by every connection loss: a heartbeat that saw it change proves nothing. */
+  #losses = 0;
   /** `performance.now()` at which the last heartbeat answered by every primary was sent. */
   #provenAt = Number.NEGATIVE_INFINITY;
   #hits = 0;
@@ -99,27 +107,32 @@ export class RedisTracking {
    * @example tracking.invalidate("authx:{alice}:s")
    */
   invalidate(key: string | null): void {
-    this.#generation++;
-    if (key === null) this.#entries.clear();
-    else this.#entries.delete(key);
+    if (key === null) {
+      this.#entries.clear();
+      for (const read of this.#reading) read.stale = true;
+      return;
+    }
+    this.#entries.delete(key);
+    for (const read of this.#reading) if (read.keys.includes(key)) read.stale = true;
   }
 
   /** A connection was lost or replaced: its invalidations may be lost too, so nothing cached is kept. */
   connectionLost(): void {
-    this.#generation++;
+    this.#losses++;
     this.#entries.clear();
+    for (const read of this.#reading) read.stale = true;
     this.#provenAt = Number.NEGATIVE_INFINITY;
   }
 
-  /** Current generation, taken when a read is sent (see {@link fill}). */
-  get generation(): number {
-    return this.#generation;
+  /** Connection losses so far, taken when a heartbeat is sent (see {@link proven}). */
+  get losses(): number {
+    return this.#losses;
   }
 
   /** Every primary answered a heartbeat sent at `sentAt` (`performance.now()`), with tracking on. */
-  proven(sentAt: number, generation: number): void {
+  proven(sentAt: number, losses: number): void {
     // A loss during the heartbeat may have dropped invalidations it cannot vouch for.
-    if (generation === this.#generation && sentAt > this.#provenAt) this.#provenAt = sentAt;
+    if (losses === this.#losses && sentAt > this.#provenAt) this.#provenAt = sentAt;
   }
 
   /** A heartbeat failed or found tracking off: the cache is not used until the next one succeeds. */
@@ -152,9 +165,21 @@ export class RedisTracking {
     return values;
   }
 
-  /** Caches the reply of a read sent at `generation`, unless something changed since. */
-  fill(keys: readonly string[], values: readonly unknown[], generation: number): void {
-    if (generation !== this.#generation) return;
+  /**
+   * Called as a read of `keys` is sent: its reply is cached by {@link fill} unless one of them is
+   * invalidated (or a connection lost) before then.
+   */
+  reading(keys: readonly string[]): PendingRead {
+    const read = { keys, stale: false };
+    this.#reading.add(read);
+    return read;
+  }
+
+  /** Caches the reply of `read` (or only forgets it, with no `values`: the read failed). */
+  fill(read: PendingRead, values?: readonly unknown[]): void {
+    this.#reading.delete(read);
+    if (read.stale || values === undefined) return;
+    const { keys } = read;
     for (let i = 0; i < keys.length; i++) {
       const value = values[i];
       if (this.#entries.size >= this.#maxEntries) {

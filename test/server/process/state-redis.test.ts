@@ -58,6 +58,28 @@ test('a logout on A is refused on B at once (access and refresh token)', async (
   assert.equal((await fetch(`${b.url}/refresh`, post(session.refresh))).status, 401);
 });
 
+test('GET /protected on a cache miss asks Redis once, then answers from the local cache; a logout on A is refused on B within 50 ms', async () => {
+  const mgets = async (): Promise<number> => {
+    const stats = execFileSync('redis-cli', ['-p', String(redis.port), 'INFO', 'commandstats'], { encoding: 'utf8' });
+    return Number(/cmdstat_mget:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+  };
+  const session = await login(a.url);
+  const before = await mgets();
+  assert.equal((await fetch(`${b.url}/protected`, auth(session.access))).status, 200);
+  assert.equal((await mgets()) - before, 1, 'one MGET for the miss (the synchronous try and the awaited one share it)');
+  for (let i = 0; i < 20; i++) assert.equal((await fetch(`${b.url}/protected`, auth(session.access))).status, 200);
+  const misses = (await mgets()) - before;
+  assert.ok(misses <= 3, `later verifications are local lookups (${misses} MGETs)`);
+  assert.equal((await fetch(`${a.url}/logout`, post(session.access))).status, 200);
+  const started = performance.now();
+  let status = 200;
+  while (status === 200) {
+    status = (await fetch(`${b.url}/protected`, auth(session.access))).status;
+    assert.ok(performance.now() - started < 50 || status !== 200, 'still accepted on B 50 ms after the logout on A');
+  }
+  assert.equal(status, 401);
+});
+
 test('failed logins alternating between A and B get 429 at the same count as on one instance', async () => {
   const firstRefusal = async (urls: string[], username: string): Promise<number> => {
     for (let attempt = 1; attempt <= 30; attempt++) {
