@@ -20,7 +20,7 @@ export const MANY_CONNECTIONS = 1000;
 const WARMUP_MS = 1000;
 
 /** Which side is which, for the targets. */
-export type SideKey = 'bare' | 'fastJwt' | 'fastJwtSameAnswer' | 'server' | 'serverRedis' | 'workers';
+export type SideKey = 'bare' | 'fastJwt' | 'fastJwtSameAnswer' | 'server' | 'serverMemory' | 'serverRedis' | 'workers';
 
 /** Medians over the rounds of one side. */
 export interface SideFigures {
@@ -133,6 +133,8 @@ export async function httpPhase(options: HttpPhaseOptions): Promise<HttpPhaseRes
     notes.push('WORKERS=2 not measured: it needs REDIS_URL and no redis-server was found (apt-get install redis-server).');
   } else {
     sides.push(
+      // Issue #23: Redis (client tracking, local answers) against memory mode, in the same rounds.
+      { key: 'serverMemory', spec: serverSpec('server.ts, one process, DATA_DIR=:memory:', { DATA_DIR: ':memory:' }), runs: [], cpu: [] },
       { key: 'serverRedis', spec: serverSpec('server.ts, one process, REDIS_URL', { REDIS_URL: options.redisUrl }), runs: [], cpu: [] },
       { key: 'workers', spec: serverSpec('server.ts, WORKERS=2, REDIS_URL', { WORKERS: '2', REDIS_URL: options.redisUrl }), runs: [], cpu: [] },
     );

@@ -1,7 +1,8 @@
 /**
- * A throw-away Redis for `npm run bench` (WORKERS=2 needs REDIS_URL): REDIS_URL from the
- * environment when set, else a `redis-server` started on a free port of 127.0.0.1 with no
- * persistence, stopped when the bench ends. Without either, the bench says what it skipped.
+ * A throw-away Redis for `npm run bench` (one process with REDIS_URL against memory mode, and
+ * WORKERS=2): REDIS_URL from the environment when set, else a `redis-server` started on a free
+ * port of 127.0.0.1 with no persistence and no eviction, stopped when the bench ends. Without
+ * either, the bench says what it skipped.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,7 +37,8 @@ export async function benchRedis(): Promise<BenchRedis | undefined> {
   if (given !== undefined && given !== '') return { url: given, origin: 'REDIS_URL from the environment', stop: async () => {} };
   if (spawnSync('redis-server', ['--version']).error !== undefined) return undefined;
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  // noeviction: the server refuses a Redis that may evict revocations (docs/state.md).
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
   const deadline = Date.now() + 5000;
   while (!(await answersPing(port))) {
     if (Date.now() > deadline || child.exitCode !== null) {

@@ -24,9 +24,13 @@ for (let i = 0; i < 256; i++) {
  * @throws Never.
  */
 export function slotOf(tag: string): number {
-  const bytes = Buffer.from(tag, 'utf8');
   let crc = 0;
-  for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
+  // ASCII is its own UTF-8: no buffer for the common case (the slot table's 170,000 tags).
+  if (/^[\x00-\x7f]*$/.test(tag)) {
+    for (let i = 0; i < tag.length; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ tag.charCodeAt(i)) & 0xff]!;
+  } else {
+    for (const byte of Buffer.from(tag, 'utf8')) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
+  }
   return crc & (SLOTS - 1);
 }
 
@@ -67,9 +71,21 @@ export function subjectTag(subject: string): string {
   return /[%{}]/.test(subject) ? subject.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : subject;
 }
 
+/** A subject's cut-off key and its slot's epoch record. */
+export interface SubjectKeys {
+  /** `authx:{<subject>}` */
+  readonly tag: string;
+  readonly cutoff: string;
+  readonly epoch: string;
+}
+
+/** Subjects whose keys are remembered (the hot path builds none); forgotten all at once past it. */
+const REMEMBERED_SUBJECTS = 10_000;
+
 /** The keys of one store (one prefix). */
 export class RedisKeys {
   readonly #prefix: string;
+  readonly #subjects = new Map<string, SubjectKeys>();
 
   /**
    * @throws {TypeError} When the prefix holds a brace (it would move the hash tag).
@@ -77,6 +93,18 @@ export class RedisKeys {
   constructor(prefix: string) {
     if (typeof prefix !== 'string' || /[{}]/.test(prefix)) throw new TypeError('prefix must be a string without { or }');
     this.#prefix = prefix;
+  }
+
+  /** A subject's tag, cut-off and epoch keys, remembered. */
+  ofSubject(subject: string): SubjectKeys {
+    let keys = this.#subjects.get(subject);
+    if (keys === undefined) {
+      if (this.#subjects.size >= REMEMBERED_SUBJECTS) this.#subjects.clear();
+      const tag = this.subject(subject);
+      keys = { tag, cutoff: `${tag}:s`, epoch: this.epochOf(subject) };
+      this.#subjects.set(subject, keys);
+    }
+    return keys;
   }
 
   /** The subject's hash tag with braces: `authx:{alice}`. */

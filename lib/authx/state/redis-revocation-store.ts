@@ -150,12 +150,22 @@ export class RedisRevocationStore implements RevocationStore {
    * @throws {StateUnavailableError} When Redis does not answer in time or cannot be trusted (never "not revoked").
    */
   isRevoked(check: RevocationCheck): boolean | Promise<boolean> {
-    const keys = [this.#key('j', check.jti), this.#keys.subject(check.sub) + ':s', this.#keys.epochOf(check.sub)];
-    if (check.fid !== undefined) keys.push(this.#key('f', check.fid));
-    if (this.#tracking !== undefined && this.#guard.ok) {
-      const cached = this.#tracking.lookup(keys);
-      if (cached !== undefined) return this.#decide(cached, check.issuedAtMs);
+    const subject = this.#keys.ofSubject(check.sub);
+    const jtiKey = this.#key('j', check.jti);
+    const familyKey = check.fid === undefined ? undefined : this.#key('f', check.fid);
+    const tracking = this.#tracking;
+    // The hot path: four map lookups, no array, no Promise.
+    if (tracking !== undefined && this.#guard.ok && tracking.usable()) {
+      const epoch = tracking.peek(subject.epoch);
+      const jti = tracking.peek(jtiKey);
+      const cutoff = tracking.peek(subject.cutoff);
+      const family = familyKey === undefined ? null : tracking.peek(familyKey);
+      if (epoch !== undefined && jti !== undefined && cutoff !== undefined && family !== undefined) {
+        tracking.hit();
+        return this.#decide(jti, cutoff, epoch, family, check.issuedAtMs);
+      }
     }
+    const keys = familyKey === undefined ? [jtiKey, subject.cutoff, subject.epoch] : [jtiKey, subject.cutoff, subject.epoch, familyKey];
     return this.#read(keys, check.issuedAtMs);
   }
 
@@ -181,12 +191,11 @@ export class RedisRevocationStore implements RevocationStore {
     }
     if (!Array.isArray(reply) || reply.length !== keys.length) throw new RedisUnavailableError('reply');
     if (read !== undefined) this.#tracking!.fill(read, reply);
-    return this.#decide(reply, issuedAtMs);
+    return this.#decide(reply[0], reply[1], reply[2], reply[3], issuedAtMs);
   }
 
-  /** The answer for `[jti, cut-off, epoch, family?]` values. */
-  #decide(values: readonly unknown[], issuedAtMs: number): boolean {
-    const [jti, cutoff, epoch, family] = values;
+  /** The answer for the values of a token's keys (`null` or `undefined`: no such key). */
+  #decide(jti: unknown, cutoff: unknown, epoch: unknown, family: unknown, issuedAtMs: number): boolean {
     if (epoch === null || epoch === undefined) {
       this.#guard.epochMissing();
       return true;

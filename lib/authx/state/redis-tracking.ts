@@ -146,33 +146,24 @@ export class RedisTracking {
   }
 
   /**
-   * The cached values of `keys`, or `undefined` when one is missing or the cache may not answer.
-   *
-   * @example tracking.lookup([jtiKey, cutoffKey, epochKey])
-   */
-  lookup(keys: readonly string[]): (string | null)[] | undefined {
-    if (!this.usable()) return undefined;
-    const values: (string | null)[] = [];
-    for (const key of keys) {
-      const value = this.#entries.get(key);
-      if (value === undefined) {
-        this.#misses++;
-        return undefined;
-      }
-      values.push(value);
-    }
-    this.#hits++;
-    return values;
-  }
-
-  /**
    * Called as a read of `keys` is sent: its reply is cached by {@link fill} unless one of them is
    * invalidated (or a connection lost) before then.
    */
   reading(keys: readonly string[]): PendingRead {
+    this.#misses++;
     const read = { keys, stale: false };
     this.#reading.add(read);
     return read;
+  }
+
+  /** The cached value of `key` (`null`: Redis has no such key), or `undefined` when not cached; see {@link usable}. */
+  peek(key: string): string | null | undefined {
+    return this.#entries.get(key);
+  }
+
+  /** Counts one answer given from the cache (for {@link stats}). */
+  hit(): void {
+    this.#hits++;
   }
 
   /** Caches the reply of `read` (or only forgets it, with no `values`: the read failed). */
