@@ -16,7 +16,7 @@ import { validateStringFields } from './fastapi-validation.ts';
 
 /** How `verifyTokenSync`'s TypeError begins when the store answered with a Promise. */
 const ASYNC_STORE = 'the revocation store answers asynchronously';
-import type { FailureThrottle, KnownKeys, LoginThrottle, ThrottleDecision } from '../login/login-throttle.ts';
+import { hitInOrder, type FailureThrottle, type KnownKeys, type LoginThrottle, type ThrottleDecision } from '../login/login-throttle.ts';
 import type { LogSink } from '../ops/request-log.ts';
 import type { UserStore } from '../login/user-store.ts';
 
@@ -97,9 +97,11 @@ export function createRoutes(context: RouteContext): Routes {
     const fields = validateStringFields(await readJsonBody(req), ['username', 'password']);
     if (!fields.ok) return send(res, 422, fields.answer);
     const { username, password } = fields.values;
-    const userKey = digest(username);
+    // Every key of a username's layers carries its digest as a hash tag, so on a Redis Cluster
+    // the pair and username layers (and the known pairs) are counted on one node, in one step.
+    const userKey = `{${digest(username)}}`;
     const addressKey = clientAddress(req, context.trustProxy);
-    const pairKey = digest(`${addressKey}\n${username}`);
+    const pairKey = `${userKey}${digest(`${addressKey}\n${username}`)}`;
     if (pendingPasswordChecks >= context.maxPendingPasswordChecks) {
       return send(res, 503, { detail: 'Server busy; try again later' }, { 'retry-after': '1' });
     }
@@ -113,20 +115,20 @@ export function createRoutes(context: RouteContext): Routes {
       // parallel guesses cannot outrun them, and in this order so that an attempt one layer
       // refuses is not counted by the next: a stranger hammering one address at a username uses
       // up that pair's budget and the address's, never the username's for other addresses.
+      // With Redis: the address, then the pair and username layers in one script (two round trips).
       const byAddress = await perAddress.begin(addressKey);
       if (!byAddress.allowed) return refused(res, byAddress);
       begun = true;
-      const byPair = await perUsernameAddress.hit(pairKey);
-      if (!byPair.allowed) return refused(res, byPair);
-      const byUsername = await perUsername.hit(userKey);
-      if (!byUsername.allowed && !(await knownPairs.has(pairKey))) return refused(res, byUsername);
+      const byUser = await hitInOrder([perUsernameAddress, pairKey], [perUsername, userKey], [knownPairs, pairKey]);
+      if (!byUser.allowed) return refused(res, byUser);
       valid = await users.checkCredentials(username, password);
     } finally {
       pendingPasswordChecks--;
-      if (begun) await perAddress.end(addressKey, !valid);
+      // A success's take-back waits for the resets below: one round trip for all of them.
+      if (begun && !valid) await perAddress.end(addressKey, true);
     }
     if (!valid) return send(res, 401, INVALID_CREDENTIALS);
-    await Promise.all([perUsernameAddress.reset(pairKey), perUsername.reset(userKey), knownPairs.remember(pairKey)]);
+    await Promise.all([perAddress.end(addressKey, false), perUsernameAddress.reset(pairKey), perUsername.reset(userKey), knownPairs.remember(pairKey)]);
     const { access_token, refresh_token } = auth.createTokenPair(username);
     send(res, 200, { access_token, token_type: 'bearer', refresh_token });
   };

@@ -23,7 +23,26 @@ export interface CounterStore {
   reset(key: string): void | Promise<void>;
   /** Whether key's counter is in a window that has not ended; reads only, counts nothing. */
   exists(key: string): boolean | Promise<boolean>;
+  /**
+   * Optional: {@link CounterSteps} as one atomic step (one round trip to a shared store). Without
+   * it the steps run one after another through {@link increment} and {@link exists}.
+   */
+  incrementInOrder?(steps: CounterSteps): Promise<InOrderResult>;
 }
+
+/**
+ * Counts `counters` in order, each in its window; stops at the first whose count passes its
+ * `max` (the later ones are not counted). When the last one refuses and `known` names a key
+ * whose window has not ended, the result is allowed anyway. On a Redis Cluster every key must
+ * hold the same hash tag (`{...}`), so the step runs on one node.
+ */
+export interface CounterSteps {
+  readonly counters: ReadonlyArray<{ readonly key: string; readonly windowMs: number; readonly max: number }>;
+  readonly known?: string;
+}
+
+/** What {@link CounterStore.incrementInOrder} did: allowed, or refused by counter `index` with the ms left in its window. */
+export type InOrderResult = { allowed: true } | { allowed: false; index: number; resetMs: number };
 
 /** Options of {@link MemoryCounterStore}. */
 export interface MemoryCounterStoreOptions {

@@ -9,7 +9,7 @@
 import { redisLink, type RedisClientLike, type RedisLink } from '../../lib/authx/state/redis-client.ts';
 import { RedisScript, runScript } from '../../lib/authx/state/redis-scripts.ts';
 import { StateUnavailableError } from '../../lib/authx/authx-errors.ts';
-import type { CounterHit, CounterStore } from './counter-store.ts';
+import type { CounterHit, CounterSteps, CounterStore, InOrderResult } from './counter-store.ts';
 import { assertKnownOptions } from '../../lib/core/option-names.ts';
 
 /** Options of {@link RedisCounterStore}. */
@@ -51,6 +51,25 @@ const RELEASE_FAILURE = new RedisScript(`#!lua
 if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
 return 1`);
 
+// KEYS: the counters in order, then the known key (or none). ARGV: window ms and max of each
+// counter, in order. Counts each until one passes its max; the last may be let through by a
+// known key whose window has not ended. Returns { 1 } or { 0, index (0-based), ms left }.
+const INCREMENT_IN_ORDER = new RedisScript(`#!lua
+local counters = #ARGV / 2
+for i = 1, counters do
+  local count = redis.call('INCR', KEYS[i])
+  local left = redis.call('PTTL', KEYS[i])
+  if left < 0 then
+    redis.call('PEXPIRE', KEYS[i], ARGV[2 * i - 1])
+    left = tonumber(ARGV[2 * i - 1])
+  end
+  if count > tonumber(ARGV[2 * i]) then
+    if i == counters and KEYS[counters + 1] and redis.call('EXISTS', KEYS[counters + 1]) == 1 then return { 1 } end
+    return { 0, i - 1, left }
+  end
+end
+return { 1 }`);
+
 /**
  * Fixed-window counters in Redis; the window starts at a key's first hit (Redis's clock).
  *
@@ -82,6 +101,23 @@ export class RedisCounterStore implements CounterStore {
     const reply = await runScript(this.#link, INCREMENT, [this.#prefix + key], [String(windowMs)]);
     if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
     return { count: Number(reply[0]), resetMs: Math.max(0, Number(reply[1])) };
+  }
+
+  /**
+   * Counters in order, in one script (one round trip); see `CounterSteps`. On a cluster all keys
+   * must share a hash tag.
+   *
+   * @example await counters.incrementInOrder({ counters: [{ key, windowMs, max }], known })
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async incrementInOrder(steps: CounterSteps): Promise<InOrderResult> {
+    const keys = steps.counters.map((c) => this.#prefix + c.key);
+    if (steps.known !== undefined) keys.push(this.#prefix + steps.known);
+    const args = steps.counters.flatMap((c) => [String(Math.max(1, Math.ceil(c.windowMs))), String(c.max)]);
+    const reply = await runScript(this.#link, INCREMENT_IN_ORDER, keys, args);
+    if (!Array.isArray(reply) || reply.length < 1) throw new StateUnavailableError();
+    if (Number(reply[0]) === 1) return { allowed: true };
+    return { allowed: false, index: Number(reply[1]), resetMs: Math.max(0, Number(reply[2])) };
   }
 
   /**

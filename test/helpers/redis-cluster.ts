@@ -35,10 +35,25 @@ export interface TestCluster {
   cli(port: number, ...args: string[]): Promise<string>;
   /** The port of the primary serving `slot` now (CLUSTER SHARDS of a live node). */
   primaryOf(slot: number): Promise<number>;
+  /**
+   * Starts moving `slot` to the primary on `toPort` (CLUSTER SETSLOT IMPORTING/MIGRATING): until
+   * {@link SlotMigration.finish}, keys not yet moved answer ASK and multi-key commands over a
+   * half-moved slot TRYAGAIN; after it, the old owner answers MOVED.
+   */
+  migrate(slot: number, toPort: number): Promise<SlotMigration>;
   /** Resolves once every live node reports `cluster_state:ok` and agrees on the slot owners. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every node and removes the directory. */
   stop(): Promise<void>;
+}
+
+/** A slot on its way from one primary to another. */
+export interface SlotMigration {
+  readonly fromPort: number;
+  /** Moves up to `count` of the slot's keys (MIGRATE); resolves with how many it moved. */
+  moveKeys(count?: number): Promise<number>;
+  /** Moves the rest and hands the slot over on every node. */
+  finish(): Promise<void>;
 }
 
 /** Options of {@link startCluster}. */
@@ -92,6 +107,29 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
           }
         }
         throw new Error(`no node knows slot ${slot}`);
+      },
+      migrate: async (slot, toPort) => {
+        const fromPort = await cluster.primaryOf(slot);
+        const id = async (port: number): Promise<string> => (await cli(port, 'CLUSTER', 'MYID')).trim();
+        const [fromId, toId] = [await id(fromPort), await id(toPort)];
+        await cli(toPort, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', fromId);
+        await cli(fromPort, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', toId);
+        const moveKeys = async (count = 1000): Promise<number> => {
+          const keys = (await cli(fromPort, 'CLUSTER', 'GETKEYSINSLOT', String(slot), String(count))).split('\n').filter(Boolean);
+          if (keys.length > 0) await cli(fromPort, 'MIGRATE', '127.0.0.1', String(toPort), '', '0', '5000', 'KEYS', ...keys);
+          return keys.length;
+        };
+        return {
+          fromPort,
+          moveKeys,
+          finish: async () => {
+            while ((await moveKeys()) > 0);
+            // The new owner first, then the old one, then everyone else (the documented order).
+            for (const port of [toPort, fromPort, ...nodes.filter((n) => n.alive && n.port !== toPort && n.port !== fromPort).map((n) => n.port)]) {
+              await cli(port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', toId).catch(() => '');
+            }
+          },
+        };
       },
       waitHealthy: async (timeoutMs = 20_000) => {
         const deadline = Date.now() + timeoutMs;

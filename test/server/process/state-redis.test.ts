@@ -7,6 +7,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { createClient } from 'redis';
+import { RedisRevocationStore } from '../../../lib/index.ts';
+import { RedisCounterStore } from '../../../server/login/redis-counter-store.ts';
 import { openServerState, type ServerState } from '../../../server/process/state.ts';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.ts';
 import { startTestServer, type TestServer } from '../server-helpers.ts';
@@ -78,6 +81,36 @@ test('GET /protected on a cache miss asks Redis once, then answers from the loca
     assert.ok(performance.now() - started < 50 || status !== 200, 'still accepted on B 50 ms after the logout on A');
   }
   assert.equal(status, 401);
+});
+
+test('round trips in sequence: a login takes 3 (address; pair and username in one script; the resets together), GET /protected none once cached', async () => {
+  // A client that counts rounds: a command sent while none is on its way starts a new one.
+  const client = createClient({ url: redis.url, RESP: 3, disableOfflineQueue: true });
+  client.on('error', () => {});
+  await client.connect();
+  let inFlight = 0;
+  let rounds = 0;
+  const counting = async (args: readonly string[]): Promise<unknown> => {
+    if (inFlight++ === 0) rounds++;
+    try {
+      return await client.sendCommand([...args]);
+    } finally {
+      inFlight--;
+    }
+  };
+  const store = new RedisRevocationStore({ client: counting, checkIntervalMs: 60_000 });
+  await store.prepare();
+  const server = await startTestServer({ clock: Date.now, revocationStore: store, counterStore: new RedisCounterStore({ client: counting }) });
+  try {
+    rounds = 0;
+    const session = await login(server.url, 'user2', 'password2');
+    assert.equal(session.status, 200);
+    assert.ok(rounds <= 3, `a login took ${rounds} round trips`);
+  } finally {
+    await server.close();
+    store.close();
+    client.destroy();
+  }
 });
 
 test('failed logins alternating between A and B get 429 at the same count as on one instance', async () => {
