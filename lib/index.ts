@@ -19,9 +19,17 @@ export { parseAuthorizationHeader } from './authx/http/authorization-header.ts';
 export { parseCookieHeader, getCookie } from './authx/http/cookie-header.ts';
 export { type SetCookieOptions } from './authx/http/cookies.ts';
 export { checkCsrf, createCsrfValue } from './authx/http/csrf.ts';
-export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, type MemoryRevocationStoreOptions, type StateRecord } from './authx/state/memory-revocation-store.ts';
-export { type RevocationStore, type RevocationCheck, type SubjectBound, type RevokeResult } from './authx/state/revocation.ts';
-export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, rotationMarkKey, type RotateOptions, type RotatedTokens } from './authx/tokens/rotation.ts';
+export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, parseStateRecord, type MemoryRevocationStoreOptions, type StateRecord, type Transaction } from './authx/state/memory-revocation-store.ts';
+export {
+  DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  type RevocationStore,
+  type RevocationCheck,
+  type Owner,
+  type Retirement,
+  type RetireResult,
+  type RevokeResult,
+} from './authx/state/revocation.ts';
+export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, type RotateOptions, type RotatedTokens } from './authx/tokens/rotation.ts';
 export { FileRevocationStore, DirectoryInUseError, type FileRevocationStoreOptions } from './authx/state/file-revocation-store.ts';
 export { RedisRevocationStore, type RedisRevocationStoreOptions } from './authx/state/redis-revocation-store.ts';
 export { redisCommand, type RedisCommand, type RedisClientLike } from './authx/state/redis-client.ts';

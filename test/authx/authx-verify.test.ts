@@ -211,8 +211,8 @@ describe('sync and async verification', () => {
         isRevoked: async (check) => revoked.has(check.jti),
         revoke: async (jti) => (revoked.add(jti), 'token' as const),
         revokeSubject: async () => {},
-        revokeFamily: async () => {},
-        claim: async () => null,
+        revokeFamily: async () => 'token' as const,
+        retire: async () => ({ outcome: 'claimed' as const }),
       },
     });
     const token = auth.createAccessToken('user1');
