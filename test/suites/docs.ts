@@ -3,5 +3,6 @@
 // checks that every in-process test file is listed in exactly one suite.
 import '../docs/architecture.test.ts';
 import '../docs/examples.test.ts';
+import '../docs/install.test.ts';
 import '../docs/operations-docs.test.ts';
 import '../docs/suites.test.ts';
