@@ -117,7 +117,7 @@ test('signJwt refuses an unknown option and an unsupported algorithm instead of 
 });
 
 test('verifyJwt and verifyJwtComplete refuse an unknown option instead of skipping its check', () => {
-  const token = signJwt({ aud: 'other' }, SECRET);
+  const token = signJwt({ aud: 'other' }, SECRET, { expiresIn: 60 });
   assert.throws(() => verifyJwt(token, SECRET, { audiance: 'api' } as never), {
     name: 'TypeError',
     message: 'verifyJwt options: unknown option "audiance"; did you mean "audience"?',
@@ -127,7 +127,7 @@ test('verifyJwt and verifyJwtComplete refuse an unknown option instead of skippi
 });
 
 test('decodeJwt and Keyring refuse an unknown option, naming it', () => {
-  const token = signJwt({}, SECRET);
+  const token = signJwt({}, SECRET, { expiresIn: 60 });
   assert.throws(() => decodeJwt(token, { maxLength: 10 } as never), { name: 'TypeError', message: /^decodeJwt options: unknown option "maxLength"/ });
   assert.throws(() => decodeJwt(token, { audience: 'a' } as never), { name: 'TypeError', message: /^decodeJwt options: unknown option "audience"/ });
   assert.throws(() => new Keyring({ current: SECRET, previos: [] } as never), { name: 'TypeError', message: 'Keyring options: unknown option "previos"; did you mean "previous"?' });
