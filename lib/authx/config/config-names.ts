@@ -73,3 +73,17 @@ export const AUTHX_PYTHON_NAMES: Readonly<Record<string, string>> = Object.freez
   JWT_IMPLICIT_REFRESH_DELTATIME: NO_IMPLICIT_REFRESH,
   JWT_IMPLICIT_REFRESH_COOKIES: NO_IMPLICIT_REFRESH,
 });
+
+/**
+ * Names other JWT libraries give an option that has another name here (`secret` in hono/jwt,
+ * @fastify/jwt and express-jwt, `expiresIn` in jsonwebtoken, `leeway` in PyJWT), so that such a
+ * name is refused with the one to use. Checked with {@link AUTHX_PYTHON_NAMES}.
+ */
+export const AUTHX_OTHER_LIBRARY_NAMES: Readonly<Record<string, string>> = Object.freeze({
+  secret: 'secretKey',
+  key: 'secretKey',
+  privateKey: 'secretKey',
+  expiresIn: 'accessTokenExpires',
+  refreshExpiresIn: 'refreshTokenExpires',
+  leeway: 'clockTolerance',
+});
