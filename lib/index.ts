@@ -26,7 +26,7 @@ export { FileRevocationStore, DirectoryInUseError, type FileRevocationStoreOptio
 export { RedisRevocationStore, type RedisRevocationStoreOptions } from './authx/state/redis-revocation-store.ts';
 export { redisCommand, type RedisCommand, type RedisClientLike } from './authx/state/redis-client.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './authx/tokens/scopes.ts';
-export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer } from './authx/http/http-errors.ts';
+export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer, type DetailErrorBody, type AuthXErrorBody, type ErrorBodyShape, type ErrorToHttpOptions } from './authx/http/http-errors.ts';
 export {
   MissingTokenError,
   InvalidAuthorizationHeaderError,

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateTokenLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config/config.ts';
 import { appendSetCookie, CookieWriter, type SetCookieOptions } from './http/cookies.ts';
-import { errorToHttp } from './http/http-errors.ts';
+import { errorBodyShape, errorToHttp, type ErrorBodyShape } from './http/http-errors.ts';
 import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './http/request-token.ts';
 import { MemoryRevocationStore } from './state/memory-revocation-store.ts';
 import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult, type SubjectBound } from './state/revocation.ts';
@@ -39,6 +39,12 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown
 export interface HandleErrorsOptions {
   /** Called with every error that is not an `AuthError` (answered as a generic 500). Default: nothing. */
   onUnexpectedError?: (error: unknown) => void;
+  /**
+   * The error body: `detail` (default) answers `{"detail": message}` like the adapters and the
+   * example server; `authx` answers Python AuthX's `{"message", "error_type"}`, for clients
+   * migrating from it.
+   */
+  body?: ErrorBodyShape;
 }
 
 /**
@@ -398,21 +404,24 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   }
 
   /**
-   * Wraps a `node:http` handler: a thrown or rejected library error becomes AuthX's JSON answer
-   * `{"message", "error_type"}` with its status and `WWW-Authenticate` (see `errorToHttp`); any
-   * other error becomes a generic 500. If the response had already started, it is destroyed.
+   * Wraps a `node:http` handler: a thrown or rejected library error becomes the JSON answer
+   * `{"detail": message}` (or, with `body: "authx"`, Python AuthX's `{"message", "error_type"}`)
+   * with its status and `WWW-Authenticate` (see `errorToHttp`); any other error becomes a generic
+   * 500. If the response had already started, it is destroyed.
    *
    * @example http.createServer(auth.handleErrors(async (req, res) => { ... }))
-   * @throws Never: the returned function resolves in every case.
+   * @throws {TypeError} For an unknown option or a value of the wrong type; the returned function resolves in every case.
    */
   handleErrors(handler: NodeHandler, options?: HandleErrorsOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-    assertKnownOptions(options, ['onUnexpectedError'], 'handleErrors options');
+    assertKnownOptions(options, ['onUnexpectedError', 'body'], 'handleErrors options');
     const onUnexpectedError = options?.onUnexpectedError;
+    if (onUnexpectedError !== undefined && typeof onUnexpectedError !== 'function') throw new TypeError('onUnexpectedError must be a function');
+    const body = errorBodyShape(options?.body);
     return async (req, res) => {
       try {
         await handler(req, res);
       } catch (error) {
-        const answer = errorToHttp(error);
+        const answer = errorToHttp(error, { body });
         if (answer.status === 500 && onUnexpectedError !== undefined) {
           try {
             onUnexpectedError(error);

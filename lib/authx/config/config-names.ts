@@ -44,7 +44,7 @@ export const AUTHX_PYTHON_NAMES: Readonly<Record<string, string>> = Object.freez
   JWT_DECODE_AUDIENCE: 'audience',
   JWT_ENCODE_NBF: 'AuthX for Node writes no nbf (a future iat is refused anyway)',
   JWT_IDENTITY_CLAIM: 'the identity claim is always sub',
-  JWT_ERROR_MESSAGE_KEY: 'error bodies always use "message"',
+  JWT_ERROR_MESSAGE_KEY: 'error bodies are {"detail": message}; auth.handleErrors(handler, { body: "authx" }) answers Python AuthX\'s {"message", "error_type"}',
   JWT_ACCESS_COOKIE_NAME: 'accessCookieName',
   JWT_REFRESH_COOKIE_NAME: 'refreshCookieName',
   JWT_ACCESS_COOKIE_PATH: 'accessCookiePath',
