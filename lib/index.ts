@@ -12,7 +12,7 @@ export { createRemoteJWKSet, RemoteJWKSet, verifyJwtAsync, type RemoteJWKSetOpti
 export { AuthX, type NodeHandler, type HandleErrorsOptions, type RevokeTokenOptions } from './authx/authx.ts';
 export { ImplicitRefresh, type ImplicitRefreshOptions } from './authx/http/implicit-refresh.ts';
 export { TOKEN_LOCATIONS, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation, type SameSitePolicy } from './authx/config/config.ts';
-export { RESERVED_CLAIMS, type CreateTokenOptions, type TokenPairOptions, type TokenPair } from './authx/tokens/tokens.ts';
+export { RESERVED_CLAIMS, type CreateTokenOptions, type CreateTokenArgs, type RequiredClaimKeys, type TokenPairOptions, type TokenPair } from './authx/tokens/tokens.ts';
 export { type TokenPayload, type BaseTokenPayload, type VerifyTokenOptions } from './authx/tokens/token-verifier.ts';
 export { type RequestToken, type TokenType, type GetTokenOptions, type AnyRequest } from './authx/http/request-token.ts';
 export { parseAuthorizationHeader } from './authx/http/authorization-header.ts';

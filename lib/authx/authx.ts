@@ -16,7 +16,7 @@ import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToke
 import { MemoryRevocationStore } from './state/memory-revocation-store.ts';
 import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult, type SubjectBound } from './state/revocation.ts';
 import { RefreshRotation, type RotatedTokens, type RotateOptions } from './tokens/rotation.ts';
-import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens/tokens.ts';
+import { TokenFactory, type CreateTokenArgs, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens/tokens.ts';
 import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './tokens/token-verifier.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
 
@@ -58,7 +58,8 @@ export interface HandleErrorsOptions {
  * const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
  *
  * @typeParam Claims The application's own claims: `createAccessToken`'s `data` must have this
- *   type and `verifyToken` returns it with the AuthX claims, e.g. `new AuthX<{ role: "admin" | "user" }>(...)`.
+ *   type (and is required when a key of it is), and `verifyToken` returns it with the AuthX
+ *   claims, e.g. `new AuthX<{ role: "admin" | "user" }>(...)`.
  */
 export class AuthX<Claims extends object = Record<string, unknown>> {
   /** The validated configuration (frozen; no secrets in it). */
@@ -106,11 +107,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   /**
    * Creates an access token (`type: "access"`, `fresh`, lifetime `accessTokenExpires`).
    *
+   * With `AuthX<Claims>` whose claims have required keys, `options` and its `data` are required.
+   *
    * @example auth.createAccessToken("user1", { fresh: true, scopes: ["read"] })
    * @throws {TypeError} When `subject` is empty or an option is invalid, e.g. `data` naming a registered claim.
-   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   * @throws {RangeError} When `expiresIn` is negative, NaN, infinite or plainly milliseconds.
    */
-  createAccessToken(subject: string, options?: CreateTokenOptions<Claims>): string {
+  createAccessToken(subject: string, ...args: CreateTokenArgs<Claims, CreateTokenOptions<Claims>>): string {
+    const options: CreateTokenOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, CREATE_OPTION_NAMES, 'createAccessToken options');
     return this.#factory.create(subject, 'access', options);
   }
@@ -118,11 +122,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   /**
    * Creates a refresh token (`type: "refresh"`, lifetime `refreshTokenExpires`).
    *
+   * As for {@link createAccessToken}, declared claims with required keys make `data` required.
+   *
    * @example auth.createRefreshToken("user1")
    * @throws {TypeError} As {@link createAccessToken}; also when `fresh` is given.
-   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   * @throws {RangeError} When `expiresIn` is negative, NaN, infinite or plainly milliseconds.
    */
-  createRefreshToken(subject: string, options?: CreateTokenOptions<Claims>): string {
+  createRefreshToken(subject: string, ...args: CreateTokenArgs<Claims, CreateTokenOptions<Claims>>): string {
+    const options: CreateTokenOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, CREATE_OPTION_NAMES, 'createRefreshToken options');
     return this.#factory.create(subject, 'refresh', options);
   }
@@ -131,12 +138,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    * Creates both tokens, as a login does: they start a new token family (the same fresh `fid`
    * claim in both, unless `data.fid` names one), which {@link rotateRefreshToken} carries on and {@link revokeFamily} ends.
    * `fresh` and `expiresIn` apply to the access token; `refreshExpiresIn` to the refresh token;
-   * `data`, `audience`, `scopes` and `headers` to both.
+   * `data`, `audience`, `scopes` and `headers` to both. As for {@link createAccessToken},
+   * declared claims with required keys make `data` required.
    *
    * @example const { access_token, refresh_token } = auth.createTokenPair("user1", { fresh: true })
    * @throws {TypeError | RangeError} As {@link createAccessToken}.
    */
-  createTokenPair(subject: string, options?: TokenPairOptions<Claims>): TokenPair {
+  createTokenPair(subject: string, ...args: CreateTokenArgs<Claims, TokenPairOptions<Claims>>): TokenPair {
+    const options: TokenPairOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, PAIR_OPTION_NAMES, 'createTokenPair options');
     // `data.fid` chooses the family itself; otherwise the pair starts a new one.
     const family = options?.data !== undefined && Object.hasOwn(options.data, 'fid') ? {} : { fid: randomUUID() };
