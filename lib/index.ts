@@ -12,7 +12,7 @@ export { createRemoteJWKSet, RemoteJWKSet, verifyJwtAsync, type RemoteJWKSetOpti
 export { AuthX, type NodeHandler, type HandleErrorsOptions, type RevokeTokenOptions } from './authx/authx.ts';
 export { ImplicitRefresh, type ImplicitRefreshOptions } from './authx/http/implicit-refresh.ts';
 export { TOKEN_LOCATIONS, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation, type SameSitePolicy } from './authx/config/config.ts';
-export { RESERVED_CLAIMS, type CreateTokenOptions, type TokenPairOptions, type TokenPair } from './authx/tokens/tokens.ts';
+export { RESERVED_CLAIMS, type CreateTokenOptions, type CreateTokenArgs, type RequiredClaimKeys, type TokenPairOptions, type TokenPair } from './authx/tokens/tokens.ts';
 export { type TokenPayload, type BaseTokenPayload, type VerifyTokenOptions } from './authx/tokens/token-verifier.ts';
 export { type RequestToken, type TokenType, type GetTokenOptions, type AnyRequest } from './authx/http/request-token.ts';
 export { parseAuthorizationHeader } from './authx/http/authorization-header.ts';
@@ -34,7 +34,7 @@ export { FileRevocationStore, DirectoryInUseError, type FileRevocationStoreOptio
 export { RedisRevocationStore, type RedisRevocationStoreOptions } from './authx/state/redis-revocation-store.ts';
 export { redisCommand, type RedisCommand, type RedisClientLike } from './authx/state/redis-client.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './authx/tokens/scopes.ts';
-export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer } from './authx/http/http-errors.ts';
+export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer, type DetailErrorBody, type AuthXErrorBody, type ErrorBodyShape, type ErrorToHttpOptions } from './authx/http/http-errors.ts';
 export {
   MissingTokenError,
   InvalidAuthorizationHeaderError,

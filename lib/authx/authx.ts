@@ -11,13 +11,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateTokenLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config/config.ts';
 import { appendSetCookie, CookieWriter, type SetCookieOptions } from './http/cookies.ts';
-import { errorToHttp } from './http/http-errors.ts';
+import { errorBodyShape, errorToHttp, type ErrorBodyShape } from './http/http-errors.ts';
 import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './http/request-token.ts';
 import { MemoryRevocationStore } from './state/memory-revocation-store.ts';
 import { assertKey, assertTime, REVOCATION_STORE_METHODS, type Owner, type RevocationStore, type RevokeResult } from './state/revocation.ts';
 import { issuedAtMs } from './tokens/token-id.ts';
 import { RefreshRotation, type RotatedTokens, type RotateOptions } from './tokens/rotation.ts';
-import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens/tokens.ts';
+import { TokenFactory, type CreateTokenArgs, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens/tokens.ts';
 import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './tokens/token-verifier.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
 
@@ -38,6 +38,12 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown
 export interface HandleErrorsOptions {
   /** Called with every error that is not an `AuthError` (answered as a generic 500). Default: nothing. */
   onUnexpectedError?: (error: unknown) => void;
+  /**
+   * The error body: `detail` (default) answers `{"detail": message}` like the adapters and the
+   * example server; `authx` answers Python AuthX's `{"message", "error_type"}`, for clients
+   * migrating from it.
+   */
+  body?: ErrorBodyShape;
 }
 
 /**
@@ -51,7 +57,8 @@ export interface HandleErrorsOptions {
  * const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
  *
  * @typeParam Claims The application's own claims: `createAccessToken`'s `data` must have this
- *   type and `verifyToken` returns it with the AuthX claims, e.g. `new AuthX<{ role: "admin" | "user" }>(...)`.
+ *   type (and is required when a key of it is), and `verifyToken` returns it with the AuthX
+ *   claims, e.g. `new AuthX<{ role: "admin" | "user" }>(...)`.
  */
 export class AuthX<Claims extends object = Record<string, unknown>> {
   /** The validated configuration (frozen; no secrets in it). */
@@ -99,11 +106,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   /**
    * Creates an access token (`type: "access"`, `fresh`, lifetime `accessTokenExpires`).
    *
+   * With `AuthX<Claims>` whose claims have required keys, `options` and its `data` are required.
+   *
    * @example auth.createAccessToken("user1", { fresh: true, scopes: ["read"] })
    * @throws {TypeError} When `subject` is empty or an option is invalid, e.g. `data` naming a registered claim.
-   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   * @throws {RangeError} When `expiresIn` is negative, NaN, infinite or plainly milliseconds.
    */
-  createAccessToken(subject: string, options?: CreateTokenOptions<Claims>): string {
+  createAccessToken(subject: string, ...args: CreateTokenArgs<Claims, CreateTokenOptions<Claims>>): string {
+    const options: CreateTokenOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, CREATE_OPTION_NAMES, 'createAccessToken options');
     return this.#factory.create(subject, 'access', options);
   }
@@ -111,11 +121,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   /**
    * Creates a refresh token (`type: "refresh"`, lifetime `refreshTokenExpires`).
    *
+   * As for {@link createAccessToken}, declared claims with required keys make `data` required.
+   *
    * @example auth.createRefreshToken("user1")
    * @throws {TypeError} As {@link createAccessToken}; also when `fresh` is given.
-   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   * @throws {RangeError} When `expiresIn` is negative, NaN, infinite or plainly milliseconds.
    */
-  createRefreshToken(subject: string, options?: CreateTokenOptions<Claims>): string {
+  createRefreshToken(subject: string, ...args: CreateTokenArgs<Claims, CreateTokenOptions<Claims>>): string {
+    const options: CreateTokenOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, CREATE_OPTION_NAMES, 'createRefreshToken options');
     return this.#factory.create(subject, 'refresh', options);
   }
@@ -124,12 +137,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    * Creates both tokens, as a login does: they start a new token family (the same fresh `fid`
    * claim in both, unless `data.fid` names one), which {@link rotateRefreshToken} carries on and {@link revokeFamily} ends.
    * `fresh` and `expiresIn` apply to the access token; `refreshExpiresIn` to the refresh token;
-   * `data`, `audience`, `scopes` and `headers` to both.
+   * `data`, `audience`, `scopes` and `headers` to both. As for {@link createAccessToken},
+   * declared claims with required keys make `data` required.
    *
    * @example const { access_token, refresh_token } = auth.createTokenPair("user1", { fresh: true })
    * @throws {TypeError | RangeError} As {@link createAccessToken}.
    */
-  createTokenPair(subject: string, options?: TokenPairOptions<Claims>): TokenPair {
+  createTokenPair(subject: string, ...args: CreateTokenArgs<Claims, TokenPairOptions<Claims>>): TokenPair {
+    const options: TokenPairOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, PAIR_OPTION_NAMES, 'createTokenPair options');
     // `data.fid` chooses the family itself; otherwise the pair starts a new one.
     const family = options?.data !== undefined && Object.hasOwn(options.data, 'fid') ? {} : { fid: randomUUID() };
@@ -390,21 +405,24 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   }
 
   /**
-   * Wraps a `node:http` handler: a thrown or rejected library error becomes AuthX's JSON answer
-   * `{"message", "error_type"}` with its status and `WWW-Authenticate` (see `errorToHttp`); any
-   * other error becomes a generic 500. If the response had already started, it is destroyed.
+   * Wraps a `node:http` handler: a thrown or rejected library error becomes the JSON answer
+   * `{"detail": message}` (or, with `body: "authx"`, Python AuthX's `{"message", "error_type"}`)
+   * with its status and `WWW-Authenticate` (see `errorToHttp`); any other error becomes a generic
+   * 500. If the response had already started, it is destroyed.
    *
    * @example http.createServer(auth.handleErrors(async (req, res) => { ... }))
-   * @throws Never: the returned function resolves in every case.
+   * @throws {TypeError} For an unknown option or a value of the wrong type; the returned function resolves in every case.
    */
   handleErrors(handler: NodeHandler, options?: HandleErrorsOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-    assertKnownOptions(options, ['onUnexpectedError'], 'handleErrors options');
+    assertKnownOptions(options, ['onUnexpectedError', 'body'], 'handleErrors options');
     const onUnexpectedError = options?.onUnexpectedError;
+    if (onUnexpectedError !== undefined && typeof onUnexpectedError !== 'function') throw new TypeError('onUnexpectedError must be a function');
+    const body = errorBodyShape(options?.body);
     return async (req, res) => {
       try {
         await handler(req, res);
       } catch (error) {
-        const answer = errorToHttp(error);
+        const answer = errorToHttp(error, { body });
         if (answer.status === 500 && onUnexpectedError !== undefined) {
           try {
             onUnexpectedError(error);

@@ -28,7 +28,7 @@ describe('revoked tokens over node:http', () => {
     assert.equal((await fetch(`${server.url}/logout`, { headers })).status, 200);
     const response = await fetch(`${server.url}/me`, { headers });
     assert.equal(response.status, 401);
-    assert.deepEqual(await response.json(), { message: 'Token has been revoked', error_type: 'RevokedTokenError' });
+    assert.deepEqual(await response.json(), { detail: 'Token has been revoked' });
     assert.match(response.headers.get('www-authenticate')!, /error="invalid_token"/);
     assert.equal((await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${other}` } })).status, 200);
   });
@@ -167,5 +167,5 @@ test('a full revocation store is answered 503 with Retry-After, not a bare 500',
   assert.equal(answer.status, 503);
   assert.equal(answer.headers['retry-after'], '60');
   assert.equal(answer.headers['www-authenticate'], undefined);
-  assert.deepEqual(answer.body, { message: 'Too many revoked tokens are held right now; try again later', error_type: 'RevocationStoreFullError' });
+  assert.deepEqual(answer.body, { detail: 'Too many revoked tokens are held right now; try again later' });
 });
