@@ -11,8 +11,8 @@ import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateUnavailableError } from '../authx-errors.ts';
 import { lockDirectory } from './data-dir-lock.ts';
-import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
-import type { RevocationCheck, RevocationStore, RevokeResult, SubjectBound } from './revocation.ts';
+import { MemoryRevocationStore, parseStateRecord } from './memory-revocation-store.ts';
+import type { Owner, Retirement, RetireResult, RevocationCheck, RevocationStore, RevokeResult } from './revocation.ts';
 
 export { DirectoryInUseError } from './data-dir-lock.ts';
 
@@ -22,17 +22,21 @@ export interface FileRevocationStoreOptions {
   directory: string;
   /** Most live entries; default 100000 (see `MemoryRevocationStore`). */
   maxEntries?: number;
+  /** Most live entries of one subject; default 1000 (see `MemoryRevocationStore`). */
+  maxEntriesPerSubject?: number;
   /** Clock in milliseconds; default `Date.now`. */
   clock?: () => number;
   /** Journal lines appended before a compaction (at least twice the live entries); default 10000. */
   compactAfter?: number;
 }
 
-const OPTION_NAMES = new Set(['directory', 'maxEntries', 'clock', 'compactAfter']);
+const OPTION_NAMES = new Set(['directory', 'maxEntries', 'maxEntriesPerSubject', 'clock', 'compactAfter']);
 const JOURNAL = 'revocations.journal';
 
+/** One transaction waiting for the disk: its lines (none for a read that waits), how to undo it. */
 interface Pending {
-  line: string;
+  lines: string;
+  undo: () => void;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -82,6 +86,7 @@ export class FileRevocationStore implements RevocationStore {
     if (!Number.isSafeInteger(compactAfter) || compactAfter < 1) throw new RangeError('compactAfter must be a positive integer');
     const memory = new MemoryRevocationStore({
       ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+      ...(options.maxEntriesPerSubject === undefined ? {} : { maxEntriesPerSubject: options.maxEntriesPerSubject }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -118,17 +123,15 @@ export class FileRevocationStore implements RevocationStore {
   }
 
   /**
-   * Resolves once the revocation is on disk.
+   * Resolves once the revocation is on disk; a write that fails is undone in memory first, so
+   * a retry writes again.
    *
-   * @example await store.revoke(payload.jti, payload.exp)
+   * @example await store.revoke(payload.jti, payload.exp, owner)
    * @throws {TypeError | RevocationStoreFullError} As `MemoryRevocationStore#revoke`.
    * @throws {StateUnavailableError} When the journal cannot be written (503).
    */
-  async revoke(jti: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
-    const result = this.#memory.revoke(jti, expiresAt, bound);
-    if (result === 'token') await this.#append(['j', jti, expiresAt, bound?.subject ?? null]);
-    else if (bound !== undefined) await this.#append(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
-    return result;
+  revoke(jti: string, expiresAt: number, owner: Owner): Promise<RevokeResult> {
+    return this.#durably(() => this.#memory.revoke(jti, expiresAt, owner));
   }
 
   /**
@@ -136,33 +139,27 @@ export class FileRevocationStore implements RevocationStore {
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
    */
   async revokeSubject(subject: string, cutoffMs: number, expiresAt: number): Promise<void> {
-    this.#memory.revokeSubject(subject, cutoffMs, expiresAt);
-    await this.#append(['s', subject, cutoffMs, expiresAt]);
+    await this.#durably(() => this.#memory.revokeSubject(subject, cutoffMs, expiresAt));
   }
 
   /**
-   * @example await store.revokeFamily(fid, exp)
+   * @example await store.revokeFamily(fid, exp, owner)
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
    */
-  async revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
-    const result = this.#memory.revokeFamily(fid, expiresAt, bound);
-    if (result === 'token') await this.#append(['f', fid, expiresAt, bound?.subject ?? null]);
-    else if (bound !== undefined) await this.#append(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
-    return result;
+  revokeFamily(fid: string, expiresAt: number, owner: Owner): Promise<RevokeResult> {
+    return this.#durably(() => this.#memory.revokeFamily(fid, expiresAt, owner));
   }
 
   /**
-   * Atomic within the process (the memory map decides synchronously); a winner's `null` and a
-   * loser's answer both wait for the journal, so neither acts on a claim a crash could undo.
+   * Claim and mark in one journal record (one fsync). Atomic within the process (the memory
+   * decides synchronously); every answer, a lost race's included, waits for the journal, so no
+   * caller acts on a state a crash could undo.
    *
-   * @example const previous = await store.claim(key, value, exp)
+   * @example const found = await store.retire(retirement)
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
    */
-  async claim(key: string, value: string, expiresAt: number): Promise<string | null> {
-    const known = this.#memory.claim(key, value, expiresAt);
-    if (known === null) await this.#append(['c', key, value, expiresAt]);
-    else await this.#flushed();
-    return known;
+  retire(retirement: Retirement): Promise<RetireResult> {
+    return this.#durably(() => this.#memory.retire(retirement));
   }
 
   /**
@@ -195,31 +192,46 @@ export class FileRevocationStore implements RevocationStore {
     this.#release();
   }
 
-  #append(record: StateRecord): Promise<void> {
+  /**
+   * Runs one memory transaction and resolves once its records are durable. An answer that changed
+   * nothing still waits for what is queued before it: it may have read a change not yet on disk.
+   */
+  #durably<T>(fn: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(new StateUnavailableError());
-    const promise = new Promise<void>((resolve, reject) => this.#queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject }));
+    const t = this.#memory.transact(fn);
+    const lines = t.records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    const promise = new Promise<void>((resolve, reject) => this.#queue.push({ lines, undo: t.undo, resolve, reject }));
     this.#flushing ??= this.#flush();
-    return promise;
+    return promise.then(() => t.value);
   }
 
   #flushed(): Promise<void> {
-    return this.#flushing ?? Promise.resolve();
+    return this.#flushing?.catch(() => {}) ?? Promise.resolve();
   }
 
   /** Writes everything queued, one write and one fsync per batch, until the queue is empty. */
   async #flush(): Promise<void> {
+    // Yield first: a batch with nothing to write would otherwise finish before `#flushing` is set.
+    await null;
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
+        const text = batch.map((p) => p.lines).join('');
         try {
-          await this.#journal.write(batch.map((p) => p.line).join(''));
-          await this.#journal.datasync();
-          this.#lines += batch.length;
+          if (text !== '') {
+            await this.#journal.write(text);
+            await this.#journal.datasync();
+            this.#lines += batch.length;
+          }
           for (const p of batch) p.resolve();
         } catch {
-          // The change is in memory (revocations only ever refuse more); the caller gets a 503.
-          for (const p of batch) p.reject(new StateUnavailableError());
+          // Not durable: undo this batch and every transaction applied after it (newest first),
+          // so nothing answered or visible rests on it and a retry writes again.
+          const failed = [...batch, ...this.#queue];
+          this.#queue = [];
+          for (let i = failed.length - 1; i >= 0; i--) failed[i]!.undo();
+          for (const p of failed) p.reject(new StateUnavailableError());
         }
         if (this.#lines >= Math.max(this.#compactAfter, 2 * this.#memory.size)) {
           try {
@@ -256,8 +268,10 @@ async function replay(path: string, memory: MemoryRevocationStore): Promise<void
     } catch {
       continue;
     }
-    if (isRecord(record)) memory.applyRecord(record);
+    const valid = parseStateRecord(record);
+    if (valid !== null) memory.applyRecord(valid);
   }
+  memory.fitCapacity();
 }
 
 /** Writes the live entries to a new journal, fsyncs it and renames it over the old one. */
@@ -286,24 +300,5 @@ function syncDirectory(directory: string): void {
     // Some platforms cannot fsync a directory; the rename is still atomic there.
   } finally {
     if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function isRecord(value: unknown): value is StateRecord {
-  if (!Array.isArray(value)) return false;
-  const [kind, a, b, c] = value as unknown[];
-  const str = (v: unknown): boolean => typeof v === 'string' && v !== '';
-  const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-  switch (kind) {
-    case 'j':
-      return value.length === 4 && str(a) && num(b) && (c === null || str(c));
-    case 's':
-      return value.length === 4 && str(a) && num(b) && num(c);
-    case 'f':
-      return (value.length === 3 || value.length === 4) && str(a) && num(b) && (c === undefined || c === null || str(c));
-    case 'c':
-      return value.length === 4 && str(a) && typeof b === 'string' && num(c);
-    default:
-      return false;
   }
 }

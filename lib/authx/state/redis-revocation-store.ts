@@ -1,35 +1,53 @@
 /**
- * `RedisRevocationStore` (exported by `authx-node`): the revocation model in Redis, shared by
- * every process using the same Redis. Verification costs one command (`MGET` of the `jti`,
- * subject and family keys: one round trip). Writes that must be atomic run as Lua scripts. Every
- * key expires (`EX`, computed from the store's clock, so Redis's own clock does not matter).
- * Needs Redis 6.2 or later; a single instance or a primary (not Redis Cluster: keys of one
- * check may live in different slots).
+ * `RedisRevocationStore` (exported by `authx-node`): the revocation model in Redis or a Redis
+ * Cluster, shared by every process using it (docs/state.md, "Redis and Redis Cluster in detail").
+ * Every key of one subject lives under its hash tag (`authx:{<sub>}:...`, lib/authx/state/redis-keys.ts),
+ * so a verification is one `MGET` of one slot (the token's keys and the slot's epoch record),
+ * and a logout or a rotation one Lua script on one node. Scripts go by SHA-1
+ * (lib/authx/state/redis-scripts.ts); with `minReplicas` every write waits for replicas (`WAIT`);
+ * with `tracking` verifications are answered from a local cache Redis keeps exact
+ * (lib/authx/state/redis-tracking.ts); the guard refuses a Redis that may evict and notices lost
+ * data (lib/authx/state/redis-guard.ts). Every entry expires (`EX`, from the store's clock).
+ * Needs Redis 7.0 or later.
  */
 import { redisLink, RedisUnavailableError, type RedisClientLike, type RedisLink } from './redis-client.ts';
 import { RedisGuard } from './redis-guard.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { RedisScript, runScript } from './redis-scripts.ts';
 import { RedisTracking } from './redis-tracking.ts';
-import { assertBound, assertKey, assertTime, type RevocationCheck, type RevocationStore, type RevokeResult, type SubjectBound } from './revocation.ts';
+import {
+  assertKey,
+  assertOwner,
+  assertRetirement,
+  assertTime,
+  DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  type Owner,
+  type Retirement,
+  type RetireResult,
+  type RevocationCheck,
+  type RevocationStore,
+  type RevokeResult,
+} from './revocation.ts';
 
 /** Options of {@link RedisRevocationStore}. */
 export interface RedisRevocationStoreOptions {
-  /** A connected official `redis` client, an `ioredis` client, or a function sending one command. */
+  /** A connected official `redis` client or cluster, an `ioredis` client or cluster, or a function sending one command. */
   client: RedisClientLike;
-  /** Prefix of every key; default `"authx:"`. */
+  /** Prefix of every key, without braces; default `"authx:"`. */
   prefix?: string;
   /** Deadline of each command in ms; past it the call fails with `StateUnavailableError`. Default 500. */
   timeoutMs?: number;
   /** Clock in milliseconds; default `Date.now`. */
   clock?: () => number;
+  /** Most live entries of one subject (tokens, families, marks, claims); default 1000. */
+  maxEntriesPerSubject?: number;
   /**
    * Replicas that must hold every write before it is answered (`WAIT`, in the same round trip);
    * fewer in time fails the call with `StateUnavailableError` (503). Default 0: answered once the
    * primary has it, so a failover right after can lose it (docs/state.md).
    */
   minReplicas?: number;
-  /** A local cache kept exact by Redis' invalidations (needs the official client with RESP3); default none. */
+  /** A local cache kept exact by Redis' invalidations (the official client with RESP3); default none. */
   tracking?: RedisTracking;
   /** Where the store reports lost data and an untrusted Redis (one line each, never an address); default nowhere. */
   log?: (line: string) => void;
@@ -37,18 +55,93 @@ export interface RedisRevocationStoreOptions {
   checkIntervalMs?: number;
 }
 
-const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs', 'clock', 'minReplicas', 'tracking', 'log', 'checkIntervalMs']);
+const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs', 'clock', 'maxEntriesPerSubject', 'minReplicas', 'tracking', 'log', 'checkIntervalMs']);
 
-// KEYS: key. ARGV: value, ttl seconds. Sets value, never shortening an existing expiry.
-const SET_KEEP_LONGER = new RedisScript(`#!lua
-local ttl = redis.call('TTL', KEYS[1])
-local want = tonumber(ARGV[2])
-if ttl > want then want = ttl end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', want)
-return 1`);
+/** The rotation's probe subject (lib/authx/tokens/rotation.ts) when `isFamilyRevoked` got none. */
+const PROBE_SUBJECT = '\u0000probe:';
+
+// Every owned entry (j: token, f: family, m: rotation mark, c: claim) is a key under its subject's
+// tag whose value starts with the newest issue ms it covers; the subject's share is a sorted set
+// of the entries' suffixes scored by expiry. A fold raises the cut-off and deletes the covered
+// entries. All of them are in the subject's slot, so the undeclared entry keys are local keys.
+
+// The part every writer shares. KEYS[1]: share, KEYS[2]: cut-off. ARGV[1]: the subject's key
+// prefix (`authx:{<sub>}:`), ARGV[2]: now (s), ARGV[3]: entries to add, ARGV[4]: share size,
+// ARGV[5]: cut-off ms if folded, ARGV[6]: cut-off ttl. Sets `folded`.
+const ADMIT = `
+local prefix, now = ARGV[1], tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local folded = false
+local adds = tonumber(ARGV[3])
+if adds > 0 and redis.call('ZCARD', KEYS[1]) + adds > tonumber(ARGV[4]) then
+  local cut = tonumber(ARGV[5])
+  local known = tonumber(redis.call('GET', KEYS[2]) or '')
+  if known and known > cut then cut = known end
+  local want = tonumber(ARGV[6])
+  local ttl = redis.call('TTL', KEYS[2])
+  if ttl > want then want = ttl end
+  redis.call('SET', KEYS[2], string.format('%d', cut), 'EX', want)
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    local value = redis.call('GET', prefix .. member)
+    local covers = value and tonumber(string.match(value, '^(%d+)'))
+    if not covers or covers <= cut then
+      redis.call('DEL', prefix .. member)
+      redis.call('ZREM', KEYS[1], member)
+    end
+  end
+  folded = true
+end
+local function keep(member, value, ttl, expiresAt)
+  local k = prefix .. member
+  local left = redis.call('TTL', k)
+  if left > ttl then ttl = left end
+  redis.call('SET', k, value, 'EX', ttl)
+  redis.call('ZADD', KEYS[1], expiresAt, member)
+  local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  redis.call('EXPIRE', KEYS[1], math.max(1, tonumber(top[2]) - now))
+end
+`;
+
+// ARGV[7]: member (j:<jti> or f:<fid>), ARGV[8]: covers ms, ARGV[9]: ttl, ARGV[10]: expiresAt,
+// ARGV[11]: a member to drop (the family's mark) or ''.
+const OWNED = new RedisScript(`#!lua
+${ADMIT}
+if ARGV[11] ~= '' then
+  redis.call('DEL', prefix .. ARGV[11])
+  redis.call('ZREM', KEYS[1], ARGV[11])
+end
+if folded and tonumber(ARGV[8]) <= tonumber(redis.call('GET', KEYS[2])) then return 'subject' end
+keep(ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
+if folded then return 'subject' end
+return 'token'`);
+
+// KEYS[3]: claim, KEYS[4]: mark (a key no entry has when no family), KEYS[5]: the slot's epoch
+// record. ARGV[7]: claim member, ARGV[8]: claim value, ARGV[9]: claim ttl (0: none), ARGV[10]:
+// claim expiresAt, ARGV[11]: mark member or '', ARGV[12]: retired ms, ARGV[13]: mark ttl,
+// ARGV[14]: mark expiresAt, ARGV[15]: covers ms (the retired token's issue ms).
+// A slot without its epoch record lost its data ('lost'); a token issued before the record
+// predates what the slot remembers ('retired', as a verification would refuse it).
+const RETIRE = new RedisScript(`#!lua
+local epoch = redis.call('GET', KEYS[5])
+if not epoch then return {'lost'} end
+if tonumber(ARGV[15]) <= (tonumber(epoch) or math.huge) then return {'retired'} end
+local claim = redis.call('GET', KEYS[3])
+local mark = 0
+if ARGV[11] ~= '' then mark = tonumber(redis.call('GET', KEYS[4]) or '0') or 0 end
+if claim then return {'taken', string.match(claim, '^%d+ (.*)$') or '', string.format('%d', mark)} end
+if ARGV[11] ~= '' and mark >= tonumber(ARGV[12]) then return {'retired'} end
+${ADMIT}
+if tonumber(ARGV[9]) > 0 then keep(ARGV[7], ARGV[15] .. ' ' .. ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])) end
+if ARGV[11] ~= '' then
+  local ms = tonumber(ARGV[12])
+  local known = tonumber(redis.call('GET', KEYS[4]) or '')
+  if known and known > ms then ms = known end
+  keep(ARGV[11], string.format('%d', ms), tonumber(ARGV[13]), tonumber(ARGV[14]))
+end
+return {'claimed'}`);
 
 // KEYS: cut-off key. ARGV: cut-off ms, ttl seconds. The cut-off and its expiry only grow.
-const CUTOFF_TEXT = `
+const CUTOFF = new RedisScript(`#!lua
 local known = tonumber(redis.call('GET', KEYS[1]) or '')
 local ms = tonumber(ARGV[1])
 if known and known > ms then ms = known end
@@ -56,28 +149,7 @@ local ttl = redis.call('TTL', KEYS[1])
 local want = tonumber(ARGV[2])
 if ttl > want then want = ttl end
 redis.call('SET', KEYS[1], string.format('%d', ms), 'EX', want)
-return 1`;
-const CUTOFF = new RedisScript(`#!lua\n${CUTOFF_TEXT}`);
-
-// KEYS: jti key, subject's set of counted jtis, cut-off key.
-// ARGV: jti, ttl, now (s), expiresAt (s), limit, cut-off ms, cut-off ttl.
-const BOUNDED_REVOKE = new RedisScript(`#!lua
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then
-${CUTOFF_TEXT.replaceAll('KEYS[1]', 'KEYS[3]').replaceAll('ARGV[1]', 'ARGV[6]').replaceAll('ARGV[2]', 'ARGV[7]').replace('return 1', "return 'subject'")}
-end
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-redis.call('EXPIRE', KEYS[2], math.max(1, tonumber(top[2]) - tonumber(ARGV[3])))
-return 'token'`);
-
-// KEYS: claim key. ARGV: value, ttl. SET NX + GET as one step.
-const CLAIM = new RedisScript(`#!lua
-local known = redis.call('GET', KEYS[1])
-if known then return known end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return false`);
+return 1`);
 
 /**
  * Revocations in Redis. The client must be connected by the caller; the store never closes it.
@@ -93,8 +165,8 @@ return false`);
 export class RedisRevocationStore implements RevocationStore {
   readonly #link: RedisLink;
   readonly #keys: RedisKeys;
-  readonly #prefix: string;
   readonly #clock: () => number;
+  readonly #maxPerSubject: number;
   readonly #replicas: number;
   readonly #tracking: RedisTracking | undefined;
   readonly #guard: RedisGuard;
@@ -109,13 +181,15 @@ export class RedisRevocationStore implements RevocationStore {
     const { prefix = 'authx:', timeoutMs = 500, clock = Date.now, minReplicas = 0, tracking, log = () => {}, checkIntervalMs = 1000 } = options;
     if (typeof clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
     if (typeof log !== 'function') throw new TypeError('log must be a function taking one line');
+    const share = options.maxEntriesPerSubject ?? DEFAULT_MAX_ENTRIES_PER_SUBJECT;
+    if (!Number.isSafeInteger(share) || share < 1) throw new RangeError('maxEntriesPerSubject must be a positive integer');
     if (!Number.isSafeInteger(minReplicas) || minReplicas < 0 || minReplicas > 100) throw new RangeError('minReplicas must be an integer from 0 to 100');
     if (!Number.isSafeInteger(checkIntervalMs) || checkIntervalMs < 10) throw new RangeError('checkIntervalMs must be an integer of at least 10');
     if (tracking !== undefined && !(tracking instanceof RedisTracking)) throw new TypeError('tracking must be a RedisTracking');
     this.#keys = new RedisKeys(prefix);
     this.#link = redisLink(options.client, timeoutMs);
-    this.#prefix = prefix;
     this.#clock = clock;
+    this.#maxPerSubject = share;
     this.#replicas = minReplicas;
     this.#tracking = tracking;
     this.#guard = new RedisGuard({
@@ -144,15 +218,18 @@ export class RedisRevocationStore implements RevocationStore {
 
   /**
    * Answers from the local cache when a {@link RedisTracking} vouches for it (no Promise), else
-   * with one `MGET` of the token's keys and its slot's epoch record (one round trip).
+   * with one `MGET` of the token's keys and its slot's epoch record (one round trip, one slot).
    *
    * @example await store.isRevoked({ jti, sub, issuedAtMs, fid })
    * @throws {StateUnavailableError} When Redis does not answer in time or cannot be trusted (never "not revoked").
+   * @throws {TypeError} When asked about a family without its subject (`isFamilyRevoked(fid)`):
+   *   a family is kept under its subject's tag.
    */
   isRevoked(check: RevocationCheck): boolean | Promise<boolean> {
+    if (check.sub.startsWith(PROBE_SUBJECT)) throw new TypeError('RedisRevocationStore keeps a family under its subject: ask isFamilyRevoked(fid, subject)');
     const subject = this.#keys.ofSubject(check.sub);
-    const jtiKey = this.#key('j', check.jti);
-    const familyKey = check.fid === undefined ? undefined : this.#key('f', check.fid);
+    const jtiKey = `${subject.tag}:j:${check.jti}`;
+    const familyKey = check.fid === undefined ? undefined : `${subject.tag}:f:${check.fid}`;
     const tracking = this.#tracking;
     // The hot path: four map lookups, no array, no Promise.
     if (tracking !== undefined && this.#guard.ok && tracking.usable()) {
@@ -167,6 +244,95 @@ export class RedisRevocationStore implements RevocationStore {
     }
     const keys = familyKey === undefined ? [jtiKey, subject.cutoff, subject.epoch] : [jtiKey, subject.cutoff, subject.epoch, familyKey];
     return this.#read(keys, check.issuedAtMs);
+  }
+
+  /**
+   * @example await store.revoke(payload.jti, payload.exp, owner)
+   * @throws {TypeError} When an argument is invalid.
+   * @throws {StateUnavailableError} When Redis does not answer in time or cannot be trusted.
+   */
+  async revoke(jti: string, expiresAt: number, owner: Owner): Promise<RevokeResult> {
+    assertKey(jti, 'jti');
+    assertTime(expiresAt, 'expiresAt');
+    assertOwner(owner);
+    return this.#owned(`j:${jti}`, expiresAt, owner, '');
+  }
+
+  /**
+   * @example await store.revokeSubject("user1", Date.now(), exp)
+   * @throws {TypeError | StateUnavailableError} As {@link revoke}.
+   */
+  async revokeSubject(subject: string, cutoffMs: number, expiresAt: number): Promise<void> {
+    assertKey(subject, 'subject');
+    assertTime(cutoffMs, 'cutoffMs');
+    assertTime(expiresAt, 'expiresAt');
+    const now = this.#now();
+    if (expiresAt <= now) return;
+    await this.#script(CUTOFF, [this.#keys.ofSubject(subject).cutoff], [String(Math.floor(cutoffMs)), ttl(expiresAt, now)]);
+  }
+
+  /**
+   * @example await store.revokeFamily(fid, exp, owner)
+   * @throws {TypeError | StateUnavailableError} As {@link revoke}.
+   */
+  async revokeFamily(fid: string, expiresAt: number, owner: Owner): Promise<RevokeResult> {
+    assertKey(fid, 'fid');
+    assertTime(expiresAt, 'expiresAt');
+    assertOwner(owner);
+    return this.#owned(`f:${fid}`, expiresAt, owner, `m:${fid}`);
+  }
+
+  /**
+   * Claim and mark in one Lua script on the subject's node (one round trip), atomic across every
+   * client. A slot that lost its data answers `retired` (the rotation then treats the token as
+   * reused): a refresh token is never rotated on an empty store.
+   *
+   * @example const found = await store.retire(retirement)
+   * @throws {TypeError | StateUnavailableError} As {@link revoke}.
+   */
+  async retire(retirement: Retirement): Promise<RetireResult> {
+    assertRetirement(retirement);
+    const { key, value, expiresAt, family, owner } = retirement;
+    const now = this.#now();
+    const subject = this.#keys.ofSubject(owner.subject);
+    const prefix = `${subject.tag}:`;
+    const claimTtl = expiresAt > now ? ttl(expiresAt, now) : '0';
+    const markMember = family === undefined ? '' : `m:${family.fid}`;
+    const adds = (claimTtl === '0' ? 0 : 1) + (family === undefined ? 0 : 1);
+    const keys = [`${prefix}n`, subject.cutoff, `${prefix}c:${key}`, `${prefix}m:${family?.fid ?? ''}`, subject.epoch];
+    const args = [
+      prefix, String(now), String(adds), String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
+      `c:${key}`, value, claimTtl, String(Math.ceil(expiresAt)),
+      markMember, String(Math.floor(family?.retiredMs ?? 0)), family === undefined ? '1' : ttl(family.expiresAt, now), String(Math.ceil(family?.expiresAt ?? 0)),
+      String(Math.floor(owner.coversMs)),
+    ];
+    const reply = await this.#script(RETIRE, keys, args);
+    if (!Array.isArray(reply)) throw new RedisUnavailableError('reply');
+    const [outcome, found, mark] = (reply as unknown[]).map((v) => (v === null || v === undefined ? '' : String(v)));
+    if (outcome === 'claimed') return { outcome: 'claimed' };
+    if (outcome === 'taken') return { outcome: 'taken', value: found ?? '', markMs: Number(mark) };
+    if (outcome === 'lost') this.#guard.epochMissing();
+    return { outcome: 'retired' };
+  }
+
+  /**
+   * Whether every primary answers in time and can be trusted (`maxmemory-policy noeviction`).
+   *
+   * @example if (!(await store.isReady())) answer503()
+   * @throws Never.
+   */
+  isReady(): Promise<boolean> {
+    return this.#guard.isReady();
+  }
+
+  /**
+   * Stops the store's timers (policy checks, tracking heartbeats). The client stays open.
+   *
+   * @example store.close(); await client.quit()
+   * @throws Never.
+   */
+  close(): void {
+    this.#guard.close();
   }
 
   /** One MGET per question at a time: a caller asking again while it is on its way joins it. */
@@ -200,9 +366,10 @@ export class RedisRevocationStore implements RevocationStore {
       this.#guard.epochMissing();
       return true;
     }
-    // An unreadable epoch or cut-off refuses (fails closed) rather than being ignored.
+    // An unreadable epoch or cut-off refuses (fails closed) rather than being ignored. A
+    // negative instant is no token's (the rotation's family probe): only the record's presence counts.
     const epochMs = Number(String(epoch));
-    if (!Number.isFinite(epochMs) || issuedAtMs <= epochMs) return true;
+    if (!Number.isFinite(epochMs) || (issuedAtMs >= 0 && issuedAtMs <= epochMs)) return true;
     if (jti !== null && jti !== undefined) return true;
     if (family !== null && family !== undefined) return true;
     if (cutoff === null || cutoff === undefined) return false;
@@ -210,89 +377,23 @@ export class RedisRevocationStore implements RevocationStore {
     return !Number.isFinite(ms) || issuedAtMs <= ms;
   }
 
-  /**
-   * @example await store.revoke(payload.jti, payload.exp, bound)
-   * @throws {TypeError} When an argument is invalid.
-   * @throws {StateUnavailableError} When Redis does not answer in time.
-   */
-  async revoke(jti: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
-    assertKey(jti, 'jti');
-    assertTime(expiresAt, 'expiresAt');
-    return this.#bounded('j', jti, expiresAt, bound);
-  }
-
-  /**
-   * @example await store.revokeSubject("user1", Date.now(), exp)
-   * @throws {TypeError | StateUnavailableError} As {@link revoke}.
-   */
-  async revokeSubject(subject: string, cutoffMs: number, expiresAt: number): Promise<void> {
-    assertKey(subject, 'subject');
-    assertTime(cutoffMs, 'cutoffMs');
-    assertTime(expiresAt, 'expiresAt');
+  /** A token (`j:`) or family (`f:`) entry in its subject's share, folded when the share is full (one script). */
+  async #owned(member: string, expiresAt: number, owner: Owner, drop: string): Promise<RevokeResult> {
     const now = this.#now();
-    if (expiresAt <= now) return;
-    await this.#script(CUTOFF, [this.#keys.subject(subject) + ':s'], [String(Math.floor(cutoffMs)), ttl(expiresAt, now)]);
-  }
-
-  /**
-   * @example await store.revokeFamily(fid, exp)
-   * @throws {TypeError | StateUnavailableError} As {@link revoke}.
-   */
-  async revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
-    assertKey(fid, 'fid');
-    assertTime(expiresAt, 'expiresAt');
-    return this.#bounded('f', fid, expiresAt, bound);
-  }
-
-  /**
-   * Atomic across every client of the Redis (a Lua script: GET, else SET with its TTL).
-   *
-   * @example const previous = await store.claim(key, value, exp) // null: this caller won
-   * @throws {TypeError | StateUnavailableError} As {@link revoke}.
-   */
-  async claim(key: string, value: string, expiresAt: number): Promise<string | null> {
-    assertKey(key, 'key');
-    if (typeof value !== 'string') throw new TypeError('value must be a string');
-    assertTime(expiresAt, 'expiresAt');
-    const now = this.#now();
-    if (expiresAt <= now) return null;
-    const reply = await this.#script(CLAIM, [this.#key('c', key)], [value, ttl(expiresAt, now)]);
-    return reply === null || reply === undefined ? null : String(reply);
-  }
-
-  /**
-   * Whether every primary answers in time and can be trusted (`maxmemory-policy noeviction`).
-   *
-   * @example if (!(await store.isReady())) answer503()
-   * @throws Never.
-   */
-  isReady(): Promise<boolean> {
-    return this.#guard.isReady();
-  }
-
-  /**
-   * Stops the store's timers (policy checks, tracking heartbeats). The client stays open.
-   *
-   * @example store.close(); await client.quit()
-   * @throws Never.
-   */
-  close(): void {
-    this.#guard.close();
-  }
-
-  /** A jti (`j`) or family (`f`) entry, counted against the subject's share when `bound` is given (one script). */
-  async #bounded(kind: 'j' | 'f', id: string, expiresAt: number, bound: SubjectBound | undefined): Promise<RevokeResult> {
-    const now = this.#now();
-    if (bound === undefined) {
-      if (expiresAt > now) await this.#script(SET_KEEP_LONGER, [this.#key(kind, id)], ['1', ttl(expiresAt, now)]);
+    if (expiresAt <= now && drop === '') return 'token';
+    const subject = this.#keys.ofSubject(owner.subject);
+    const prefix = `${subject.tag}:`;
+    if (expiresAt <= now) {
+      // Nothing left to revoke; only the family's mark, now useless, goes.
+      await this.#ready();
+      await this.#call(() => this.#link.send(['DEL', prefix + drop], prefix + drop));
       return 'token';
     }
-    assertBound(bound);
-    // The member names the kind, so a jti and a family id that happen to be equal count twice.
-    const tag = this.#keys.subject(bound.subject);
-    const keys = [this.#key(kind, id), `${tag}:n`, `${tag}:s`];
-    const args = [`${kind}:${id}`, ttl(expiresAt, now), String(now), String(Math.ceil(expiresAt)), String(bound.limit), String(Math.floor(bound.cutoffMs)), ttl(bound.cutoffExpiresAt, now)];
-    const reply = await this.#script(BOUNDED_REVOKE, keys, args);
+    const args = [
+      prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
+      member, String(Math.floor(owner.coversMs)), ttl(expiresAt, now), String(Math.ceil(expiresAt)), drop,
+    ];
+    const reply = await this.#script(OWNED, [`${prefix}n`, subject.cutoff], args);
     return String(reply) === 'subject' ? 'subject' : 'token';
   }
 
@@ -313,12 +414,6 @@ export class RedisRevocationStore implements RevocationStore {
       this.#guard.failed(error);
       throw error;
     }
-  }
-
-  // Interim: jti, family and claim keys are not under the subject's tag until the store contract
-  // names each write's subject (single Redis only until then).
-  #key(kind: string, id: string): string {
-    return `${this.#prefix}${kind}:${id}`;
   }
 
   #now(): number {

@@ -298,7 +298,8 @@ describe('tracking: shared state as fast as local state', () => {
 
 describe('minReplicas: acknowledged means replicated', () => {
   test('a logout is answered once a replica holds it; without the replica it fails with 503', async () => {
-    const primary = await redisServer();
+    // No wait before a diskless full sync (7.0 waits 5 s for more replicas by default).
+    const primary = await redisServer(['--repl-diskless-sync-delay', '0']);
     const replica = await redisServer(['--replicaof', '127.0.0.1', String(primary.port)]);
     await until(async () => /master_link_status:up/.test(String(await cli(replica, 'INFO', 'replication'))), 5000, 'replica linked');
     const a = await instance(primary.url, { minReplicas: 1, timeoutMs: 300 });

@@ -22,7 +22,8 @@ const logs: string[] = [];
 async function instance(url: string, overrides: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
   const state = await openServerState({ REDIS_URL: url }, { log: (line) => logs.push(line), redisTimeoutMs: 300 });
   states.push(state);
-  // The real clock: the store refuses tokens issued before its Redis's epoch record, written now.
+  // The real clock, the store's (Date.now): a revocation is kept until the token's real expiry,
+  // and the store refuses tokens issued before its Redis's epoch record, written now.
   const server = await startTestServer({ clock: Date.now, revocationStore: state.revocationStore, ...(state.counterStore ? { counterStore: state.counterStore } : {}), ...overrides });
   servers.push(server);
   return server;

@@ -1,0 +1,240 @@
+/**
+ * REDIS_CLUSTER against a real Redis Cluster the test starts itself (three primaries, one replica
+ * each, `redis-cli --cluster create`; test/helpers/redis-cluster.ts): two server instances share
+ * it (a logout on one refused by the other within 50 ms, no command ever CROSSSLOT), a primary
+ * that may evict stops the start, a slot migration under load (ASK, TRYAGAIN, then MOVED) and a
+ * primary killed under load (failover) never let a revoked token through nor answer 500, and
+ * WORKERS=2 runs on it. The library side: an ioredis `Cluster` works as the store's client too.
+ * Slow (a cluster of six processes, a failover): a process test, run by `npm run test:processes`.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Cluster } from 'ioredis';
+import { AuthX, RedisRevocationStore, type TokenPayload } from '../../../lib/index.ts';
+import { slotOf, subjectTag } from '../../../lib/authx/state/redis-keys.ts';
+import { issuedAtMs } from '../../../lib/authx/tokens/token-id.ts';
+import { openServerState, type ServerState } from '../../../server/process/state.ts';
+import { startCluster, type TestCluster } from '../../helpers/redis-cluster.ts';
+import { startTestServer, TEST_SECRET, type TestServer } from '../server-helpers.ts';
+
+let cluster: TestCluster;
+const states: ServerState[] = [];
+const servers: TestServer[] = [];
+const logs: string[] = [];
+
+before(async () => {
+  cluster = await startCluster({ primaries: 3, replicasPerPrimary: 1 });
+});
+after(async () => {
+  for (const server of servers) await server.close();
+  for (const state of states) await state.close();
+  await cluster?.stop();
+});
+
+async function instance(env: Record<string, string> = {}): Promise<TestServer> {
+  const state = await openServerState({ REDIS_CLUSTER: cluster.seeds, ...env }, { log: (line) => logs.push(line), redisTimeoutMs: 500 });
+  states.push(state);
+  const server = await startTestServer({ clock: Date.now, revocationStore: state.revocationStore, ...(state.counterStore ? { counterStore: state.counterStore } : {}) });
+  servers.push(server);
+  return server;
+}
+
+async function login(url: string, username = 'user1', password = 'password1'): Promise<{ status: number; access: string; refresh: string }> {
+  const response = await fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const body = (await response.json()) as { access_token?: string; refresh_token?: string };
+  return { status: response.status, access: body.access_token ?? '', refresh: body.refresh_token ?? '' };
+}
+const auth = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
+const post = (token: string): RequestInit => ({ method: 'POST', headers: { authorization: `Bearer ${token}` } });
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Errors by code over every live node (`INFO errorstats`). */
+async function errorStats(): Promise<string> {
+  const texts = await Promise.all(cluster.nodes.filter((n) => n.alive).map((n) => cluster.cli(n.port, 'INFO', 'errorstats').catch(() => '')));
+  return texts.join('\n');
+}
+
+/** Requests `/protected` with `token` until `stop`; every status seen, counted. */
+function hammer(url: string, token: string): { stop: () => Promise<Map<number, number>> } {
+  const seen = new Map<number, number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const status = await fetch(`${url}/protected`, auth(token)).then((r) => r.status, () => 0);
+      seen.set(status, (seen.get(status) ?? 0) + 1);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return seen;
+    },
+  };
+}
+
+test('CLUSTER KEYSLOT agrees with the library: every subject key and its epoch record share one slot', async () => {
+  const port = cluster.nodes[0]!.port;
+  for (const subject of ['user1', 'a{b}c', 'ünïcode', '%7B', 'x'.repeat(300)]) {
+    const tag = subjectTag(subject);
+    assert.equal(Number((await cluster.cli(port, 'CLUSTER', 'KEYSLOT', `authx:{${tag}}:s`)).trim()), slotOf(tag), subject);
+  }
+});
+
+test('two instances over REDIS_CLUSTER: a logout on A is refused on B within 50 ms, rotation works, nothing is CROSSSLOT', async () => {
+  const a = await instance();
+  const b = await instance();
+  const session = await login(a.url);
+  assert.equal(session.status, 200);
+  assert.equal((await fetch(`${b.url}/protected`, auth(session.access))).status, 200);
+  const rotated = await fetch(`${b.url}/refresh`, post(session.refresh));
+  assert.equal(rotated.status, 200);
+  const pair = (await rotated.json()) as { access_token: string; refresh_token: string };
+  assert.equal((await fetch(`${a.url}/protected`, auth(pair.access_token))).status, 200);
+  assert.equal((await fetch(`${a.url}/logout`, post(pair.access_token))).status, 200);
+  const started = performance.now();
+  let status = 200;
+  while (status === 200) {
+    status = (await fetch(`${b.url}/protected`, auth(pair.access_token))).status;
+    assert.ok(status !== 200 || performance.now() - started < 50, 'still accepted on B 50 ms after the logout on A');
+  }
+  assert.equal(status, 401);
+  assert.equal((await login(b.url, 'user1', 'wrong')).status, 401);
+  assert.doesNotMatch(await errorStats(), /CROSSSLOT/);
+  assert.ok(logs.every((line) => !/127\.0\.0\.1|:\d{4,5}\b/.test(line)), logs.join('\n'));
+});
+
+test('a primary whose maxmemory-policy is allkeys-lru stops the start, naming the setting', async () => {
+  const primary = await cluster.primaryOf(0);
+  await cluster.cli(primary, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+  try {
+    await assert.rejects(openServerState({ REDIS_CLUSTER: cluster.seeds }, { log: () => {} }), (error: Error) => {
+      assert.match(error.message, /^REDIS_CLUSTER: Redis maxmemory-policy is allkeys-lru\b.*Set maxmemory-policy to noeviction/);
+      assert.doesNotMatch(error.message, /127\.0\.0\.1|:\d{4,5}\b/);
+      return true;
+    });
+  } finally {
+    await cluster.cli(primary, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+  }
+});
+
+test('a slot migration under load (ASK and TRYAGAIN while it moves, MOVED after): a revoked token is never accepted, nothing answers 500', async () => {
+  const a = await instance();
+  const b = await instance();
+  const session = await login(a.url, 'user2', 'password2');
+  const revoked = await login(a.url, 'user2', 'password2');
+  assert.equal((await fetch(`${a.url}/logout`, post(revoked.access))).status, 200);
+  const slot = slotOf(subjectTag('user2'));
+  const from = await cluster.primaryOf(slot);
+  const to = (await Promise.all([0, 5461, 10923].map((s) => cluster.primaryOf(s)))).find((port) => port !== from)!;
+  const good = hammer(b.url, session.access);
+  const bad = hammer(a.url, revoked.access);
+  const migration = await cluster.migrate(slot, to);
+  await migration.moveKeys(2);
+  await sleep(300);
+  await migration.moveKeys(2);
+  await sleep(300);
+  await migration.finish();
+  await sleep(500);
+  const [goodSeen, badSeen] = [await good.stop(), await bad.stop()];
+  assert.equal(badSeen.get(200), undefined, `a revoked token was accepted during the migration: ${[...badSeen]}`);
+  for (const seen of [goodSeen, badSeen]) for (const status of seen.keys()) assert.ok([200, 401, 503].includes(status), `status ${status}`);
+  assert.ok((goodSeen.get(200) ?? 0) > 0);
+  // Settled: the right answers from both instances, the slot now on its new primary.
+  assert.equal(await cluster.primaryOf(slot), to);
+  for (const server of [a, b]) {
+    assert.equal((await fetch(`${server.url}/protected`, auth(session.access))).status, 200);
+    assert.equal((await fetch(`${server.url}/protected`, auth(revoked.access))).status, 401);
+  }
+});
+
+test('WORKERS=2 with REDIS_CLUSTER (server.ts as a process): a logout on one worker is refused by both', async (t) => {
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
+  const child = spawn(process.execPath, [...(nodeStripsTypes ? [] : ['--import', 'tsx']), 'server.ts'], {
+    cwd: root,
+    env: { ...process.env, NODE_OPTIONS: '', WORKERS: '2', REDIS_CLUSTER: cluster.seeds, JWT_SECRET_KEY: TEST_SECRET, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const deadline = Date.now() + 30_000;
+  while ((output.match(/listening on /g)?.length ?? 0) < 2) {
+    assert.ok(Date.now() < deadline && child.exitCode === null, `two workers did not start:\n${output}`);
+    await sleep(50);
+  }
+  const url = /listening on (http:\/\/[^\s]+)/.exec(output)![1]!;
+  const session = await login(url);
+  assert.equal(session.status, 200);
+  assert.equal((await fetch(url + '/logout', { ...post(session.access), headers: { authorization: `Bearer ${session.access}`, connection: 'close' } })).status, 200);
+  for (let i = 0; i < 6; i++) {
+    // New connections, so both workers answer.
+    assert.equal((await fetch(`${url}/protected`, { headers: { authorization: `Bearer ${session.access}`, connection: 'close' } })).status, 401);
+  }
+  for (const line of output.split('\n').filter((l) => /state:/.test(l))) assert.doesNotMatch(line, /redis:\/\/|127\.0\.0\.1|:\d{4,5}\b/);
+  const exited = once(child, 'close');
+  process.kill(-child.pid!, 'SIGTERM');
+  const [code] = await exited;
+  assert.equal(code, 0, output);
+});
+
+test('the library with an ioredis Cluster: revocations and cut-offs on the right slots, prepare() checks every primary', async () => {
+  const io = new Cluster(cluster.nodes.slice(0, 3).map((n) => ({ host: '127.0.0.1', port: n.port })), { enableOfflineQueue: true, redisOptions: { maxRetriesPerRequest: 1 } });
+  io.on('error', () => {});
+  const store = new RedisRevocationStore({ client: io, prefix: 'io:' });
+  try {
+    await store.prepare();
+    const authx = new AuthX({ secretKey: TEST_SECRET, revocationStore: store });
+    const decoder = new AuthX({ secretKey: TEST_SECRET });
+    const check = (p: TokenPayload) => ({ jti: p.jti, sub: p.sub, issuedAtMs: issuedAtMs(p.jti, p.iat), fid: p.fid as string | undefined });
+    for (const subject of ['carol', 'dave', 'erin']) {
+      const payload = decoder.verifyTokenSync(authx.createAccessToken(subject));
+      assert.equal(await store.isRevoked(check(payload)), false);
+      await authx.revokeToken(payload);
+      assert.equal(await store.isRevoked(check(payload)), true);
+    }
+    await authx.revokeAllTokens('frank');
+    assert.equal(await store.isReady(), true);
+    assert.doesNotMatch(await errorStats(), /CROSSSLOT/);
+  } finally {
+    store.close();
+    io.disconnect();
+  }
+});
+
+test('failover: the primary of a user\'s slot killed under load right after a logout (REDIS_MIN_REPLICAS=1): never a 500 nor the revoked token accepted; the replica takes over', async () => {
+  const a = await instance({ REDIS_MIN_REPLICAS: '1' });
+  const b = await instance({ REDIS_MIN_REPLICAS: '1' });
+  const session = await login(a.url, 'user1', 'password1');
+  const revoked = await login(a.url, 'user1', 'password1');
+  assert.equal((await fetch(`${a.url}/logout`, post(revoked.access))).status, 200, 'answered once a replica holds it');
+  const primary = await cluster.primaryOf(slotOf(subjectTag('user1')));
+  const good = hammer(b.url, session.access);
+  const bad = hammer(b.url, revoked.access);
+  await sleep(100);
+  await cluster.nodes.find((n) => n.port === primary)!.kill();
+  const deadline = Date.now() + 15_000;
+  let status = 0;
+  while (Date.now() < deadline) {
+    status = (await fetch(`${a.url}/protected`, auth(session.access))).status;
+    if (status === 200 && (await cluster.primaryOf(slotOf(subjectTag('user1')))) !== primary) break;
+    await sleep(100);
+  }
+  const [goodSeen, badSeen] = [await good.stop(), await bad.stop()];
+  assert.equal(status, 200, 'served again after the failover');
+  assert.equal(badSeen.get(200), undefined, `the revoked token was accepted: ${[...badSeen]}`);
+  for (const seen of [goodSeen, badSeen]) for (const code of seen.keys()) assert.ok([200, 401, 503].includes(code), `status ${code}`);
+  assert.equal((await fetch(`${a.url}/protected`, auth(revoked.access))).status, 401, 'the logout survived the failover');
+});
