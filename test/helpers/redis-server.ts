@@ -3,7 +3,10 @@
  * no persistence, stopped by pid after. If it cannot start, the test fails (never skips).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A running redis-server owned by the test. */
 export interface TestRedis {
@@ -25,7 +28,10 @@ export interface TestRedis {
  */
 export async function startRedis(args: readonly string[] = []): Promise<TestRedis> {
   const port = await freePort();
-  let child: ChildProcess | undefined = await launch(port, args);
+  // Its own directory: a replica writes the primary's data there (dump.rdb) during a sync.
+  const dir = mkdtempSync(join(tmpdir(), 'authx-redis-'));
+  const withDir = ['--dir', dir, ...args];
+  let child: ChildProcess | undefined = await launch(port, withDir);
   const kill = async (): Promise<void> => {
     const current = child;
     child = undefined;
@@ -40,9 +46,12 @@ export async function startRedis(args: readonly string[] = []): Promise<TestRedi
     kill,
     restart: async () => {
       await kill();
-      child = await launch(port, args);
+      child = await launch(port, withDir);
     },
-    stop: kill,
+    stop: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
