@@ -24,6 +24,8 @@ import type { RedisTracking } from './redis-tracking.ts';
 /** What the guard needs from its store. */
 export interface RedisGuardOptions {
   link: RedisLink;
+  /** The same client with a longer deadline, for writing every slot's epoch record (16,384 keys). */
+  bulkLink: RedisLink;
   keys: RedisKeys;
   clock: () => number;
   log: (line: string) => void;
@@ -165,13 +167,13 @@ export class RedisGuard {
       let written = 0;
       if (!this.#o.link.cluster) {
         const keys = Array.from({ length: SLOTS }, (_, slot) => this.#o.keys.epochOfSlot(slot));
-        written = Number(await runScript(this.#o.link, WRITE_EPOCHS, keys, [value]));
+        written = Number(await runScript(this.#o.bulkLink, WRITE_EPOCHS, keys, [value]));
       } else {
         for (let from = 0; from < SLOTS; from += EPOCH_BATCH) {
           const replies = await Promise.all(
             Array.from({ length: Math.min(EPOCH_BATCH, SLOTS - from) }, (_, i) => {
               const key = this.#o.keys.epochOfSlot(from + i);
-              return this.#o.link.send(['SET', key, value, 'NX'], key);
+              return this.#o.bulkLink.send(['SET', key, value, 'NX'], key);
             }),
           );
           for (const reply of replies) if (reply !== null && reply !== undefined) written++;

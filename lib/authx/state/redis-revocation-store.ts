@@ -193,7 +193,7 @@ export class RedisRevocationStore implements RevocationStore {
     this.#replicas = minReplicas;
     this.#tracking = tracking;
     this.#guard = new RedisGuard({
-      link: this.#link, keys: this.#keys, clock, log, tracking, checkIntervalMs,
+      link: this.#link, bulkLink: redisLink(options.client, timeoutMs * 20), keys: this.#keys, clock, log, tracking, checkIntervalMs,
       heartbeatMs: tracking === undefined ? 0 : Math.max(2, Math.floor(tracking.maxStalenessMs / 4)),
     });
   }

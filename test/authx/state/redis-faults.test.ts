@@ -302,7 +302,7 @@ describe('minReplicas: acknowledged means replicated', () => {
     const primary = await redisServer(['--repl-diskless-sync-delay', '0']);
     const replica = await redisServer(['--replicaof', '127.0.0.1', String(primary.port)]);
     await until(async () => /master_link_status:up/.test(String(await cli(replica, 'INFO', 'replication'))), 5000, 'replica linked');
-    const a = await instance(primary.url, { minReplicas: 1, timeoutMs: 300 });
+    const a = await instance(primary.url, { minReplicas: 1, timeoutMs: 1000 });
     const payload = decode(a.auth.createAccessToken('erin'));
     await a.auth.revokeToken(payload);
     const keys = (await cli(replica, 'KEYS', `*${payload.jti}*`)) as string[];
@@ -312,6 +312,6 @@ describe('minReplicas: acknowledged means replicated', () => {
     const error = await failure(() => a.auth.revokeToken(decode(a.auth.createAccessToken('erin'))));
     assertUnavailable(error);
     assert.equal((error as { reason?: string }).reason, 'NOREPLICAS');
-    assert.ok(Date.now() - started < 1500);
+    assert.ok(Date.now() - started < 3000, 'refused at the WAIT deadline, not later');
   });
 });
