@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { createClient } from 'redis';
-import { RedisRevocationStore } from '../../../lib/index.ts';
+import { BasicClientSideCache, createClient } from 'redis';
+import { RedisRevocationStore, RedisTracking } from '../../../lib/index.ts';
 import { RedisCounterStore } from '../../../server/login/redis-counter-store.ts';
 import { openServerState, type ServerState } from '../../../server/process/state.ts';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.ts';
@@ -84,29 +84,57 @@ test('GET /protected on a cache miss asks Redis once, then answers from the loca
   assert.equal(status, 401);
 });
 
-test('round trips in sequence: a login takes 3 (address; pair and username in one script; the resets together), GET /protected none once cached', async () => {
-  // A client that counts rounds: a command sent while none is on its way starts a new one.
-  const client = createClient({ url: redis.url, RESP: 3, disableOfflineQueue: true });
+test('round trips in sequence: a login 3, GET /protected 1 then none once cached, a refresh 3, a logout with a cached token 1', async () => {
+  const tracking = new RedisTracking();
+  const client = createClient({ url: redis.url, RESP: 3, disableOfflineQueue: true, clientSideCache: tracking.cacheFor(BasicClientSideCache) });
   client.on('error', () => {});
   await client.connect();
+  // A client that counts rounds: a state command sent while none is on its way starts a new one
+  // (the store's own heartbeats and policy checks are not counted).
   let inFlight = 0;
   let rounds = 0;
   const counting = async (args: readonly string[]): Promise<unknown> => {
-    if (inFlight++ === 0) rounds++;
+    const counted = !['CLIENT', 'CONFIG', 'INFO'].includes(args[0]!);
+    if (counted && inFlight++ === 0) rounds++;
     try {
       return await client.sendCommand([...args]);
     } finally {
-      inFlight--;
+      if (counted) inFlight--;
     }
   };
-  const store = new RedisRevocationStore({ client: counting, checkIntervalMs: 60_000 });
+  const store = new RedisRevocationStore({ client: counting, tracking, checkIntervalMs: 60_000 });
   await store.prepare();
   const server = await startTestServer({ clock: Date.now, revocationStore: store, counterStore: new RedisCounterStore({ client: counting }) });
-  try {
+  const measure = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
     rounds = 0;
-    const session = await login(server.url, 'user2', 'password2');
+    const result = await run();
+    return [result, rounds];
+  };
+  try {
+    // Scripts are sent in full once per Redis (NOSCRIPT, then EVAL): a first session loads them.
+    const warm = await login(server.url, 'user1', 'password1');
+    assert.equal((await fetch(`${server.url}/refresh`, post(warm.refresh))).status, 200);
+    assert.equal((await fetch(`${server.url}/logout`, post(warm.access))).status, 200);
+    const [session, loginRounds] = await measure(() => login(server.url, 'user2', 'password2'));
     assert.equal(session.status, 200);
-    assert.ok(rounds <= 3, `a login took ${rounds} round trips`);
+    assert.ok(loginRounds <= 3, `a login took ${loginRounds} round trips`);
+    const [first, firstRounds] = await measure(() => fetch(`${server.url}/protected`, auth(session.access)));
+    assert.equal(first.status, 200);
+    assert.equal(firstRounds, 1);
+    let cachedRounds = -1;
+    for (let i = 0; i < 50 && cachedRounds !== 0; i++) {
+      const [answer, n] = await measure(() => fetch(`${server.url}/protected`, auth(session.access)));
+      assert.equal(answer.status, 200);
+      cachedRounds = n;
+      if (n !== 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(cachedRounds, 0, 'a cached verification asks Redis nothing');
+    const [refreshed, refreshRounds] = await measure(() => fetch(`${server.url}/refresh`, post(session.refresh)));
+    assert.equal(refreshed.status, 200);
+    assert.ok(refreshRounds <= 3, `a refresh took ${refreshRounds} round trips`);
+    const [out, logoutRounds] = await measure(() => fetch(`${server.url}/logout`, post(session.access)));
+    assert.equal(out.status, 200);
+    assert.equal(logoutRounds, 1, 'a logout with a cached token: the revocation script only');
   } finally {
     await server.close();
     store.close();
