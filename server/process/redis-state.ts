@@ -139,6 +139,8 @@ export async function openRedisState(settings: RedisSettings, log: (line: string
   client.on('error', waiting);
   client.on(settings.cluster ? 'node-error' : 'end', waiting);
   client.on(settings.cluster ? 'connect' : 'ready', ready);
+  // A cluster node back (or a replica promoted): the cluster answers again.
+  if (settings.cluster) client.on('node-ready', ready);
   const store = new RedisRevocationStore({ client: client as never, timeoutMs, minReplicas: settings.minReplicas, log, ...(tracking === undefined ? {} : { tracking }) });
   const close = async (): Promise<void> => {
     store.close();

@@ -24,6 +24,7 @@ import '../authx/http/request-token-sync.test.ts';
 import '../authx/state/revocation-model.test.ts';
 import '../authx/state/revocation-stores.test.ts';
 import '../authx/state/redis-faults.test.ts';
+import '../authx/state/redis-parts.test.ts';
 import '../authx/state/revocation.test.ts';
 import '../authx/state/sqlite-revocation-store.test.ts';
 import '../authx/tokens/rotation.test.ts';

@@ -9,7 +9,11 @@
  */
 import { StateUnavailableError } from '../authx-errors.ts';
 
-/** Sends one command (`["MGET", "k1", "k2"]`), routed to the node holding `key` on a cluster. */
+/**
+ * Sends one command (`["MGET", "k1", "k2"]`), routed to the node holding `key` on a cluster. With
+ * `minReplicas`, a write and its `WAIT` are two calls made together: a function must send them
+ * on one connection, in order, for `WAIT` to count that write.
+ */
 export type RedisCommand = (args: readonly string[], key?: string) => Promise<unknown>;
 
 /** The official client's `createClient()`: one connection, `sendCommand(args)`. */
@@ -91,7 +95,8 @@ export function redisLink(client: RedisClientLike, timeoutMs: number): RedisLink
         }
         throw new RedisUnavailableError('NOREPLICAS');
       }, timeoutMs * 2),
-    primaries: async () => (await raw.primaries()).map((one) => (args: readonly string[]) => deadline(() => one(args), timeoutMs)),
+    // Finding the primaries may mean connecting to one (a cluster's node client): a deadline too.
+    primaries: async () => (await deadline(() => raw.primaries(), timeoutMs)).map((one) => (args: readonly string[]) => deadline(() => one(args), timeoutMs)),
   };
 }
 

@@ -79,8 +79,11 @@ export class RedisGuard {
    */
   async ensure(): Promise<void> {
     if (this.#state === 'ok') return;
-    await this.#check();
+    // Untrusted: refused at once; the timer reads the policy again every checkIntervalMs, so a
+    // flood of requests does not become a flood of CONFIG GETs.
     if (this.#state === 'untrusted') throw new StateUntrustedError(this.#detail);
+    await this.#check();
+    if ((this.#state as string) !== 'ok') throw new StateUntrustedError(this.#detail);
   }
 
   /** An operation failed: after a connection failure or timeout, trust is checked again first. */
