@@ -142,6 +142,30 @@ test('round trips in sequence: a login 3, GET /protected 1 then none once cached
   }
 });
 
+test('maxmemory-policy changed while running: not ready and 503 (never 200), logged once; noeviction again: served', async () => {
+  const session = await login(a.url);
+  assert.equal((await fetch(`${a.url}/protected`, auth(session.access))).status, 200);
+  const cli = (...args: string[]): string => execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8' });
+  cli('CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru');
+  try {
+    const deadline = Date.now() + 3000;
+    while ((await states[0]!.stateReady()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await states[0]!.stateReady(), false);
+    let status = 200;
+    for (let i = 0; i < 60 && status === 200; i++) {
+      status = (await fetch(`${a.url}/protected`, auth(session.access))).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(status, 503, 'refused within 3 s (the policy is read every second), cached answers too');
+    assert.ok(logs.some((line) => /maxmemory-policy is volatile-lru.*noeviction/.test(line)), logs.join('\n'));
+  } finally {
+    cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+  }
+  const deadline = Date.now() + 3000;
+  while (!(await states[0]!.stateReady()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await fetch(`${a.url}/protected`, auth(session.access))).status, 200);
+});
+
 test('failed logins alternating between A and B get 429 at the same count as on one instance', async () => {
   const firstRefusal = async (urls: string[], username: string): Promise<number> => {
     for (let attempt = 1; attempt <= 30; attempt++) {
