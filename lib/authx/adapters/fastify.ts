@@ -15,6 +15,8 @@ import { assertKnownOptions } from '../../core/option-names.ts';
 export type { GuardOptions } from './guard.ts';
 
 const ONREQUEST_FIX = 'use the guard as a preValidation or preHandler hook, not onRequest';
+/** The methods whose body Fastify never parses (its default `bodyless` methods): such a body holds no token. */
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE']);
 
 /** A route hook: use it as `onRequest`, `preValidation` or `preHandler` (the `json` location needs the latter two). */
 export type FastifyGuardHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -91,8 +93,7 @@ export function fastifyAuth<C extends object>(auth: AuthX<C>): FastifyAuth<C> {
     required(options) {
       const guard = compileGuard(auth, options, 'required() options');
       return async (request) => {
-        // In onRequest Fastify has not parsed the body yet: parsedBody says so rather than hang.
-        const payload = await guard(request.raw, () => parsedBody(request.body, request.headers, ONREQUEST_FIX));
+        const payload = await guard(request.raw, () => bodyOf(request));
         payloads.set(request, payload);
       };
     },
@@ -117,3 +118,13 @@ export function fastifyAuth<C extends object>(auth: AuthX<C>): FastifyAuth<C> {
   };
 }
 
+/**
+ * The body Fastify parsed, for the `json` location. A GET (HEAD, TRACE) body is never parsed, so
+ * it holds no token (401 as a missing token, never a 500 a client can cause). Another method's
+ * declared JSON body without a parsed value means the guard runs in onRequest, before parsing:
+ * `parsedBody` says so rather than hang.
+ */
+function bodyOf(request: FastifyRequest): unknown {
+  if (request.body === undefined && BODYLESS_METHODS.has(request.method)) return undefined;
+  return parsedBody(request.body, request.headers, ONREQUEST_FIX);
+}

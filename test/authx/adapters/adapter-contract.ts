@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AuthX, type TokenPayload } from '../../../lib/index.ts';
-import { inspect, SECRET, START_MS, testClock, type TestClock } from '../authx-helpers.ts';
+import { inspect, rawRequest, SECRET, START_MS, testClock, type TestClock } from '../authx-helpers.ts';
 
 export const WELCOME: unknown = {
   message: 'Welcome to AuthX Basic Authentication Example',
@@ -173,6 +173,14 @@ export function describeAdapter(name: string, adapter: AdapterUnderTest): void {
       assert.equal(wrongType.status, 401);
     });
 
+    test('a GET with a JSON body the framework did not parse holds no token: 401 missing token, never a 500', async () => {
+      // GET /protected searches headers, cookies and json; some frameworks never parse a GET body.
+      const answer = await rawRequest(app.url, '/protected', { headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(answer.status, 401);
+      assert.equal(answer.headers['www-authenticate'], 'Bearer');
+      assert.deepEqual(JSON.parse(answer.text), { detail: 'No access token found in the request' });
+    });
+
     test('a non-library error is passed on to the framework untouched', async () => {
       const response = await call('/boom');
       assert.equal(response.status, 500);
@@ -217,6 +225,16 @@ export function describeAdapter(name: string, adapter: AdapterUnderTest): void {
         const response = await call('/excluded', cookieFor(token));
         assert.equal(response.status, 200);
         assert.equal(refreshed(response), undefined);
+      });
+
+      test('an absolute-form target of an excluded route is not refreshed either', async () => {
+        clock.now = START_MS;
+        const token = auth.createAccessToken('user1');
+        at(10);
+        const answer = await rawRequest(app.url, 'http://localhost/excluded', { headers: { cookie: `access_token_cookie=${token}` } });
+        assert.equal(answer.status, 200);
+        assert.deepEqual(answer.headers['set-cookie'] ?? [], []);
+        clock.now = START_MS;
       });
 
       test('an expired cookie or a header token is not refreshed', async () => {

@@ -57,7 +57,8 @@ function handler(auth: AuthX): (request: Request) => Promise<Response> {
 async function serveFetch(fetchHandler: (request: Request) => Promise<Response>): Promise<RunningApp> {
   const server = createServer((req: IncomingMessage, res) => {
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
+    // An absolute-form target (`GET http://localhost/x`) is a URL of its own, as a runtime reads it.
+    const request = new Request(new URL(req.url!, `http://${req.headers.host}`), {
       method: req.method!,
       headers: req.headers as Record<string, string>,
       ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
