@@ -212,9 +212,45 @@ export function describeRevocationStore(name: string, make: StoreFactory): void 
     test('sessions count in the share: past it they are folded with the rest, the subject\'s tokens refused', async () => {
       const store = await make({ maxEntriesPerSubject: 3 });
       const sub = id('s');
-      for (let i = 0; i < 4; i++) await store.recordSession(session(sub));
+      const base = now() - 1000;
+      for (let i = 0; i < 4; i++) await store.recordSession(session(sub, { createdAt: base + 10 * i, lastUsedAt: base + 10 * i }));
       assert.ok((await store.listSessions(sub)).length < 4);
-      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: now() - 1000 })), true);
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: base })), true, 'the older sessions\' tokens are refused');
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: base + 30 })), false, 'the login that folded keeps its own tokens');
+    });
+
+    test('a family revoked with an end already past changes nothing: its mark and session stay', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const a = session(sub);
+      await store.recordSession(a);
+      const retiredMs = now() - 10;
+      await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid: a.id, retiredMs, expiresAt: sec() + 300 }, owner: owner(sub, retiredMs) });
+      await store.revokeFamily(a.id, sec() - 1, owner(sub));
+      assert.equal(await store.isRevoked(check({ sub, fid: a.id })), false);
+      assert.equal((await store.listSessions(sub)).length, 1, 'the session is still there');
+      const again = await store.retire({ key: `rt:${id('j')}`, value: 'w', expiresAt: sec() - 1, family: { fid: a.id, retiredMs, expiresAt: sec() + 300 }, owner: owner(sub, retiredMs) });
+      assert.deepEqual(again, { outcome: 'retired' }, 'the mark still refuses the retired token');
+    });
+
+    test('retire refuses a family revoked meanwhile: no successor for a logged-out session', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const fid = id('f');
+      await store.revokeFamily(fid, sec() + 300, owner(sub));
+      const found = await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid, retiredMs: now() - 10, expiresAt: sec() + 300 }, owner: owner(sub) });
+      assert.deepEqual(found, { outcome: 'retired' });
+    });
+
+    test('a fold stops before keepFromMs: the tokens the folding write hands out still work', async () => {
+      const store = await make({ maxEntriesPerSubject: 2 });
+      const sub = id('s');
+      const keep = now() + 60_000; // a successor issued "later" than the fold's present instant
+      for (let i = 0; i < 2; i++) await store.revoke(id('j'), sec() + 60, owner(sub, now() - 5));
+      await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid: id('f'), retiredMs: now() - 5, expiresAt: sec() + 300 }, owner: { ...owner(sub, now() - 5), keepFromMs: now() - 2 } });
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: now() - 5 })), true, 'folded');
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: now() - 2 })), false, 'not at or after keepFromMs');
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: keep })), false);
     });
 
     test('bad arguments are TypeErrors', async () => {

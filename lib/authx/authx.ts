@@ -178,7 +178,7 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
     const createdAt = issuedAtMs(claims.jti, claims.iat);
     const existing = await listSessions(this.#store, subject);
     // Oldest first past the bound, keeping room for this one.
-    for (const old of existing.slice(meta.max - 1).reverse()) await this.endSession(subject, old.id);
+    for (const old of existing.slice(meta.max - 1).reverse()) await this.#endSession(subject, old.id, createdAt);
     await this.#store.recordSession({
       id: claims.fid, subject, createdAt, lastUsedAt: createdAt, expiresAt: claims.exp + Math.ceil(this.#clockTolerance),
       userAgent: meta.userAgent, network: meta.network,
@@ -210,12 +210,17 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    */
   async endSession(subject: string, id: string): Promise<boolean> {
     assertKey(subject, 'subject');
+    return this.#endSession(subject, id, undefined);
+  }
+
+  /** Ends a session; a fold it causes keeps tokens issued from `keepFromMs` (a login in progress). */
+  async #endSession(subject: string, id: string, keepFromMs: number | undefined): Promise<boolean> {
     if (typeof id !== 'string' || id === '' || id.length > 1024) return false;
     const found = (await this.#store.listSessions(subject)).find((s) => s.id === id && s.subject === subject);
     if (found === undefined) return false;
     const nowMs = this.#clock();
     const end = Math.max(found.expiresAt, this.#rotation.familyExpiry(undefined));
-    await this.#store.revokeFamily(id, end, this.#owner(subject, nowMs, end));
+    await this.#store.revokeFamily(id, end, { ...this.#owner(subject, nowMs, end), keepFromMs });
     return true;
   }
 

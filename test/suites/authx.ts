@@ -13,6 +13,7 @@ import '../authx/http/csrf.test.ts';
 import '../authx/adapters/express-adapter.test.ts';
 import '../authx/adapters/fastify-adapter.test.ts';
 import '../authx/adapters/fetch-adapter.test.ts';
+import '../authx/state/contract-edges.test.ts';
 import '../authx/state/file-revocation-store.test.ts';
 import '../authx/adapters/hono-adapter.test.ts';
 import '../authx/http/http-errors.test.ts';

@@ -15,6 +15,7 @@ import {
   assertSession,
   assertTime,
   DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  foldCutoffMs,
   type Owner,
   type Retirement,
   type RetireResult,
@@ -182,7 +183,7 @@ export class MemoryRevocationStore implements RevocationStore {
     assertKey(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
-    return this.#ownedEntry('j', jti, expiresAt, owner);
+    return this.#atomic(() => this.#ownedEntry('j', jti, expiresAt, owner));
   }
 
   /**
@@ -194,12 +195,16 @@ export class MemoryRevocationStore implements RevocationStore {
     assertKey(fid, 'fid');
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
-    const result = this.#ownedEntry('f', fid, expiresAt, owner);
-    // A revoked family refuses every token the mark retired and more: the mark is of no use now,
-    // and the session it was has ended.
-    this.#drop('m', fid);
-    this.#drop('n', fid);
-    return result;
+    // An end already past revokes nothing, so it must not drop the mark or the session either.
+    if (expiresAt <= this.#now()) return 'token';
+    return this.#atomic(() => {
+      const result = this.#ownedEntry('f', fid, expiresAt, owner);
+      // A revoked family refuses every token the mark retired and more: the mark is of no use
+      // now, and the session it was has ended.
+      this.#drop('m', fid);
+      this.#drop('n', fid);
+      return result;
+    });
   }
 
   /**
@@ -213,9 +218,11 @@ export class MemoryRevocationStore implements RevocationStore {
     assertTime(expiresAt, 'expiresAt');
     const now = this.#now();
     if (expiresAt <= now) return;
-    if (!this.#cutoffs.has(subject)) this.#makeRoom(now, subject);
-    this.#record(['s', subject, cutoffMs, expiresAt]);
-    this.#raiseCutoff(subject, cutoffMs, expiresAt);
+    this.#atomic(() => {
+      if (!this.#cutoffs.has(subject)) this.#makeRoom(now);
+      this.#record(['s', subject, cutoffMs, expiresAt]);
+      this.#raiseCutoff(subject, cutoffMs, expiresAt);
+    });
   }
 
   /**
@@ -227,12 +234,18 @@ export class MemoryRevocationStore implements RevocationStore {
    */
   retire(retirement: Retirement): RetireResult {
     assertRetirement(retirement);
+    return this.#atomic(() => this.#retire(retirement));
+  }
+
+  #retire(retirement: Retirement): RetireResult {
     const { key, value, expiresAt, family, owner } = retirement;
     const now = this.#now();
     const mark = family === undefined ? undefined : this.#live(this.#marks, family.fid, now);
     const known = this.#live(this.#claims, key, now);
     if (known !== undefined) return { outcome: 'taken', value: known.value, markMs: mark?.coversMs ?? 0 };
     if (family !== undefined && mark !== undefined && mark.coversMs >= family.retiredMs) return { outcome: 'retired' };
+    // A family revoked meanwhile (a logout racing the rotation) never gets a successor.
+    if (family !== undefined && this.#live(this.#families, family.fid, now) !== undefined) return { outcome: 'retired' };
     const adds = (expiresAt > now ? 1 : 0) + (family !== undefined && mark === undefined && family.expiresAt > now ? 1 : 0);
     this.#admit(owner, adds, now);
     const session = retirement.session;
@@ -251,10 +264,15 @@ export class MemoryRevocationStore implements RevocationStore {
    */
   recordSession(session: SessionRecord): void {
     assertSession(session);
+    this.#atomic(() => this.#recordSession(session));
+  }
+
+  #recordSession(session: SessionRecord): void {
     const now = this.#now();
     if (session.expiresAt <= now) return;
     const known = this.#live(this.#sessions, session.id, now);
-    const folded = known === undefined ? this.#admit({ subject: session.subject, coversMs: session.lastUsedAt, cutoffExpiresAt: session.expiresAt }, 1, now) : false;
+    const owner = { subject: session.subject, coversMs: session.lastUsedAt, cutoffExpiresAt: session.expiresAt, keepFromMs: session.createdAt };
+    const folded = known === undefined ? this.#admit(owner, 1, now) : false;
     const cutoff = this.#cutoffs.get(session.subject);
     if (folded && cutoff !== undefined && session.lastUsedAt <= cutoff.cutoffMs) return;
     this.#record(['n', session.id, session.subject, session.createdAt, session.lastUsedAt, session.expiresAt, session.userAgent, session.network]);
@@ -365,22 +383,31 @@ export class MemoryRevocationStore implements RevocationStore {
     try {
       switch (valid[0]) {
         case 'j':
-        case 'f':
-          if (valid[2] > now) this.#put(valid[0], valid[1], { expiresAt: valid[2], subject: valid[3], coversMs: valid[4] }, 0);
+        case 'f': {
+          if (valid[2] <= now) return; // dead when written or since: it changed nothing then either
+          // As the live path: the later expiry and the higher instant win, whatever the order.
+          const known = this.#map(valid[0]).get(valid[1]);
+          this.#put(valid[0], valid[1], {
+            expiresAt: Math.max(valid[2], known?.expiresAt ?? 0), subject: valid[3], coversMs: Math.max(valid[4], known?.coversMs ?? valid[4]),
+          }, 0);
           if (valid[0] === 'f') {
             this.#drop('m', valid[1]);
             this.#drop('n', valid[1]);
           }
           return;
+        }
         case 's':
           if (valid[3] > now) this.#raiseCutoff(valid[1], valid[2], valid[3]);
           return;
         case 'x':
           this.#fold(valid[1], valid[2], valid[3]);
           return;
-        case 'm':
-          if (valid[3] > now) this.#put('m', valid[1], { expiresAt: valid[3], subject: valid[4], coversMs: valid[2] }, 0);
+        case 'm': {
+          if (valid[3] <= now) return;
+          const known = this.#marks.get(valid[1]);
+          this.#put('m', valid[1], { expiresAt: Math.max(valid[3], known?.expiresAt ?? 0), subject: valid[4], coversMs: Math.max(valid[2], known?.coversMs ?? valid[2]) }, 0);
           return;
+        }
         case 'c':
           if (valid[3] > now) this.#put('c', valid[1], claimEntry(valid[3], valid[4], valid[5], valid[2]), 0);
           return;
@@ -390,11 +417,15 @@ export class MemoryRevocationStore implements RevocationStore {
           if (family !== undefined && (valid[9] ?? 0) > 0) this.#touchSession(family.fid, valid[9] ?? 0, valid[10] ?? 0, now);
           return;
         }
-        case 'n':
-          if (valid[5] > now) {
-            this.#putSession({ id: valid[1], subject: valid[2], createdAt: valid[3], lastUsedAt: valid[4], expiresAt: valid[5], userAgent: valid[6], network: valid[7] }, 0);
-          }
+        case 'n': {
+          if (valid[5] <= now) return;
+          const known = this.#sessions.get(valid[1]);
+          this.#putSession({
+            id: valid[1], subject: valid[2], createdAt: valid[3], lastUsedAt: Math.max(valid[4], known?.coversMs ?? valid[4]),
+            expiresAt: Math.max(valid[5], known?.expiresAt ?? 0), userAgent: valid[6], network: valid[7],
+          }, 0);
           return;
+        }
       }
     } finally {
       this.#replaying = false;
@@ -412,7 +443,8 @@ export class MemoryRevocationStore implements RevocationStore {
     const now = this.#now();
     this.#sweep(now);
     let folded = 0;
-    while (this.size > this.#maxEntries && this.#foldHeaviest(now)) folded++;
+    const stuck = new Set<string>();
+    while (this.size > this.#maxEntries && this.#foldHeaviest(now, stuck)) folded++;
     return folded;
   }
 
@@ -424,6 +456,24 @@ export class MemoryRevocationStore implements RevocationStore {
    */
   sweep(): void {
     this.#sweep(this.#now());
+  }
+
+  /**
+   * Runs one public write so that, when it throws, it has changed nothing (a fold it made on the
+   * way included); inside {@link transact} the transaction already does that.
+   */
+  #atomic<T>(fn: () => T): T {
+    if (this.#undo !== null) return fn();
+    const undo: (() => void)[] = [];
+    this.#undo = undo;
+    try {
+      return fn();
+    } catch (error) {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+      throw error;
+    } finally {
+      this.#undo = null;
+    }
   }
 
   /** A `j` or `f` entry with its owner: folded into the subject's cut-off when its share is full. */
@@ -461,19 +511,19 @@ export class MemoryRevocationStore implements RevocationStore {
     if (share !== undefined && share.refs.size + adds > this.#maxPerSubject) {
       this.#purge(owner.subject, share, now);
       if (share.refs.size + adds > this.#maxPerSubject) {
-        const cutoffMs = Math.max(this.#clock(), owner.coversMs);
+        const cutoffMs = foldCutoffMs(this.#clock(), owner);
         const expiresAt = Math.max(share.cutoffExpiresAt, owner.cutoffExpiresAt);
         this.#record(['x', owner.subject, cutoffMs, expiresAt]);
         this.#fold(owner.subject, cutoffMs, expiresAt);
         folded = true;
       }
     }
-    this.#makeRoom(now, owner.subject, adds);
+    this.#makeRoom(now, adds);
     return folded;
   }
 
   /** Frees room for `adds` entries in a full store by folding the heaviest subjects. */
-  #makeRoom(now: number, subject: string, adds = 1): void {
+  #makeRoom(now: number, adds = 1): void {
     if (this.#replaying) return;
     if (this.size + adds <= this.#maxEntries) {
       if (now >= this.#nextSweep) this.#sweep(now);
@@ -482,28 +532,40 @@ export class MemoryRevocationStore implements RevocationStore {
     // Full: sweep (at most once a second, so a store full of live entries is not rescanned on
     // every call), then fold whoever holds the most, until there is room.
     if (now > this.#lastSweep) this.#sweep(now);
+    const stuck = new Set<string>();
     while (this.size + adds > this.#maxEntries) {
-      if (!this.#foldHeaviest(now, subject)) throw new RevocationStoreFullError(this.#maxEntries);
+      if (!this.#foldHeaviest(now, stuck)) throw new RevocationStoreFullError(this.#maxEntries);
     }
   }
 
   /** Folds the subject with the most entries (at least two, so a fold frees something). */
-  #foldHeaviest(now: number, preferred?: string): boolean {
-    let heaviest: string | undefined;
-    let most = 1;
-    for (const [subject, share] of this.#shares) {
-      if (share.refs.size > most || (share.refs.size === most && subject === preferred && heaviest !== undefined)) {
-        heaviest = subject;
-        most = share.refs.size;
+  #foldHeaviest(now: number, stuck: Set<string>): boolean {
+    for (;;) {
+      let heaviest: string | undefined;
+      let most = 1;
+      for (const [subject, share] of this.#shares) {
+        if (share.refs.size > most && !stuck.has(subject)) {
+          heaviest = subject;
+          most = share.refs.size;
+        }
       }
+      if (heaviest === undefined) return false;
+      if (this.#foldOne(heaviest, now)) return true;
+      stuck.add(heaviest);
     }
-    if (heaviest === undefined) return false;
+  }
+
+  /** Folds `heaviest` at the present instant; answers whether that freed anything. */
+  #foldOne(heaviest: string, now: number): boolean {
     const share = this.#shares.get(heaviest)!;
     const cutoffMs = this.#clock();
     const expiresAt = Math.max(share.cutoffExpiresAt, now + 1);
+    const before = this.size;
     this.#record(['x', heaviest, cutoffMs, expiresAt]);
     this.#fold(heaviest, cutoffMs, expiresAt);
-    return true;
+    // Entries newer than the clock (another instance's, or a legacy record) cannot be folded:
+    // report no progress rather than loop.
+    return this.size < before;
   }
 
   /** Raises `subject`'s cut-off to `cutoffMs` and drops every entry of the subject it covers. */

@@ -14,6 +14,7 @@ import {
   assertRetirement,
   assertTime,
   DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  foldCutoffMs,
   type Owner,
   type Retirement,
   type RetireResult,
@@ -56,9 +57,12 @@ if adds > 0 and redis.call('ZCARD', KEYS[1]) + adds > tonumber(ARGV[4]) then
   local cut = tonumber(ARGV[5])
   local known = tonumber(redis.call('GET', KEYS[2]) or '')
   if known and known > cut then cut = known end
+  -- The cut-off replaces the entries it drops: it lives as long as the longest of them.
   local want = tonumber(ARGV[6])
   local ttl = redis.call('TTL', KEYS[2])
   if ttl > want then want = ttl end
+  local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if top[2] and tonumber(top[2]) - now > want then want = tonumber(top[2]) - now end
   redis.call('SET', KEYS[2], string.format('%d', cut), 'EX', want)
   for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     local value = redis.call('GET', prefix .. member)
@@ -101,6 +105,7 @@ local mark = 0
 if ARGV[11] ~= '' then mark = tonumber(redis.call('GET', KEYS[4]) or '0') or 0 end
 if claim then return {'taken', string.match(claim, '^%d+ (.*)$') or '', string.format('%d', mark)} end
 if ARGV[11] ~= '' and mark >= tonumber(ARGV[12]) then return {'retired'} end
+if ARGV[11] ~= '' and redis.call('EXISTS', KEYS[6]) == 1 then return {'retired'} end
 ${ADMIT}
 if tonumber(ARGV[9]) > 0 then keep(ARGV[7], ARGV[15] .. ' ' .. ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])) end
 if ARGV[11] ~= '' then
@@ -259,16 +264,17 @@ export class RedisRevocationStore implements RevocationStore {
     const keys = [
       this.#key('n', owner.subject), this.#key('s', owner.subject), this.#key('c', key),
       family === undefined ? this.#key('m', '') : this.#key('m', family.fid), family === undefined ? this.#key('u', '') : this.#key('u', family.fid),
+      family === undefined ? this.#key('f', '') : this.#key('f', family.fid),
     ];
     const session = retirement.session;
     const args = [
-      this.#prefix, String(now), String(adds), String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
+      this.#prefix, String(now), String(adds), String(this.#maxPerSubject), String(Math.floor(foldCutoffMs(this.#clock(), owner))), ttl(owner.cutoffExpiresAt, now),
       `c:${key}`, value, claimTtl, String(Math.ceil(expiresAt)),
       markMember, String(Math.floor(family?.retiredMs ?? 0)), family === undefined ? '1' : ttl(family.expiresAt, now), String(Math.ceil(family?.expiresAt ?? 0)),
       String(Math.floor(owner.coversMs)),
       String(Math.floor(session?.lastUsedAt ?? 0)), session === undefined ? '1' : ttl(session.expiresAt, now), String(Math.ceil(session?.expiresAt ?? 0)),
     ];
-    const reply = await this.#send(['EVAL', RETIRE, '5', ...keys, ...args]);
+    const reply = await this.#send(['EVAL', RETIRE, '6', ...keys, ...args]);
     if (!Array.isArray(reply)) throw new StateUnavailableError();
     const [outcome, found, mark] = (reply as unknown[]).map((v) => (v === null || v === undefined ? '' : String(v)));
     if (outcome === 'claimed') return { outcome: 'claimed' };
@@ -289,7 +295,7 @@ export class RedisRevocationStore implements RevocationStore {
     const keys = [this.#key('n', session.subject), this.#key('s', session.subject)];
     const value = `${Math.floor(session.lastUsedAt)} ${JSON.stringify([session.createdAt, session.userAgent, session.network])}`;
     const args = [
-      this.#prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(session.expiresAt, now),
+      this.#prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(Math.min(this.#clock(), session.createdAt - 1))), ttl(session.expiresAt, now),
       `u:${session.id}`, value, ttl(session.expiresAt, now), String(Math.ceil(session.expiresAt)), String(Math.floor(session.lastUsedAt)),
     ];
     await this.#send(['EVAL', SESSION, '2', ...keys, ...args]);
@@ -334,17 +340,14 @@ export class RedisRevocationStore implements RevocationStore {
   /** A token (`j:`) or family (`f:`) entry in its subject's share, folded when the share is full (one script). */
   async #owned(member: string, expiresAt: number, owner: Owner, drop: readonly string[]): Promise<RevokeResult> {
     const now = this.#now();
-    if (expiresAt <= now && drop.length === 0) return 'token';
+    // An end already past revokes nothing, so it drops nothing either (a mark, a session).
+    if (expiresAt <= now) return 'token';
     const keys = [this.#key('n', owner.subject), this.#key('s', owner.subject)];
     const live = expiresAt > now;
     const args = [
-      this.#prefix, String(now), live ? '1' : '0', String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
+      this.#prefix, String(now), live ? '1' : '0', String(this.#maxPerSubject), String(Math.floor(foldCutoffMs(this.#clock(), owner))), ttl(owner.cutoffExpiresAt, now),
       member, String(Math.floor(owner.coversMs)), ttl(expiresAt, now), String(Math.ceil(expiresAt)), ...drop,
     ];
-    if (!live) {
-      await this.#send(['DEL', ...drop.map((d) => `${this.#prefix}${d}`)]);
-      return 'token';
-    }
     const reply = await this.#send(['EVAL', OWNED, '2', ...keys, ...args]);
     return String(reply) === 'subject' ? 'subject' : 'token';
   }

@@ -44,6 +44,11 @@ export interface Owner {
   readonly coversMs: number;
   /** Seconds since the epoch until which a cut-off folding this entry must be remembered. */
   readonly cutoffExpiresAt: number;
+  /**
+   * Tokens issued at or after this instant (ms) belong to the write in progress (a login's
+   * pair, a rotation's successor): a fold this write causes stops just before it, so they work.
+   */
+  readonly keepFromMs?: number | undefined;
 }
 
 /**
@@ -135,8 +140,8 @@ export interface RevocationStore {
   revokeSubject(subject: string, cutoffMs: number, expiresAt: number): void | Promise<void>;
   /**
    * Atomically, across every process sharing the store: when `key` holds a claim, answers
-   * `taken` and changes nothing; else when the family's mark covers `family.retiredMs`, answers
-   * `retired` and changes nothing; else stores the claim and moves the family's mark up to
+   * `taken` and changes nothing; else when the family is revoked or its mark covers
+   * `family.retiredMs`, answers `retired` and changes nothing; else stores the claim and moves the family's mark up to
    * `family.retiredMs` (never down, its expiry never shortened) in one write, and answers `claimed`.
    */
   retire(retirement: Retirement): RetireResult | Promise<RetireResult>;
@@ -185,6 +190,18 @@ export function assertOwner(owner: Owner): void {
   assertKey(owner.subject, 'owner.subject');
   assertTime(owner.coversMs, 'owner.coversMs');
   assertTime(owner.cutoffExpiresAt, 'owner.cutoffExpiresAt');
+  if (owner.keepFromMs !== undefined) assertTime(owner.keepFromMs, 'owner.keepFromMs');
+}
+
+/**
+ * Where a fold caused by a write of `owner` puts the subject's cut-off: the present instant, but
+ * never at or past the tokens the write itself is issuing.
+ *
+ * @example foldCutoffMs(Date.now(), owner)
+ * @throws Never.
+ */
+export function foldCutoffMs(nowMs: number, owner: Owner): number {
+  return owner.keepFromMs === undefined ? nowMs : Math.min(nowMs, owner.keepFromMs - 1);
 }
 
 /**
