@@ -1,20 +1,26 @@
 /**
  * `FileRevocationStore` (exported by `authx-node`): the revocation model on one machine's disk,
  * with `node:fs` only. State is held in a `MemoryRevocationStore` (lookups stay synchronous) and
- * every change is appended to a journal and fsync'd before the write resolves, so a change that
- * was acknowledged survives a SIGKILL or a power cut. Concurrent writes share one fsync (group
- * commit). Compaction rewrites the journal with the live entries only, so the file stays bounded.
+ * every change is committed to a journal (journal.ts: write loop, `fdatasync`, CRC per line,
+ * cut back on failure) before the write resolves, so a change that was acknowledged survives a
+ * SIGKILL or a power cut. Concurrent writes share one commit (group commit). Compaction
+ * rewrites the journal with the live entries only, in the background (journal-compaction.ts).
  * Files hold `jti`s, subjects, family ids and claim values: never a token, password or secret.
  */
-import { mkdirSync, accessSync, constants as fsConstants, openSync, fsyncSync, closeSync } from 'node:fs';
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateUnavailableError } from '../authx-errors.ts';
 import { lockDirectory } from './data-dir-lock.ts';
-import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
+import { compactionHooks, parseRecord, startCompaction, writeJournalFile, type CompactionJob, type CompactionResult } from './journal-compaction.ts';
+import { checkJournal, repairJournal, type JournalReport, type JournalRepair } from './journal-repair.ts';
+import { frameLine, JOURNAL_FILE, JOURNAL_VERSION, JournalAppender, readJournal, syncDirectory, writeAll } from './journal.ts';
+import { DEFAULT_MAX_REVOKED_ENTRIES, MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
 import type { RevocationCheck, RevocationStore, RevokeResult, SubjectBound } from './revocation.ts';
 
 export { DirectoryInUseError } from './data-dir-lock.ts';
+export { JournalError, type JournalDamage } from './journal.ts';
+export type { JournalReport, JournalRepair } from './journal-repair.ts';
 
 /** Options of {@link FileRevocationStore.open}. */
 export interface FileRevocationStoreOptions {
@@ -24,15 +30,41 @@ export interface FileRevocationStoreOptions {
   maxEntries?: number;
   /** Clock in milliseconds; default `Date.now`. */
   clock?: () => number;
-  /** Journal lines appended before a compaction (at least twice the live entries); default 10000. */
+  /** Journal lines before a compaction (at least twice the live entries); default 10000. */
   compactAfter?: number;
 }
 
+/** What {@link FileRevocationStore.stats} reports (for metrics). */
+export interface FileRevocationStoreStats {
+  /** Live entries held. */
+  readonly entries: number;
+  /** `maxEntries`. */
+  readonly capacity: number;
+  /** Failed writes since open, by kind: journal commits, compactions, readiness probes. */
+  readonly failedWrites: { readonly commit: number; readonly compaction: number; readonly probe: number };
+  /** Bytes of a torn last write cut off the journal at open (a crash mid-write); 0 when none. */
+  readonly tornBytesAtOpen: number;
+}
+
 const OPTION_NAMES = new Set(['directory', 'maxEntries', 'clock', 'compactAfter']);
-const JOURNAL = 'revocations.journal';
+const COMPACT_SUFFIX = '.compact';
+const PROBE_FILE = 'probe';
+/** Readiness probes are at most this often (ms); one in flight is shared. */
+const PROBE_INTERVAL_MS = 1_000;
+/** After a failed compaction, wait this long (ms) before the next try. */
+const COMPACTION_BACKOFF_MS = 30_000;
+
+/** A compaction under way: its job, the journal offset it covers, its file, and how it ended. */
+interface Compaction {
+  job: CompactionJob;
+  end: number;
+  temp: string;
+  result?: CompactionResult;
+  settled: boolean;
+}
 
 interface Pending {
-  line: string;
+  data: Buffer;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -48,36 +80,60 @@ interface Pending {
 export class FileRevocationStore implements RevocationStore {
   readonly #memory: MemoryRevocationStore;
   readonly #directory: string;
+  readonly #path: string;
   readonly #compactAfter: number;
+  readonly #maxEntries: number;
+  readonly #clock: () => number;
   readonly #release: () => void;
-  #journal: FileHandle;
+  /** `undefined` after a compaction's rename until the new file is open (reopened on demand). */
+  #appender: JournalAppender | undefined;
+  /** Bytes of whole lines in the journal. */
+  #end: number;
+  /** Lines in the journal (what a compaction would shrink). */
   #lines: number;
+  /** `false` from a compaction's rename until its directory is synced. */
+  #directorySynced = true;
   #queue: Pending[] = [];
   #flushing: Promise<void> | undefined;
+  #compaction: Compaction | undefined;
+  #compactNotBefore = 0;
   #closed = false;
+  #writesOk = true;
+  #lastProbe = Number.NEGATIVE_INFINITY;
+  #probing: Promise<void> | undefined;
+  readonly #failed = { commit: 0, compaction: 0, probe: 0 };
+  readonly #tornBytesAtOpen: number;
 
-  private constructor(memory: MemoryRevocationStore, directory: string, journal: FileHandle, release: () => void, compactAfter: number) {
-    this.#memory = memory;
-    this.#directory = directory;
-    this.#journal = journal;
-    this.#release = release;
-    this.#compactAfter = compactAfter;
-    this.#lines = 0;
+  private constructor(init: { memory: MemoryRevocationStore; directory: string; appender: JournalAppender; release: () => void; compactAfter: number; maxEntries: number; clock: () => number; lines: number; tornBytes: number }) {
+    this.#memory = init.memory;
+    this.#directory = init.directory;
+    this.#path = join(init.directory, JOURNAL_FILE);
+    this.#appender = init.appender;
+    this.#end = init.appender.end;
+    this.#release = init.release;
+    this.#compactAfter = init.compactAfter;
+    this.#maxEntries = init.maxEntries;
+    this.#clock = init.clock;
+    this.#lines = init.lines;
+    this.#tornBytesAtOpen = init.tornBytes;
   }
 
   /**
-   * Creates the directory if needed, locks it, replays the journal, drops expired entries
-   * (compaction) and opens the journal for appending.
+   * Creates the directory if needed, locks it, replays the journal (cutting off a torn last
+   * write) and opens it for appending. A journal without a header (none yet, or format 1) is
+   * written afresh first.
    *
    * @throws {TypeError | RangeError} When an option is invalid or unknown.
    * @throws {DirectoryInUseError} `ERR_STATE_DIR_IN_USE` when a live process owns the directory.
-   * @throws {Error} With the `fs` error `code` (`EACCES`, `ENOTDIR`, `EROFS`, ...) when the
-   *   directory cannot be created, written or read. Messages name the directory only.
+   * @throws {JournalError} `ERR_STATE_JOURNAL_DAMAGED` (with the file, the byte offset and how to
+   *   repair) or `ERR_STATE_JOURNAL_VERSION` (a newer format).
+   * @throws {Error} With the `fs` error `code` (`EACCES`, `ENOTDIR`, `EROFS`, `ENOSPC`, ...) when
+   *   the directory cannot be created, written or read. Messages name the directory only.
    */
   static async open(options: FileRevocationStoreOptions): Promise<FileRevocationStore> {
     if (typeof options !== 'object' || options === null) throw new TypeError('FileRevocationStore options must be an object');
     for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown FileRevocationStore option "${name}"`);
-    const { directory, compactAfter = 10_000 } = options;
+    const { directory, compactAfter = 10_000, clock = Date.now } = options;
     if (typeof directory !== 'string' || directory === '') throw new TypeError('directory must be a non-empty string');
     if (!Number.isSafeInteger(compactAfter) || compactAfter < 1) throw new RangeError('compactAfter must be a positive integer');
     const memory = new MemoryRevocationStore({
@@ -88,13 +144,52 @@ export class FileRevocationStore implements RevocationStore {
     accessSync(directory, fsConstants.W_OK | fsConstants.R_OK);
     const release = lockDirectory(directory);
     try {
-      await replay(join(directory, JOURNAL), memory);
-      const journal = await compact(directory, memory);
-      return new FileRevocationStore(memory, directory, journal, release, compactAfter);
+      const path = join(directory, JOURNAL_FILE);
+      // A compaction killed before its rename left its file: the journal is still the truth.
+      for (const stale of [`${path}${COMPACT_SUFFIX}`, `${path}.tmp`]) await unlink(stale).catch(() => {});
+      const scan = await readJournal(path, {
+        mode: 'replay',
+        parse: parseRecord,
+        onLine: (records) => {
+          for (const record of records) memory.applyRecord(record);
+        },
+      });
+      let { validEnd: end, lines } = scan;
+      if (scan.validEnd === 0 || scan.version !== JOURNAL_VERSION) {
+        // No journal yet, a torn header, or format 1: write the state as a fresh format-2 file.
+        memory.sweep();
+        ({ bytes: end, lines } = await replaceJournal(directory, memory.exportRecords()));
+      }
+      const appender = await JournalAppender.open(path, end);
+      const store = new FileRevocationStore({ memory, directory, appender, release, compactAfter, clock, lines, tornBytes: scan.tornBytes, maxEntries: options.maxEntries ?? DEFAULT_MAX_REVOKED_ENTRIES });
+      store.#maybeCompact();
+      return store;
     } catch (error) {
       release();
       throw error;
     }
+  }
+
+  /**
+   * Reads the journal in `directory` and reports its damaged lines (read-only; no lock taken).
+   *
+   * @example const report = await FileRevocationStore.check('./data') // report.damage.length === 0
+   * @throws {JournalError} For a journal of a newer format. @throws {Error} With the `fs` error code.
+   */
+  static check(directory: string): Promise<JournalReport> {
+    return checkJournal(directory);
+  }
+
+  /**
+   * Rewrites the journal in `directory` with every line that reads back whole, keeping the old
+   * file as `revocations.journal.damaged-<time>`; takes the directory's lock (no server may run).
+   *
+   * @example const { repaired, damage, backup } = await FileRevocationStore.repair('./data')
+   * @throws {DirectoryInUseError} When a live process owns the directory.
+   * @throws {JournalError} For a journal of a newer format. @throws {Error} With the `fs` error code.
+   */
+  static repair(directory: string): Promise<JournalRepair> {
+    return repairJournal(directory);
   }
 
   /** The directory this store owns. */
@@ -105,6 +200,11 @@ export class FileRevocationStore implements RevocationStore {
   /** Live entries held (see `MemoryRevocationStore#size`). */
   get size(): number {
     return this.#memory.size;
+  }
+
+  /** Entries, capacity and failed writes, for metrics. */
+  get stats(): FileRevocationStoreStats {
+    return { entries: this.#memory.size, capacity: this.#maxEntries, failedWrites: { ...this.#failed }, tornBytesAtOpen: this.#tornBytesAtOpen };
   }
 
   /**
@@ -126,8 +226,8 @@ export class FileRevocationStore implements RevocationStore {
    */
   async revoke(jti: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
     const result = this.#memory.revoke(jti, expiresAt, bound);
-    if (result === 'token') await this.#append(['j', jti, expiresAt, bound?.subject ?? null]);
-    else if (bound !== undefined) await this.#append(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
+    if (result === 'token') await this.#commit(['j', jti, expiresAt, bound?.subject ?? null]);
+    else if (bound !== undefined) await this.#commit(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
     return result;
   }
 
@@ -137,7 +237,7 @@ export class FileRevocationStore implements RevocationStore {
    */
   async revokeSubject(subject: string, cutoffMs: number, expiresAt: number): Promise<void> {
     this.#memory.revokeSubject(subject, cutoffMs, expiresAt);
-    await this.#append(['s', subject, cutoffMs, expiresAt]);
+    await this.#commit(['s', subject, cutoffMs, expiresAt]);
   }
 
   /**
@@ -146,8 +246,8 @@ export class FileRevocationStore implements RevocationStore {
    */
   async revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
     const result = this.#memory.revokeFamily(fid, expiresAt, bound);
-    if (result === 'token') await this.#append(['f', fid, expiresAt, bound?.subject ?? null]);
-    else if (bound !== undefined) await this.#append(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
+    if (result === 'token') await this.#commit(['f', fid, expiresAt, bound?.subject ?? null]);
+    else if (bound !== undefined) await this.#commit(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
     return result;
   }
 
@@ -160,29 +260,32 @@ export class FileRevocationStore implements RevocationStore {
    */
   async claim(key: string, value: string, expiresAt: number): Promise<string | null> {
     const known = this.#memory.claim(key, value, expiresAt);
-    if (known === null) await this.#append(['c', key, value, expiresAt]);
+    if (known === null) await this.#commit(['c', key, value, expiresAt]);
     else await this.#flushed();
     return known;
   }
 
   /**
-   * Whether the store can take writes: open, and its directory still writable.
+   * Whether the store can take writes: open, below its capacity, and its last write (a journal
+   * commit or a write probe: a small file written and `fdatasync`ed in the directory, at most
+   * once a second) succeeded. A probe older than a second is redone before answering.
    *
    * @example if (!(await store.isReady())) answer503()
    * @throws Never.
    */
   async isReady(): Promise<boolean> {
     if (this.#closed) return false;
-    try {
-      accessSync(this.#directory, fsConstants.W_OK);
-      return true;
-    } catch {
-      return false;
+    if (performance.now() - this.#lastProbe >= PROBE_INTERVAL_MS) {
+      this.#probing ??= this.#probe().finally(() => {
+        this.#probing = undefined;
+      });
+      await this.#probing;
     }
+    return !this.#closed && this.#writesOk && this.#memory.size < this.#maxEntries;
   }
 
   /**
-   * Waits for pending writes, closes the journal and releases the directory's lock.
+   * Waits for pending writes, stops a compaction, closes the journal and releases the lock.
    *
    * @example await store.close()
    * @throws Never.
@@ -191,13 +294,35 @@ export class FileRevocationStore implements RevocationStore {
     if (this.#closed) return;
     await this.#flushed().catch(() => {});
     this.#closed = true;
-    await this.#journal.close().catch(() => {});
+    const compaction = this.#compaction;
+    this.#compaction = undefined;
+    await compaction?.job.cancel();
+    await this.#appender?.close();
     this.#release();
   }
 
-  #append(record: StateRecord): Promise<void> {
+  async #probe(): Promise<void> {
+    try {
+      const handle = await open(join(this.#directory, PROBE_FILE), 'w', 0o600); // 'w' truncates: the write must allocate
+      try {
+        await writeAll(handle, PROBE_BYTES, 0);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      this.#writesOk = true;
+    } catch {
+      this.#failed.probe++;
+      this.#writesOk = false;
+    } finally {
+      this.#lastProbe = performance.now();
+    }
+  }
+
+  #commit(...records: StateRecord[]): Promise<void> {
     if (this.#closed) return Promise.reject(new StateUnavailableError());
-    const promise = new Promise<void>((resolve, reject) => this.#queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject }));
+    const data = frameLine(records);
+    const promise = new Promise<void>((resolve, reject) => this.#queue.push({ data, resolve, reject }));
     this.#flushing ??= this.#flush();
     return promise;
   }
@@ -206,104 +331,134 @@ export class FileRevocationStore implements RevocationStore {
     return this.#flushing ?? Promise.resolve();
   }
 
-  /** Writes everything queued, one write and one fsync per batch, until the queue is empty. */
+  /** Commits everything queued, one write and one `fdatasync` per batch, until the queue is empty. */
   async #flush(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
+      for (;;) {
+        if (this.#compaction?.settled === true) await this.#finishCompaction();
+        if (this.#queue.length === 0) break;
         const batch = this.#queue;
         this.#queue = [];
+        const data = batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((p) => p.data));
         try {
-          await this.#journal.write(batch.map((p) => p.line).join(''));
-          await this.#journal.datasync();
+          const appender = await this.#writable();
+          await appender.append(data);
+          this.#end = appender.end;
           this.#lines += batch.length;
+          this.#writesOk = true;
           for (const p of batch) p.resolve();
         } catch {
-          // The change is in memory (revocations only ever refuse more); the caller gets a 503.
+          // The journal was cut back to its last whole line; the caller gets a 503.
+          this.#failed.commit++;
+          this.#writesOk = false;
           for (const p of batch) p.reject(new StateUnavailableError());
         }
-        if (this.#lines >= Math.max(this.#compactAfter, 2 * this.#memory.size)) {
-          try {
-            const fresh = await compact(this.#directory, this.#memory);
-            await this.#journal.close().catch(() => {});
-            this.#journal = fresh;
-            this.#lines = 0;
-          } catch {
-            // Compaction is an optimisation: keep appending to the old journal and retry later.
-            this.#lines = 0;
-          }
-        }
+        this.#maybeCompact();
       }
     } finally {
       this.#flushing = undefined;
     }
   }
+
+  /** The open journal, its directory synced after a compaction's rename. */
+  async #writable(): Promise<JournalAppender> {
+    if (!this.#directorySynced) {
+      syncDirectory(this.#directory);
+      this.#directorySynced = true;
+    }
+    this.#appender ??= await JournalAppender.open(this.#path, this.#end);
+    return this.#appender;
+  }
+
+  /** Starts a background compaction when the journal holds twice the live entries (and `compactAfter` lines). */
+  #maybeCompact(): void {
+    if (this.#compaction !== undefined || this.#closed || performance.now() < this.#compactNotBefore) return;
+    if (this.#lines < Math.max(this.#compactAfter, 2 * this.#memory.size)) return;
+    const temp = `${this.#path}${COMPACT_SUFFIX}`;
+    const end = this.#end;
+    const job = startCompaction({ path: this.#path, end, temp, nowMs: this.#clock(), maxEntries: this.#maxEntries });
+    const state: Compaction = { job, end, temp, settled: false };
+    this.#compaction = state;
+    job.done.then(
+      (result) => (state.result = result),
+      () => {},
+    ).finally(() => {
+      state.settled = true;
+      if (this.#compaction === state) this.#flushing ??= this.#flush();
+    });
+  }
+
+  /**
+   * Inside the flush (no commit runs meanwhile): appends to the compacted file what was committed
+   * since its start, syncs it and renames it over the journal. Any failure before the rename
+   * leaves the old journal in place and retries later.
+   */
+  async #finishCompaction(): Promise<void> {
+    const state = this.#compaction!;
+    this.#compaction = undefined;
+    const result = state.result;
+    const failed = (): void => {
+      this.#failed.compaction++;
+      this.#compactNotBefore = performance.now() + COMPACTION_BACKOFF_MS;
+    };
+    if (result === undefined) return failed();
+    let suffixLines: number;
+    let suffixBytes: number;
+    try {
+      compactionHooks.afterStep?.('written');
+      const appender = await this.#writable();
+      suffixBytes = this.#end - state.end;
+      const suffix = await appender.readRange(state.end, suffixBytes);
+      suffixLines = countLines(suffix);
+      const handle = await open(state.temp, 'r+');
+      try {
+        await writeAll(handle, suffix, result.bytes);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      compactionHooks.afterStep?.('appended');
+      await rename(state.temp, this.#path);
+    } catch {
+      await unlink(state.temp).catch(() => {});
+      return failed();
+    }
+    compactionHooks.afterStep?.('renamed');
+    // The new file is the journal now; the old handle points to an unlinked file.
+    const old = this.#appender;
+    this.#appender = undefined;
+    await old?.close();
+    this.#end = result.bytes + suffixBytes;
+    this.#lines = result.lines + suffixLines;
+    this.#directorySynced = false;
+    try {
+      await this.#writable();
+      compactionHooks.afterStep?.('synced');
+    } catch {
+      // the next commit syncs the directory and opens the journal, or fails with a 503
+    }
+  }
 }
 
-/** Loads every valid journal line; a torn last line (crash mid-write) is skipped. */
-async function replay(path: string, memory: MemoryRevocationStore): Promise<void> {
-  let text: string;
+const PROBE_BYTES = Buffer.alloc(4096, 0x2e);
+
+function countLines(data: Buffer): number {
+  let lines = 0;
+  for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, i + 1)) lines++;
+  return lines;
+}
+
+/** Writes `records` as the directory's journal: a full, synced file renamed over it, then the directory synced. */
+async function replaceJournal(directory: string, records: readonly StateRecord[]): Promise<CompactionResult> {
+  const path = join(directory, JOURNAL_FILE);
+  const temp = `${path}${COMPACT_SUFFIX}`;
+  const result = await writeJournalFile(temp, records);
   try {
-    text = await readFile(path, 'utf8');
+    await rename(temp, path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    await unlink(temp).catch(() => {});
     throw error;
   }
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (isRecord(record)) memory.applyRecord(record);
-  }
-}
-
-/** Writes the live entries to a new journal, fsyncs it and renames it over the old one. */
-async function compact(directory: string, memory: MemoryRevocationStore): Promise<FileHandle> {
-  memory.sweep();
-  const path = join(directory, JOURNAL);
-  const temp = `${path}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.write(memory.exportRecords().map((r) => `${JSON.stringify(r)}\n`).join(''));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  syncDirectory(directory); // the rename itself must survive a power cut
-  return open(path, 'a', 0o600);
-}
-
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function isRecord(value: unknown): value is StateRecord {
-  if (!Array.isArray(value)) return false;
-  const [kind, a, b, c] = value as unknown[];
-  const str = (v: unknown): boolean => typeof v === 'string' && v !== '';
-  const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-  switch (kind) {
-    case 'j':
-      return value.length === 4 && str(a) && num(b) && (c === null || str(c));
-    case 's':
-      return value.length === 4 && str(a) && num(b) && num(c);
-    case 'f':
-      return (value.length === 3 || value.length === 4) && str(a) && num(b) && (c === undefined || c === null || str(c));
-    case 'c':
-      return value.length === 4 && str(a) && typeof b === 'string' && num(c);
-    default:
-      return false;
-  }
+  syncDirectory(directory);
+  return result;
 }

@@ -1,0 +1,182 @@
+/**
+ * Compaction of a `FileRevocationStore` journal (internal, not exported by the package): the
+ * journal up to a given byte is replayed into a fresh memory store and its live entries written
+ * to a new file, which is written fully (a write loop), `fdatasync`ed and closed before anyone
+ * renames it over the journal. A large journal is compacted in a worker thread, so the server's
+ * event loop never waits for it (docs/performance.md). The store then appends what was committed
+ * meanwhile and renames (file-revocation-store.ts); any failure leaves the old journal in place.
+ */
+import { open, unlink } from 'node:fs/promises';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
+import { frameLine, JOURNAL_HEADER, readJournal, writeAll } from './journal.ts';
+
+/** What to compact. */
+export interface CompactionRequest {
+  /** The journal. */
+  readonly path: string;
+  /** Its bytes up to here (a line boundary, already durable) are compacted. */
+  readonly end: number;
+  /** The new file, written beside the journal. */
+  readonly temp: string;
+  /** The store's clock at the start (entries expired by then are dropped). */
+  readonly nowMs: number;
+  /** The store's `maxEntries`. */
+  readonly maxEntries: number;
+}
+
+/** The new file as written. */
+export interface CompactionResult {
+  /** Its size in bytes. */
+  readonly bytes: number;
+  /** Its lines after the header. */
+  readonly lines: number;
+}
+
+/** A compaction under way. */
+export interface CompactionJob {
+  readonly done: Promise<CompactionResult>;
+  /** Stops it (the worker, if any) and removes its file. */
+  cancel(): Promise<void>;
+}
+
+/** Records per line of a compacted journal: fewer, larger lines parse faster; a damaged line loses at most this many. */
+export const RECORDS_PER_LINE = 32;
+/** Journals longer than this are compacted in a worker thread. */
+export const IN_THREAD_LIMIT: number = 4 * 1024 * 1024;
+const WRITE_CHUNK = 256 * 1024;
+
+/** Test hooks: called after each step of a compaction's commit (file-revocation-store.ts). */
+export const compactionHooks: { afterStep?: (step: CompactionStep) => void } = {};
+
+/** The steps of a compaction's commit, in order. */
+export type CompactionStep = 'written' | 'appended' | 'renamed' | 'synced';
+
+/**
+ * Replays `request.path` up to `request.end` and writes its live entries to `request.temp`
+ * (fully, synced, closed). The file is removed again on any failure.
+ *
+ * @throws {Error} The `fs` error, or the journal's `JournalError`.
+ */
+export async function writeCompacted(request: CompactionRequest): Promise<CompactionResult> {
+  const memory = new MemoryRevocationStore({ maxEntries: request.maxEntries, clock: () => request.nowMs });
+  await readJournal(request.path, {
+    mode: 'replay',
+    end: request.end,
+    parse: parseRecord,
+    onLine: (records) => {
+      for (const record of records) memory.applyRecord(record);
+    },
+  });
+  return writeJournalFile(request.temp, memory.exportRecords());
+}
+
+/**
+ * Writes a fresh journal file holding `records`: header, then lines of {@link RECORDS_PER_LINE}
+ * records, in chunks, yielding between them; then `fdatasync` and close. Removed on failure.
+ *
+ * @throws {Error} The `fs` error (`ENOSPC`, `EIO`, ...).
+ */
+export async function writeJournalFile(path: string, records: readonly StateRecord[]): Promise<CompactionResult> {
+  const handle = await open(path, 'w', 0o600);
+  let position = 0;
+  let lines = 0;
+  try {
+    let chunk: Buffer[] = [Buffer.from(JOURNAL_HEADER, 'latin1')];
+    let chunkBytes = chunk[0]!.length;
+    for (let i = 0; i < records.length; i += RECORDS_PER_LINE) {
+      const line = frameLine(records.slice(i, i + RECORDS_PER_LINE));
+      chunk.push(line);
+      chunkBytes += line.length;
+      lines++;
+      if (chunkBytes >= WRITE_CHUNK) {
+        await writeAll(handle, Buffer.concat(chunk, chunkBytes), position);
+        position += chunkBytes;
+        chunk = [];
+        chunkBytes = 0;
+      }
+    }
+    await writeAll(handle, Buffer.concat(chunk, chunkBytes), position);
+    position += chunkBytes;
+    await handle.datasync();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw error;
+  }
+  await handle.close();
+  return { bytes: position, lines };
+}
+
+/**
+ * Starts a compaction: in this thread for a journal of up to {@link IN_THREAD_LIMIT} bytes, else
+ * in a worker thread.
+ *
+ * @throws Never (failures reject `done`).
+ */
+export function startCompaction(request: CompactionRequest): CompactionJob {
+  if (request.end <= IN_THREAD_LIMIT) {
+    const done = writeCompacted(request);
+    return { done, cancel: () => done.then(() => unlink(request.temp), () => {}).catch(() => {}) };
+  }
+  // The worker runs this very file (.ts under tsx or type stripping, .js when built).
+  const url = new URL(import.meta.url);
+  const worker = new Worker(url, { workerData: { authxCompaction: request } });
+  const done = new Promise<CompactionResult>((resolve, reject) => {
+    worker.once('message', (message: { result?: CompactionResult; error?: { message: string; code?: unknown } }) => {
+      if (message.result !== undefined) resolve(message.result);
+      else reject(Object.assign(new Error(message.error?.message ?? 'compaction failed'), { code: message.error?.code }));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`compaction worker exited (${code})`)));
+  });
+  done.catch(() => {});
+  return {
+    done,
+    cancel: async () => {
+      await worker.terminate();
+      await unlink(request.temp).catch(() => {});
+    },
+  };
+}
+
+if (!isMainThread && parentPort !== null && (workerData as { authxCompaction?: unknown } | null)?.authxCompaction !== undefined) {
+  const port = parentPort;
+  writeCompacted((workerData as { authxCompaction: CompactionRequest }).authxCompaction).then(
+    (result) => port.postMessage({ result }),
+    (error: unknown) => {
+      const { message, code } = error as { message?: unknown; code?: unknown };
+      port.postMessage({ error: { message: String(message), code: typeof code === 'string' ? code : undefined } });
+    },
+  );
+}
+
+/**
+ * A decoded journal record, checked (until the store validates its own records).
+ *
+ * @example parseRecord(JSON.parse(text)) // null when unreadable
+ */
+export function parseRecord(value: unknown): StateRecord | null {
+  if (!Array.isArray(value)) return null;
+  const [kind, a, b, c] = value as unknown[];
+  const str = (v: unknown): boolean => typeof v === 'string' && v !== '';
+  const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  let ok: boolean;
+  switch (kind) {
+    case 'j':
+      ok = value.length === 4 && str(a) && num(b) && (c === null || str(c));
+      break;
+    case 's':
+      ok = value.length === 4 && str(a) && num(b) && num(c);
+      break;
+    case 'f':
+      ok = (value.length === 3 || value.length === 4) && str(a) && num(b) && (c === undefined || c === null || str(c));
+      break;
+    case 'c':
+      ok = value.length === 4 && str(a) && typeof b === 'string' && num(c);
+      break;
+    default:
+      ok = false;
+  }
+  return ok ? (value as unknown as StateRecord) : null;
+}

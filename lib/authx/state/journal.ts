@@ -1,0 +1,395 @@
+/**
+ * The journal file of `FileRevocationStore` (internal; its error class is exported by
+ * `authx-node`). A journal is committed the way a database commits (docs/state.md, "The journal
+ * file"): a write loops until every byte is down and is followed by `fdatasync`; a failed or
+ * short write is cut off again (`ftruncate`) before the error is reported, so the next commit
+ * never lands behind a fragment; every line carries a CRC-32; and a damaged line is refused with
+ * its byte offset rather than skipped. Format 2:
+ *
+ *     authx-journal 2\n
+ *     <crc32 of the JSON, 8 lowercase hex digits> <JSON array of records>\n     (one commit)
+ *
+ * Format 1 (before checksums: one bare JSON record per line) is still read, and rewritten as
+ * format 2 at the next open. A journal of a newer format is refused.
+ */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+
+/** The journal's file name in its directory. */
+export const JOURNAL_FILE = 'revocations.journal';
+/** The format this code writes. */
+export const JOURNAL_VERSION = 2;
+/** The first line of a format-2 journal. */
+export const JOURNAL_HEADER: string = `authx-journal ${JOURNAL_VERSION}\n`;
+const HEADER_PATTERN = /^authx-journal (\d{1,9})$/;
+const LF = 0x0a;
+/** Bytes read at a time: small enough that parsing one read stays well under a millisecond budget of tens. */
+const READ_CHUNK = 256 * 1024;
+/** Longest line accepted; a commit holds a handful of records of at most a few KiB. */
+const MAX_LINE = 16 * 1024 * 1024;
+
+/** How to recover, in every message about a damaged journal. */
+const RECOVERY = 'run `npm run state -- check <dir>` to list the damage and `npm run state -- repair <dir>` to keep every readable record (FileRevocationStore.repair() in code); the damaged file is kept as a backup';
+
+/**
+ * A journal the store refuses to use: damaged (`ERR_STATE_JOURNAL_DAMAGED`) or written by a newer
+ * version (`ERR_STATE_JOURNAL_VERSION`). The message names the file, the byte offset and what to do.
+ */
+export class JournalError extends Error {
+  override readonly name: string = 'JournalError';
+  /** `ERR_STATE_JOURNAL_DAMAGED` or `ERR_STATE_JOURNAL_VERSION`. */
+  readonly code: string;
+  /** The journal file. */
+  readonly path: string;
+  /** Byte offset of the first damaged line (0 for a version refusal). */
+  readonly offset: number;
+
+  constructor(code: 'ERR_STATE_JOURNAL_DAMAGED' | 'ERR_STATE_JOURNAL_VERSION', path: string, offset: number, message: string) {
+    super(message);
+    this.code = code;
+    this.path = path;
+    this.offset = offset;
+  }
+}
+
+/** One line that could not be read. */
+export interface JournalDamage {
+  /** Byte offset of the line's first byte. */
+  readonly offset: number;
+  /** Bytes of the line, its newline included. */
+  readonly length: number;
+  /** Why: `checksum mismatch`, `not JSON`, `unreadable record`, ... */
+  readonly reason: string;
+}
+
+/** What a read of a journal found. */
+export interface JournalScan {
+  /** Format found: 1 (no checksums), 2; a file that does not exist reads as an empty format 2. */
+  readonly version: number;
+  /** Whether the file exists. */
+  readonly exists: boolean;
+  /** Bytes read (the whole file, or up to `end`). */
+  readonly size: number;
+  /** End of the last whole, valid line: where the next commit goes. */
+  readonly validEnd: number;
+  /** Valid lines (commits) after the header. */
+  readonly lines: number;
+  /** Records in them. */
+  readonly records: number;
+  /** Bytes after the last newline: a commit torn by a crash mid-write (0 when none). */
+  readonly tornBytes: number;
+  /** Damaged lines (only in `check` mode; `replay` throws at the first). */
+  readonly damage: readonly JournalDamage[];
+}
+
+/** Options of {@link readJournal}. */
+export interface ReadJournalOptions<T> {
+  /** Checks one decoded record; `null` makes its line unreadable. */
+  parse: (value: unknown) => T | null;
+  /** Called with each valid line's records, in file order, its offset and its bytes (newline included; valid during the call only). */
+  onLine?: (records: T[], offset: number, line: Buffer) => void;
+  /** `replay`: throw a {@link JournalError} at the first damaged line; `check`: report every one. */
+  mode: 'replay' | 'check';
+  /** Read only up to this byte offset (a line boundary), e.g. the part a compaction rewrites. */
+  end?: number;
+}
+
+/**
+ * Reads a journal line by line without holding it whole: 256 KiB at a time, yielding to the
+ * event loop between reads. A missing file is an empty journal. The unterminated end of the file
+ * (a commit torn by a crash) is not an error: it is counted in `tornBytes` and left out.
+ *
+ * @throws {JournalError} `ERR_STATE_JOURNAL_VERSION` for a newer format; in `replay` mode,
+ *   `ERR_STATE_JOURNAL_DAMAGED` at the first line that is not the torn end.
+ * @throws {Error} With the `fs` error code when the file cannot be read.
+ */
+export async function readJournal<T>(path: string, options: ReadJournalOptions<T>): Promise<JournalScan> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: JOURNAL_VERSION, exists: false, size: 0, validEnd: 0, lines: 0, records: 0, tornBytes: 0, damage: [] };
+    throw error;
+  }
+  try {
+    const fileSize = (await handle.stat()).size;
+    const limit = Math.min(fileSize, options.end ?? fileSize);
+    const reader = new LineReader(path, options);
+    let buffer = Buffer.allocUnsafe(READ_CHUNK);
+    let filled = 0; // bytes in buffer
+    let base = 0; // file offset of buffer[0]
+    while (base + filled < limit) {
+      if (filled === buffer.length) {
+        if (buffer.length >= MAX_LINE) throw reader.damaged(base, 'a line longer than 16 MiB');
+        const larger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(larger, 0, 0, filled);
+        buffer = larger;
+      }
+      const want = Math.min(buffer.length - filled, limit - base - filled);
+      const { bytesRead } = await handle.read(buffer, filled, want, base + filled);
+      if (bytesRead === 0) break; // the file shrank under us: read what is there
+      filled += bytesRead;
+      let start = 0;
+      for (let lf = buffer.indexOf(LF, start); lf !== -1 && lf < filled; lf = buffer.indexOf(LF, start)) {
+        reader.line(buffer, start, lf, base + start);
+        start = lf + 1;
+      }
+      if (start > 0) {
+        buffer.copy(buffer, 0, start, filled);
+        filled -= start;
+        base += start;
+      }
+    }
+    return reader.finish(base + filled, filled > 0 ? buffer.subarray(0, filled) : undefined);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The per-line half of {@link readJournal}. */
+class LineReader<T> {
+  readonly #path: string;
+  readonly #options: ReadJournalOptions<T>;
+  #version = 0; // 0 until the first line tells
+  #validEnd = 0;
+  #lines = 0;
+  #records = 0;
+  readonly #damage: JournalDamage[] = [];
+
+  constructor(path: string, options: ReadJournalOptions<T>) {
+    this.#path = path;
+    this.#options = options;
+  }
+
+  /** One line: bytes [start, lf) of `buffer`, at file offset `offset`. */
+  line(buffer: Buffer, start: number, lf: number, offset: number): void {
+    if (this.#version === 0) {
+      const first = buffer.toString('latin1', start, Math.min(lf, start + 40));
+      const header = HEADER_PATTERN.exec(first);
+      const version = header === null ? 0 : Number(header[1]);
+      if (version > JOURNAL_VERSION) throw this.#versionError(version);
+      if (version === JOURNAL_VERSION) {
+        this.#version = version;
+        this.#validEnd = offset + (lf - start) + 1;
+        return;
+      }
+      this.#version = buffer[start] === 0x5b ? 1 : JOURNAL_VERSION; // '[': format 1, no header
+    }
+    const records = this.#version === 1 ? this.#legacyLine(buffer, start, lf) : this.#line(buffer, start, lf);
+    if (typeof records === 'string') {
+      this.damageOrThrow(offset, lf - start + 1, records);
+      return;
+    }
+    this.#lines++;
+    this.#records += records.length;
+    this.#validEnd = offset + (lf - start) + 1;
+    this.#options.onLine?.(records, offset, buffer.subarray(start, lf + 1));
+  }
+
+  damageOrThrow(offset: number, length: number, reason: string): void {
+    if (this.#options.mode === 'replay') throw this.damaged(offset, reason);
+    this.#damage.push({ offset, length, reason });
+  }
+
+  damaged(offset: number, reason: string): JournalError {
+    return new JournalError(
+      'ERR_STATE_JOURNAL_DAMAGED',
+      this.#path,
+      offset,
+      `revocation journal ${this.#path} is damaged at byte ${offset} (${reason}) and this is not a torn last write, so nothing was guessed: ${RECOVERY}`,
+    );
+  }
+
+  /** The unterminated `tail` (a torn last write, possibly of the header) is left out. */
+  finish(size: number, tail: Buffer | undefined): JournalScan {
+    return {
+      version: this.#version === 0 ? JOURNAL_VERSION : this.#version,
+      exists: true,
+      size,
+      validEnd: this.#validEnd,
+      lines: this.#lines,
+      records: this.#records,
+      tornBytes: tail?.length ?? 0,
+      damage: this.#damage,
+    };
+  }
+
+  /** A format-2 line: records, or why it cannot be read. */
+  #line(buffer: Buffer, start: number, lf: number): T[] | string {
+    if (lf - start < 11 || buffer[start + 8] !== 0x20) return 'not a journal line';
+    const stored = buffer.toString('latin1', start, start + 8);
+    if (!/^[0-9a-f]{8}$/.test(stored)) return 'not a journal line';
+    if (Number.parseInt(stored, 16) !== crc32(buffer.subarray(start + 9, lf))) return 'checksum mismatch';
+    return this.#decode(buffer.toString('utf8', start + 9, lf), true);
+  }
+
+  #legacyLine(buffer: Buffer, start: number, lf: number): T[] | string {
+    return this.#decode(buffer.toString('utf8', start, lf), false);
+  }
+
+  #decode(json: string, many: boolean): T[] | string {
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch {
+      return 'not JSON';
+    }
+    const list = many ? value : [value];
+    if (!Array.isArray(list) || list.length === 0) return 'unreadable record';
+    const records: T[] = [];
+    for (const item of list) {
+      const record = this.#options.parse(item);
+      if (record === null) return 'unreadable record';
+      records.push(record);
+    }
+    return records;
+  }
+
+  #versionError(version: number): JournalError {
+    return new JournalError(
+      'ERR_STATE_JOURNAL_VERSION',
+      this.#path,
+      0,
+      `revocation journal ${this.#path} is format ${version}, newer than this version of authx-node reads (${JOURNAL_VERSION}): run the version that wrote it, or move the file away to start with no revocations (every logout in it is then forgotten)`,
+    );
+  }
+}
+
+/**
+ * One commit as a journal line: `<crc32> <JSON array of the records>\n`.
+ *
+ * @example appender.append(frameLine([['j', jti, exp, null]]))
+ */
+export function frameLine(records: readonly unknown[]): Buffer {
+  const json = JSON.stringify(records);
+  const line = Buffer.from(`00000000 ${json}\n`, 'utf8');
+  line.write(crc32(line.subarray(9, line.length - 1)).toString(16).padStart(8, '0'), 0, 'latin1');
+  return line;
+}
+
+/**
+ * Writes all of `data` at `position`, looping over short writes (a nearly full disk writes part
+ * of a buffer and reports success). A write of zero bytes is an error, never a silent stop.
+ *
+ * @throws {Error} The `fs` error (`ENOSPC`, `EIO`, `EROFS`, ...), or `EIO` for a zero-byte write.
+ */
+export async function writeAll(handle: Pick<FileHandle, 'write'>, data: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    if (!(bytesWritten > 0)) throw Object.assign(new Error(`write stored 0 of ${data.length - done} bytes`), { code: 'EIO' });
+    done += bytesWritten;
+  }
+}
+
+/** The file operations an appender needs: a `FileHandle` (tests pass one that fails on cue). */
+export type JournalHandle = Pick<FileHandle, 'write' | 'datasync' | 'truncate' | 'close' | 'read'>;
+
+/**
+ * The open journal, appended to at the end of its last whole line (positional writes, so a
+ * fragment left by a failed write is overwritten, and cut off first).
+ */
+export class JournalAppender {
+  readonly #handle: JournalHandle;
+  #end: number;
+  /** The file may hold bytes past `#end` (a failed write whose cut-off failed too). */
+  #dirty = false;
+
+  /** @param end The end of the last whole line (after a read: `validEnd`). */
+  constructor(handle: JournalHandle, end: number) {
+    this.#handle = handle;
+    this.#end = end;
+  }
+
+  /**
+   * Opens `path` for appending after byte `end`, cutting off anything past it (a torn last commit).
+   *
+   * @throws {Error} With the `fs` error code; `EIO` when the file is shorter than `end`.
+   */
+  static async open(path: string, end: number): Promise<JournalAppender> {
+    const handle = await open(path, 'r+');
+    try {
+      const { size } = await handle.stat();
+      if (size < end) throw Object.assign(new Error(`journal ${path} is shorter (${size} bytes) than what was committed (${end})`), { code: 'EIO' });
+      if (size > end) {
+        await handle.truncate(end);
+        await handle.datasync();
+      }
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw error;
+    }
+    return new JournalAppender(handle, end);
+  }
+
+  /** Bytes of whole lines in the file. */
+  get end(): number {
+    return this.#end;
+  }
+
+  /**
+   * Writes `data` (whole lines) and `fdatasync`s it. On any error the file is cut back to the
+   * last whole line before the error is rethrown; when even that fails, the next append cuts
+   * it first and fails if it cannot.
+   *
+   * @throws {Error} The `fs` error of the write, the sync or the cut-off.
+   */
+  async append(data: Uint8Array): Promise<void> {
+    if (this.#dirty) {
+      await this.#handle.truncate(this.#end);
+      this.#dirty = false;
+    }
+    try {
+      await writeAll(this.#handle, data, this.#end);
+      await this.#handle.datasync();
+    } catch (error) {
+      this.#dirty = true;
+      try {
+        await this.#handle.truncate(this.#end);
+        this.#dirty = false;
+      } catch {
+        // stays dirty: the next append cuts first
+      }
+      throw error;
+    }
+    this.#end += data.length;
+  }
+
+  /**
+   * Reads `length` bytes from `offset` (the part of the journal written during a compaction).
+   *
+   * @throws {Error} With the `fs` error code.
+   */
+  async readRange(offset: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.#handle.read(buffer, done, length - done, offset + done);
+      if (bytesRead === 0) throw Object.assign(new Error('journal shorter than expected'), { code: 'EIO' });
+      done += bytesRead;
+    }
+    return buffer;
+  }
+
+  /** Closes the file. @throws Never. */
+  async close(): Promise<void> {
+    await this.#handle.close().catch(() => {});
+  }
+}
+
+/**
+ * `fsync` of a directory, so a rename or a new file in it survives a power cut. Windows cannot
+ * open a directory: skipped there (a rename is still atomic).
+ *
+ * @throws {Error} With the `fs` error code (`EIO`, ...).
+ */
+export function syncDirectory(directory: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(directory, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
