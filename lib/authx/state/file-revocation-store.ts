@@ -48,7 +48,7 @@ export interface FileRevocationStoreStats {
 
 const OPTION_NAMES = new Set(['directory', 'maxEntries', 'clock', 'compactAfter']);
 const COMPACT_SUFFIX = '.compact';
-const PROBE_FILE = 'probe';
+const PROBE_FILE = 'probe.tmp';
 /** Readiness probes are at most this often (ms); one in flight is shared. */
 const PROBE_INTERVAL_MS = 1_000;
 /** After a failed compaction, wait this long (ms) before the next try. */
@@ -146,7 +146,7 @@ export class FileRevocationStore implements RevocationStore {
     try {
       const path = join(directory, JOURNAL_FILE);
       // A compaction killed before its rename left its file: the journal is still the truth.
-      for (const stale of [`${path}${COMPACT_SUFFIX}`, `${path}.tmp`]) await unlink(stale).catch(() => {});
+      for (const stale of [`${path}${COMPACT_SUFFIX}`, `${path}.tmp`, join(directory, PROBE_FILE)]) await unlink(stale).catch(() => {});
       const scan = await readJournal(path, {
         mode: 'replay',
         parse: parseRecord,
@@ -303,12 +303,16 @@ export class FileRevocationStore implements RevocationStore {
 
   async #probe(): Promise<void> {
     try {
-      const handle = await open(join(this.#directory, PROBE_FILE), 'w', 0o600); // 'w' truncates: the write must allocate
+      // A new block each time (written, synced, removed): rewriting one kept in place would
+      // succeed on a full disk.
+      const path = join(this.#directory, PROBE_FILE);
+      const handle = await open(path, 'w', 0o600);
       try {
         await writeAll(handle, PROBE_BYTES, 0);
         await handle.datasync();
       } finally {
         await handle.close();
+        await unlink(path).catch(() => {});
       }
       this.#writesOk = true;
     } catch {
