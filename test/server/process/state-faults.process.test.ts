@@ -87,7 +87,7 @@ test('150 logouts, the last 50 on a full DATA_DIR, SIGKILL, restart on a nearly 
   disk.fill(2 * 4096); // a nearly full disk at the restart: a page for the lock, one to spare
   const second = await startServerProcess({ DATA_DIR });
   try {
-    const lost = sessions.filter((token, i) => statuses[i] === 200).map((token) => protectedStatus(second.url, token));
+    const lost = sessions.filter((_, i) => statuses[i] === 200).map((token) => protectedStatus(second.url, token));
     assert.deepEqual((await Promise.all(lost)).filter((s) => s !== 401).length, 0, 'logouts answered 200 were lost');
     disk.unfill();
     await until(async () => (await readyz(second.url)) === 200, 5_000, '/readyz 200 with space again');
