@@ -44,6 +44,10 @@ export interface FileRevocationStoreStats {
   readonly failedWrites: { readonly commit: number; readonly compaction: number; readonly probe: number };
   /** Bytes of a torn last write cut off the journal at open (a crash mid-write); 0 when none. */
   readonly tornBytesAtOpen: number;
+  /** Journal commits since open: each is one write and one `fdatasync` (a batch of concurrent changes shares one). */
+  readonly commits: number;
+  /** Compactions completed since open. */
+  readonly compactions: number;
 }
 
 const OPTION_NAMES = new Set(['directory', 'maxEntries', 'clock', 'compactAfter']);
@@ -103,6 +107,8 @@ export class FileRevocationStore implements RevocationStore {
   #probing: Promise<void> | undefined;
   readonly #failed = { commit: 0, compaction: 0, probe: 0 };
   readonly #tornBytesAtOpen: number;
+  #commits = 0;
+  #compactions = 0;
 
   private constructor(init: { memory: MemoryRevocationStore; directory: string; appender: JournalAppender; release: () => void; compactAfter: number; maxEntries: number; clock: () => number; lines: number; tornBytes: number }) {
     this.#memory = init.memory;
@@ -204,7 +210,14 @@ export class FileRevocationStore implements RevocationStore {
 
   /** Entries, capacity and failed writes, for metrics. */
   get stats(): FileRevocationStoreStats {
-    return { entries: this.#memory.size, capacity: this.#maxEntries, failedWrites: { ...this.#failed }, tornBytesAtOpen: this.#tornBytesAtOpen };
+    return {
+      entries: this.#memory.size,
+      capacity: this.#maxEntries,
+      failedWrites: { ...this.#failed },
+      tornBytesAtOpen: this.#tornBytesAtOpen,
+      commits: this.#commits,
+      compactions: this.#compactions,
+    };
   }
 
   /**
@@ -348,6 +361,7 @@ export class FileRevocationStore implements RevocationStore {
           const appender = await this.#writable();
           await appender.append(data);
           this.#end = appender.end;
+          this.#commits++;
           this.#lines += batch.length;
           this.#writesOk = true;
           for (const p of batch) p.resolve();
@@ -435,6 +449,7 @@ export class FileRevocationStore implements RevocationStore {
     this.#end = result.bytes + suffixBytes;
     this.#lines = result.lines + suffixLines;
     this.#directorySynced = false;
+    this.#compactions++;
     try {
       await this.#writable();
       compactionHooks.afterStep?.('synced');

@@ -159,24 +159,20 @@ if (!isMainThread && parentPort !== null && (workerData as { authxCompaction?: u
 export function parseRecord(value: unknown): StateRecord | null {
   if (!Array.isArray(value)) return null;
   const [kind, a, b, c] = value as unknown[];
-  const str = (v: unknown): boolean => typeof v === 'string' && v !== '';
-  const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-  let ok: boolean;
+  if (typeof a !== 'string' || a === '') return null;
   switch (kind) {
     case 'j':
-      ok = value.length === 4 && str(a) && num(b) && (c === null || str(c));
-      break;
+      return value.length === 4 && isTime(b) && (c === null || isName(c)) ? (value as unknown as StateRecord) : null;
     case 's':
-      ok = value.length === 4 && str(a) && num(b) && num(c);
-      break;
+      return value.length === 4 && isTime(b) && isTime(c) ? (value as unknown as StateRecord) : null;
     case 'f':
-      ok = (value.length === 3 || value.length === 4) && str(a) && num(b) && (c === undefined || c === null || str(c));
-      break;
+      return (value.length === 3 || value.length === 4) && isTime(b) && (c === undefined || c === null || isName(c)) ? (value as unknown as StateRecord) : null;
     case 'c':
-      ok = value.length === 4 && str(a) && typeof b === 'string' && num(c);
-      break;
+      return value.length === 4 && typeof b === 'string' && isTime(c) ? (value as unknown as StateRecord) : null;
     default:
-      ok = false;
+      return null;
   }
-  return ok ? (value as unknown as StateRecord) : null;
 }
+
+const isName = (v: unknown): boolean => typeof v === 'string' && v !== '';
+const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);

@@ -69,7 +69,8 @@ export async function repairJournal(directory: string, now: Date = new Date()): 
       mode: 'check',
       parse: parseRecord,
       // A format-1 line ('[' first) is one bare record: framed now; a format-2 line is kept as it is.
-      onLine: (records, _offset, line) => kept.push(line[0] === 0x5b ? frameLine(records) : Buffer.from(line)),
+      lines: true,
+      onLine: (records, _offset, line) => kept.push(line![0] === 0x5b ? frameLine(records) : Buffer.from(line!)),
     });
     const legacy = scan.version !== JOURNAL_VERSION;
     const report = { path, exists: scan.exists, version: scan.version, size: scan.size, lines: scan.lines, records: scan.records, tornBytes: scan.tornBytes, damage: scan.damage };
