@@ -14,12 +14,14 @@ import { StateUnavailableError } from '../authx-errors.ts';
 import { lockDirectory } from './data-dir-lock.ts';
 import { compactionHooks, parseRecord, startCompaction, writeJournalFile, type CompactionJob, type CompactionResult } from './journal-compaction.ts';
 import { checkJournal, repairJournal, type JournalReport, type JournalRepair } from './journal-repair.ts';
-import { frameLine, JOURNAL_FILE, JOURNAL_VERSION, JournalAppender, readJournal, syncDirectory, writeAll } from './journal.ts';
+import { frameLine, JOURNAL_FILE, JOURNAL_VERSION, JournalAppender, syncDirectory, writeAll } from './journal.ts';
+import { readJournal } from './journal-reader.ts';
 import { DEFAULT_MAX_REVOKED_ENTRIES, MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
 import type { RevocationCheck, RevocationStore, RevokeResult, SubjectBound } from './revocation.ts';
 
 export { DirectoryInUseError } from './data-dir-lock.ts';
-export { JournalError, type JournalDamage } from './journal.ts';
+export { JournalError } from './journal.ts';
+export type { JournalDamage } from './journal-reader.ts';
 export type { JournalReport, JournalRepair } from './journal-repair.ts';
 
 /** Options of {@link FileRevocationStore.open}. */

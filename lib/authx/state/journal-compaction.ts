@@ -9,7 +9,8 @@
 import { open, unlink } from 'node:fs/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
-import { frameLine, JOURNAL_HEADER, readJournal, writeAll } from './journal.ts';
+import { frameLine, JOURNAL_HEADER, writeAll } from './journal.ts';
+import { readJournal } from './journal-reader.ts';
 
 /** What to compact. */
 export interface CompactionRequest {

@@ -9,7 +9,8 @@
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockDirectory } from './data-dir-lock.ts';
-import { frameLine, JOURNAL_FILE, JOURNAL_HEADER, JOURNAL_VERSION, readJournal, syncDirectory, writeAll, type JournalDamage } from './journal.ts';
+import { frameLine, JOURNAL_FILE, JOURNAL_HEADER, JOURNAL_VERSION, syncDirectory, writeAll } from './journal.ts';
+import { readJournal, type JournalDamage } from './journal-reader.ts';
 import { parseRecord } from './journal-compaction.ts';
 
 /** What a check or a repair found. */

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { FileRevocationStore, JournalError } from '../../../lib/index.ts';
-import { frameLine, JOURNAL_HEADER, JournalAppender, readJournal, type JournalHandle } from '../../../lib/authx/state/journal.ts';
+import { frameLine, JOURNAL_HEADER, JournalAppender, type JournalHandle } from '../../../lib/authx/state/journal.ts';
+import { readJournal } from '../../../lib/authx/state/journal-reader.ts';
 import { parseRecord } from '../../../lib/authx/state/journal-compaction.ts';
 
 const dirs: string[] = [];
