@@ -19,7 +19,7 @@ const TESTS = {
   'secret.ts': ['secret', 'jwt-hmac-algorithms'],
   'secret-cache.ts': ['secret', 'jwt-hmac-algorithms'],
   'keyring.ts': ['keyring', 'jwt-hmac-algorithms', 'jwt-asymmetric'],
-  'duration.ts': ['jwt-sign', 'claims'],
+  'duration.ts': ['duration', 'jwt-sign', 'claims'],
   'claims.ts': ['claims', 'jwt-verify', 'option-names'],
   'header.ts': ['header-guards', 'jwt-verify', 'jwt-sign', 'jwt-hmac-algorithms', 'jwt-asymmetric'],
   'json-segment.ts': ['jwt-verify', 'claims'],

@@ -12,16 +12,24 @@ export { createRemoteJWKSet, RemoteJWKSet, verifyJwtAsync, type RemoteJWKSetOpti
 export { AuthX, type NodeHandler, type HandleErrorsOptions, type RevokeTokenOptions } from './authx/authx.ts';
 export { ImplicitRefresh, type ImplicitRefreshOptions } from './authx/http/implicit-refresh.ts';
 export { TOKEN_LOCATIONS, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation, type SameSitePolicy } from './authx/config/config.ts';
-export { RESERVED_CLAIMS, type CreateTokenOptions, type TokenPairOptions, type TokenPair } from './authx/tokens/tokens.ts';
+export { RESERVED_CLAIMS, type CreateTokenOptions, type CreateTokenArgs, type RequiredClaimKeys, type TokenPairOptions, type TokenPair } from './authx/tokens/tokens.ts';
 export { type TokenPayload, type BaseTokenPayload, type VerifyTokenOptions } from './authx/tokens/token-verifier.ts';
 export { type RequestToken, type TokenType, type GetTokenOptions, type AnyRequest } from './authx/http/request-token.ts';
 export { parseAuthorizationHeader } from './authx/http/authorization-header.ts';
 export { parseCookieHeader, getCookie } from './authx/http/cookie-header.ts';
 export { type SetCookieOptions } from './authx/http/cookies.ts';
 export { checkCsrf, createCsrfValue } from './authx/http/csrf.ts';
-export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, type MemoryRevocationStoreOptions, type StateRecord } from './authx/state/memory-revocation-store.ts';
-export { type RevocationStore, type RevocationCheck, type SubjectBound, type RevokeResult } from './authx/state/revocation.ts';
-export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, rotationMarkKey, type RotateOptions, type RotatedTokens } from './authx/tokens/rotation.ts';
+export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, parseStateRecord, type MemoryRevocationStoreOptions, type StateRecord, type Transaction } from './authx/state/memory-revocation-store.ts';
+export {
+  DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  type RevocationStore,
+  type RevocationCheck,
+  type Owner,
+  type Retirement,
+  type RetireResult,
+  type RevokeResult,
+} from './authx/state/revocation.ts';
+export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, type RotateOptions, type RotatedTokens } from './authx/tokens/rotation.ts';
 export {
   FileRevocationStore,
   DirectoryInUseError,
@@ -35,7 +43,7 @@ export {
 export { RedisRevocationStore, type RedisRevocationStoreOptions } from './authx/state/redis-revocation-store.ts';
 export { redisCommand, type RedisCommand, type RedisClientLike } from './authx/state/redis-client.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './authx/tokens/scopes.ts';
-export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer } from './authx/http/http-errors.ts';
+export { errorToHttp, errorHeaders, wwwAuthenticateFor, type HttpErrorAnswer, type DetailErrorBody, type AuthXErrorBody, type ErrorBodyShape, type ErrorToHttpOptions } from './authx/http/http-errors.ts';
 export {
   MissingTokenError,
   InvalidAuthorizationHeaderError,

@@ -11,12 +11,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateTokenLocations, resolveConfig, type AuthXConfig, type ResolvedAuthXConfig, type TokenLocation } from './config/config.ts';
 import { appendSetCookie, CookieWriter, type SetCookieOptions } from './http/cookies.ts';
-import { errorToHttp } from './http/http-errors.ts';
+import { errorBodyShape, errorToHttp, type ErrorBodyShape } from './http/http-errors.ts';
 import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToken, type TokenType } from './http/request-token.ts';
 import { MemoryRevocationStore } from './state/memory-revocation-store.ts';
-import { assertKey, assertTime, REVOCATION_STORE_METHODS, type RevocationStore, type RevokeResult, type SubjectBound } from './state/revocation.ts';
+import { assertKey, assertTime, REVOCATION_STORE_METHODS, type Owner, type RevocationStore, type RevokeResult } from './state/revocation.ts';
+import { issuedAtMs } from './tokens/token-id.ts';
 import { RefreshRotation, type RotatedTokens, type RotateOptions } from './tokens/rotation.ts';
-import { TokenFactory, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens/tokens.ts';
+import { TokenFactory, type CreateTokenArgs, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens/tokens.ts';
 import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './tokens/token-verifier.ts';
 import { assertKnownOptions } from '../core/option-names.ts';
 
@@ -26,8 +27,6 @@ const COOKIE_OPTION_NAMES = ['maxAge'];
 
 /** Options of {@link AuthX.revokeToken}. */
 export interface RevokeTokenOptions {
-  /** Individual revocations one subject may hold; past it the subject's tokens are all revoked. */
-  perSubjectLimit?: number;
   /** Revoke the token's whole family (`fid`: its login session) instead of the token alone. Default `false`. */
   family?: boolean;
 }
@@ -39,6 +38,12 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown
 export interface HandleErrorsOptions {
   /** Called with every error that is not an `AuthError` (answered as a generic 500). Default: nothing. */
   onUnexpectedError?: (error: unknown) => void;
+  /**
+   * The error body: `detail` (default) answers `{"detail": message}` like the adapters and the
+   * example server; `authx` answers Python AuthX's `{"message", "error_type"}`, for clients
+   * migrating from it.
+   */
+  body?: ErrorBodyShape;
 }
 
 /**
@@ -52,7 +57,8 @@ export interface HandleErrorsOptions {
  * const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
  *
  * @typeParam Claims The application's own claims: `createAccessToken`'s `data` must have this
- *   type and `verifyToken` returns it with the AuthX claims, e.g. `new AuthX<{ role: "admin" | "user" }>(...)`.
+ *   type (and is required when a key of it is), and `verifyToken` returns it with the AuthX
+ *   claims, e.g. `new AuthX<{ role: "admin" | "user" }>(...)`.
  */
 export class AuthX<Claims extends object = Record<string, unknown>> {
   /** The validated configuration (frozen; no secrets in it). */
@@ -100,11 +106,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   /**
    * Creates an access token (`type: "access"`, `fresh`, lifetime `accessTokenExpires`).
    *
+   * With `AuthX<Claims>` whose claims have required keys, `options` and its `data` are required.
+   *
    * @example auth.createAccessToken("user1", { fresh: true, scopes: ["read"] })
    * @throws {TypeError} When `subject` is empty or an option is invalid, e.g. `data` naming a registered claim.
-   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   * @throws {RangeError} When `expiresIn` is negative, NaN, infinite or plainly milliseconds.
    */
-  createAccessToken(subject: string, options?: CreateTokenOptions<Claims>): string {
+  createAccessToken(subject: string, ...args: CreateTokenArgs<Claims, CreateTokenOptions<Claims>>): string {
+    const options: CreateTokenOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, CREATE_OPTION_NAMES, 'createAccessToken options');
     return this.#factory.create(subject, 'access', options);
   }
@@ -112,11 +121,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   /**
    * Creates a refresh token (`type: "refresh"`, lifetime `refreshTokenExpires`).
    *
+   * As for {@link createAccessToken}, declared claims with required keys make `data` required.
+   *
    * @example auth.createRefreshToken("user1")
    * @throws {TypeError} As {@link createAccessToken}; also when `fresh` is given.
-   * @throws {RangeError} When `expiresIn` is negative, NaN or infinite.
+   * @throws {RangeError} When `expiresIn` is negative, NaN, infinite or plainly milliseconds.
    */
-  createRefreshToken(subject: string, options?: CreateTokenOptions<Claims>): string {
+  createRefreshToken(subject: string, ...args: CreateTokenArgs<Claims, CreateTokenOptions<Claims>>): string {
+    const options: CreateTokenOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, CREATE_OPTION_NAMES, 'createRefreshToken options');
     return this.#factory.create(subject, 'refresh', options);
   }
@@ -125,12 +137,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    * Creates both tokens, as a login does: they start a new token family (the same fresh `fid`
    * claim in both, unless `data.fid` names one), which {@link rotateRefreshToken} carries on and {@link revokeFamily} ends.
    * `fresh` and `expiresIn` apply to the access token; `refreshExpiresIn` to the refresh token;
-   * `data`, `audience`, `scopes` and `headers` to both.
+   * `data`, `audience`, `scopes` and `headers` to both. As for {@link createAccessToken},
+   * declared claims with required keys make `data` required.
    *
    * @example const { access_token, refresh_token } = auth.createTokenPair("user1", { fresh: true })
    * @throws {TypeError | RangeError} As {@link createAccessToken}.
    */
-  createTokenPair(subject: string, options?: TokenPairOptions<Claims>): TokenPair {
+  createTokenPair(subject: string, ...args: CreateTokenArgs<Claims, TokenPairOptions<Claims>>): TokenPair {
+    const options: TokenPairOptions<Claims> | undefined = args[0];
     assertKnownOptions(options, PAIR_OPTION_NAMES, 'createTokenPair options');
     // `data.fid` chooses the family itself; otherwise the pair starts a new one.
     const family = options?.data !== undefined && Object.hasOwn(options.data, 'fid') ? {} : { fid: randomUUID() };
@@ -159,11 +173,14 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   /**
    * Whether a token family was revoked (by {@link revokeFamily}, a logout, or a detected reuse).
    *
-   * @example if (await auth.isFamilyRevoked(payload.fid)) ...
+   * Pass the family's subject when you have it: a store that keeps each subject's state together
+   * (Redis Cluster) answers from one place.
+   *
+   * @example if (await auth.isFamilyRevoked(payload.fid, payload.sub)) ...
    * @throws {TypeError} When `fid` is not a non-empty string.
    */
-  isFamilyRevoked(fid: string): Promise<boolean> {
-    return this.#rotation.isFamilyRevoked(fid);
+  isFamilyRevoked(fid: string, subject?: string): Promise<boolean> {
+    return this.#rotation.isFamilyRevoked(fid, subject);
   }
 
   /**
@@ -244,38 +261,35 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
 
   /**
    * Revokes a verified token until it would have expired (plus the clock tolerance, during which
-   * it would still verify). With `perSubjectLimit`, a subject already holding that many
-   * individual revocations is logged out everywhere instead ({@link revokeAllTokens}), so no
-   * account can fill the store; the answer says which happened.
+   * it would still verify), or with `family: true` its whole family (the login session). The entry
+   * counts in the subject's share of the store; a subject past its share has all its entries
+   * folded into one cut-off ("logged out everywhere"), so no account can fill the store, and the
+   * answer says which happened (docs/state.md).
    *
-   * @example await auth.revokeToken(await auth.verifyToken(found), { perSubjectLimit: 20 })
+   * @example await auth.revokeToken(await auth.verifyToken(found), { family: true })
    * @throws {TypeError} When the payload has no string `jti`/`sub` or no numeric `exp`, or an option is unknown.
-   * @throws {RevocationStoreFullError} When the default store is full of unexpired revocations.
-   * @throws {StateUnavailableError} When the store cannot be reached (503).
+   * @throws {RevocationStoreFullError} When the store is full and folding frees nothing (503).
+   * @throws {StateUnavailableError} When the store cannot be reached or the write did not become durable (503).
    */
-  async revokeToken(payload: Pick<TokenPayload, 'jti' | 'exp'> & Partial<Pick<TokenPayload, 'sub' | 'iat' | 'fid'>>, options?: RevokeTokenOptions): Promise<RevokeResult> {
+  async revokeToken(payload: Pick<TokenPayload, 'jti' | 'exp' | 'sub'> & Partial<Pick<TokenPayload, 'iat' | 'fid'>>, options?: RevokeTokenOptions): Promise<RevokeResult> {
     if (typeof payload?.jti !== 'string' || payload.jti === '' || typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
       throw new TypeError('revokeToken needs a verified payload with a string jti and a numeric exp');
     }
-    checkOptionNames(options, ['perSubjectLimit', 'family'], 'revokeToken');
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new TypeError('revokeToken needs the verified payload\'s sub');
+    checkOptionNames(options, ['family'], 'revokeToken');
     const family = options?.family ?? false;
     if (typeof family !== 'boolean') throw new TypeError('family must be a boolean');
     // Revoking the family ends the whole session (every token of that login); a token without
     // a family falls back to revoking itself.
     const fid = family && typeof payload.fid === 'string' && payload.fid !== '' ? payload.fid : undefined;
-    const expiresAt = fid === undefined
-      ? payload.exp + Math.ceil(this.#clockTolerance)
-      : this.#rotation.familyExpiry(typeof payload.iat === 'number' ? { iat: payload.iat, exp: payload.exp } : undefined);
-    const limit = options?.perSubjectLimit;
-    let bound: SubjectBound | undefined;
-    if (limit !== undefined) {
-      if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError('perSubjectLimit must be a positive integer');
-      if (typeof payload.sub !== 'string' || payload.sub === '') throw new TypeError('revokeToken with perSubjectLimit needs the payload\'s sub');
-      const nowMs = this.#clock();
-      bound = { subject: payload.sub, limit, cutoffMs: nowMs, cutoffExpiresAt: Math.max(expiresAt, this.#longestLifetimeEnd(nowMs)) };
+    const nowMs = this.#clock();
+    if (fid !== undefined) {
+      const expiresAt = this.#rotation.familyExpiry(typeof payload.iat === 'number' ? { iat: payload.iat, exp: payload.exp } : undefined);
+      return this.#store.revokeFamily(fid, expiresAt, this.#owner(payload.sub, nowMs, expiresAt));
     }
-    if (fid !== undefined) return (await this.#store.revokeFamily(fid, expiresAt, bound)) ?? 'token';
-    return bound === undefined ? this.#store.revoke(payload.jti, expiresAt) : this.#store.revoke(payload.jti, expiresAt, bound);
+    const expiresAt = payload.exp + Math.ceil(this.#clockTolerance);
+    const coversMs = issuedAtMs(payload.jti, typeof payload.iat === 'number' ? payload.iat : Math.floor(nowMs / 1000));
+    return this.#store.revoke(payload.jti, expiresAt, { ...this.#owner(payload.sub, nowMs, expiresAt), coversMs });
   }
 
   /**
@@ -298,32 +312,25 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   }
 
   /**
-   * Revokes every token carrying the family id `fid` (claim `fid`) until `expiresAt` (seconds;
-   * the expiry of the family's last refresh token). Without `expiresAt`, until the longest
-   * token lifetime from now has passed: the newest token of a family is issued now at the latest.
+   * Revokes every token carrying the family id `fid` (claim `fid`) of `subject` until `expiresAt`
+   * (seconds; the expiry of the family's last refresh token). Without `expiresAt`, until the
+   * longest token lifetime from now has passed: the newest token of a family is issued now at the latest.
    *
-   * @example await auth.revokeFamily(payload.fid)
+   * @example await auth.revokeFamily(payload.fid, payload.sub)
    * @throws {TypeError} When an argument is invalid.
    * @throws {StateUnavailableError} When the store cannot be reached (503).
    */
-  async revokeFamily(fid: string, expiresAt?: number): Promise<void> {
+  async revokeFamily(fid: string, subject: string, expiresAt?: number): Promise<void> {
     assertKey(fid, 'fid');
-    if (expiresAt === undefined) return this.#rotation.revokeFamily(fid);
-    assertTime(expiresAt, 'expiresAt');
-    await this.#store.revokeFamily(fid, expiresAt + Math.ceil(this.#clockTolerance));
+    assertKey(subject, 'subject');
+    if (expiresAt !== undefined) assertTime(expiresAt, 'expiresAt');
+    const end = expiresAt === undefined ? this.#rotation.familyExpiry(undefined) : expiresAt + Math.ceil(this.#clockTolerance);
+    await this.#store.revokeFamily(fid, end, this.#owner(subject, this.#clock(), end));
   }
 
-  /**
-   * Stores `value` under `key` until `expiresAt` (seconds) unless `key` already holds one:
-   * `null` means this caller won; otherwise the value stored first. Atomic across every process
-   * sharing the store (used to retire a refresh token exactly once).
-   *
-   * @example const winner = await auth.claim(`rt:${old.jti}`, next.jti, old.exp)
-   * @throws {TypeError} When an argument is invalid.
-   * @throws {StateUnavailableError} When the store cannot be reached (503).
-   */
-  async claim(key: string, value: string, expiresAt: number): Promise<string | null> {
-    return this.#store.claim(key, value, expiresAt);
+  /** The owner of an entry made now: it covers everything the subject was issued until now. */
+  #owner(subject: string, nowMs: number, expiresAt: number): Owner {
+    return { subject, coversMs: nowMs, cutoffExpiresAt: Math.max(expiresAt, this.#longestLifetimeEnd(nowMs)) };
   }
 
   /** Seconds since the epoch until which a cut-off made at `nowMs` can still matter. */
@@ -398,21 +405,24 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
   }
 
   /**
-   * Wraps a `node:http` handler: a thrown or rejected library error becomes AuthX's JSON answer
-   * `{"message", "error_type"}` with its status and `WWW-Authenticate` (see `errorToHttp`); any
-   * other error becomes a generic 500. If the response had already started, it is destroyed.
+   * Wraps a `node:http` handler: a thrown or rejected library error becomes the JSON answer
+   * `{"detail": message}` (or, with `body: "authx"`, Python AuthX's `{"message", "error_type"}`)
+   * with its status and `WWW-Authenticate` (see `errorToHttp`); any other error becomes a generic
+   * 500. If the response had already started, it is destroyed.
    *
    * @example http.createServer(auth.handleErrors(async (req, res) => { ... }))
-   * @throws Never: the returned function resolves in every case.
+   * @throws {TypeError} For an unknown option or a value of the wrong type; the returned function resolves in every case.
    */
   handleErrors(handler: NodeHandler, options?: HandleErrorsOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-    assertKnownOptions(options, ['onUnexpectedError'], 'handleErrors options');
+    assertKnownOptions(options, ['onUnexpectedError', 'body'], 'handleErrors options');
     const onUnexpectedError = options?.onUnexpectedError;
+    if (onUnexpectedError !== undefined && typeof onUnexpectedError !== 'function') throw new TypeError('onUnexpectedError must be a function');
+    const body = errorBodyShape(options?.body);
     return async (req, res) => {
       try {
         await handler(req, res);
       } catch (error) {
-        const answer = errorToHttp(error);
+        const answer = errorToHttp(error, { body });
         if (answer.status === 500 && onUnexpectedError !== undefined) {
           try {
             onUnexpectedError(error);

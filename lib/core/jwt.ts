@@ -18,8 +18,11 @@ import { defaultAlgorithm, isSecretInput, keyAlgorithms, keySupports, resolveKey
 
 /** Options of {@link signJwt}. Each one that sets a claim refuses a payload that already has it. */
 export interface SignOptions {
-  /** Lifetime: seconds, or a string such as `"15m"`, `"2h"`, `"30d"`; sets `exp`. */
-  expiresIn?: Duration;
+  /**
+   * Lifetime: seconds, or a string such as `"15m"`, `"2h"`, `"30d"`; sets `exp`. Required unless
+   * the payload has its own `exp`; `null` signs a token that never expires, on purpose.
+   */
+  expiresIn?: Duration | null;
   /** Delay before the token becomes valid; sets `nbf`. */
   notBefore?: Duration;
   /** Sets `sub`. */
@@ -45,6 +48,9 @@ export type VerifyKeyInput = KeyInput | KeySet;
 
 const SIGN_OPTION_NAMES = ['expiresIn', 'notBefore', 'subject', 'issuer', 'audience', 'jwtId', 'currentDate', 'noTimestamp', 'kid', 'algorithm'];
 
+/** Why a token without `exp` is refused, and the three ways out. */
+const NO_EXPIRY = 'signJwt: the token would never expire; give expiresIn (seconds or "15m"), an exp claim in the payload, or expiresIn: null to sign a token without expiry on purpose';
+
 /** The compiled form of "no options", made once. */
 const DEFAULT_VERIFY_OPTIONS: CompiledVerifyOptions = compileVerifyOptions();
 
@@ -63,9 +69,12 @@ export interface DecodedJwt {
 /**
  * Signs a payload as a JWT with `iat` (unless `noTimestamp`) and the claims the options set:
  * HS256 with a secret unless `algorithm` says otherwise, the key's algorithm with a private key.
+ * Every token expires unless the caller says otherwise: `expiresIn`, or an `exp` in the payload,
+ * or `expiresIn: null` for a token without expiry.
  *
  * @example signJwt({ sub: "user1" }, secret, { expiresIn: "15m" })
- * @throws {TypeError} When the payload is not a plain object, a registered claim has the wrong
+ * @throws {TypeError} When neither `expiresIn` nor the payload sets `exp` (and `expiresIn` is not
+ *   `null`), the payload is not a plain object, a registered claim has the wrong
  *   type, an option is invalid or sets a claim the payload already has, the key is invalid or
  *   public, or the algorithm does not suit the key.
  * @throws {RangeError} When a secret is shorter than its algorithm requires, an RSA key is
@@ -100,12 +109,15 @@ function optionClaims(payload: JwtPayload, options: SignOptions): string {
   let base = now;
   if (payload.iat !== undefined && Object.hasOwn(payload, 'iat')) base = payload.iat;
   else if (!options.noTimestamp) added += `,"iat":${now}`;
-  if (options.expiresIn !== undefined) added += member(payload, 'exp', base + durationToSeconds(options.expiresIn, 'expiresIn'));
+  if (options.expiresIn !== undefined && options.expiresIn !== null) added += member(payload, 'exp', base + durationToSeconds(options.expiresIn, 'expiresIn'));
   if (options.notBefore !== undefined) added += member(payload, 'nbf', base + durationToSeconds(options.notBefore, 'notBefore'));
   if (options.subject !== undefined) added += member(payload, 'sub', nonEmptyString(options.subject, 'subject'));
   if (options.issuer !== undefined) added += member(payload, 'iss', nonEmptyString(options.issuer, 'issuer'));
   if (options.audience !== undefined) added += member(payload, 'aud', checkStringOrStrings(options.audience, 'audience'));
   if (options.jwtId !== undefined) added += member(payload, 'jti', nonEmptyString(options.jwtId, 'jwtId'));
+  // Last, so a bad option is reported as itself. A token without exp stays valid until its key
+  // is retired: only when the caller asks for it.
+  if (options.expiresIn === undefined && payload.exp === undefined) throw new TypeError(NO_EXPIRY);
   return added;
 }
 

@@ -10,6 +10,8 @@ const MAX_SUGGESTION_DISTANCE = 2;
 /** ...or from a long one (10+ characters), where a plural (`trustProxies`) costs three. */
 const MAX_LONG_SUGGESTION_DISTANCE = 3;
 const LONG_NAME = 10;
+/** A name inside a known one (or around it) is suggested from this many characters on. */
+const MIN_CONTAINED = 4;
 /** Unknown names are quoted at most this long, so a huge key cannot flood a log. */
 const MAX_QUOTED_NAME = 64;
 
@@ -18,9 +20,10 @@ const MAX_QUOTED_NAME = 64;
  * left out) passes; anything else that is not an object is refused.
  *
  * The message names the unknown key and, when one is close (case, `_`/`-` and a `JWT_` prefix
- * ignored, then at most two edits, three for long names), the option it probably meant. `aliases` maps foreign names
- * (Python AuthX's `JWT_TOKEN_LOCATION`) to the option that replaces them here, or to a sentence
- * saying why there is none.
+ * ignored, then at most two edits, three for long names, or one name inside the other), the
+ * option it probably meant; otherwise it lists the known options. `aliases` maps
+ * foreign names (Python AuthX's `JWT_TOKEN_LOCATION`, another library's `secret`) to the option
+ * that replaces them here, or to a sentence saying why there is none.
  *
  * @example assertKnownOptions(options, ['audience', 'issuer'], 'verifyJwt options')
  * @throws {TypeError} When `options` is not an object, or has a key not in `known`, e.g.
@@ -40,7 +43,8 @@ export function assertKnownOptions(
 }
 
 /**
- * The message {@link assertKnownOptions} throws for one unknown key.
+ * The message {@link assertKnownOptions} throws for one unknown key: the known name it most
+ * likely meant first, or, when none is close, every known name.
  *
  * @example unknownOptionMessage('tokenLocations', ['tokenLocation'], 'AuthX config')
  * @throws Never.
@@ -55,15 +59,19 @@ export function unknownOptionMessage(
   const head = `${context}: unknown option ${quoted}`;
   const alias = aliases !== undefined && Object.hasOwn(aliases, key) ? aliases[key] : undefined;
   if (alias !== undefined) {
-    return known.includes(alias) ? `${head}; AuthX's ${key} is "${alias}" here` : `${head}; ${alias}`;
+    if (!known.includes(alias)) return `${head}; ${alias}`;
+    // Python AuthX's settings are named as such; other aliases are names from other libraries.
+    return key.startsWith('JWT_') ? `${head}; AuthX's ${key} is "${alias}" here` : `${head}; did you mean "${alias}"?`;
   }
   const suggestion = closestName(key, known);
   return suggestion === undefined ? `${head}; known options: ${known.join(', ')}` : `${head}; did you mean "${suggestion}"?`;
 }
 
 /**
- * The known name closest to `name`, or `undefined` when none is within two edits (three when
- * either name has 10 or more characters).
+ * The known name closest to `name`: the nearest within two edits (three when either name has 10
+ * or more characters), else the nearest known name that contains it or that it contains
+ * (`secret` in `secretKey`, `maxAge` in `cookieMaxAge`; four characters at least), else
+ * `undefined`.
  *
  * @example closestName('audiance', ['audience', 'issuer']) // "audience"
  * @throws Never.
@@ -71,19 +79,27 @@ export function unknownOptionMessage(
 export function closestName(name: string, known: readonly string[]): string | undefined {
   if (name.length > MAX_QUOTED_NAME) return undefined;
   const wanted = normalize(name);
-  let best: string | undefined;
-  let bestDistance = MAX_LONG_SUGGESTION_DISTANCE + 1;
-  for (const candidate of known) {
-    const normalized = normalize(candidate);
-    const long = Math.max(wanted.length, normalized.length) >= LONG_NAME;
-    const limit = Math.min(bestDistance, (long ? MAX_LONG_SUGGESTION_DISTANCE : MAX_SUGGESTION_DISTANCE) + 1);
-    const distance = editDistance(wanted, normalized, limit);
-    if (distance < limit) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
+  const candidates = ranked(wanted, known);
+  const near = candidates.find((c) => c.distance <= (Math.max(wanted.length, c.normalized.length) >= LONG_NAME ? MAX_LONG_SUGGESTION_DISTANCE : MAX_SUGGESTION_DISTANCE));
+  if (near !== undefined) return near.name;
+  return candidates.find((c) => Math.min(wanted.length, c.normalized.length) >= MIN_CONTAINED && (c.normalized.includes(wanted) || wanted.includes(c.normalized)))?.name;
+}
+
+/** A known name with its normalized form and its distance from the unknown one. */
+interface Ranked {
+  name: string;
+  normalized: string;
+  distance: number;
+}
+
+/** The known names, nearest first (a stable sort: the first listed wins a tie). */
+function ranked(wanted: string, known: readonly string[]): Ranked[] {
+  return known
+    .map((name) => {
+      const normalized = normalize(name);
+      return { name, normalized, distance: editDistance(wanted, normalized) };
+    })
+    .sort((a, b) => a.distance - b.distance);
 }
 
 /** `JWT_TOKEN_LOCATION`, `token_location` and `TokenLocation` all become `tokenlocation`. */
@@ -91,24 +107,16 @@ function normalize(name: string): string {
   return name.toLowerCase().replace(/^jwt_/, '').replace(/[_-]/g, '');
 }
 
-/**
- * Levenshtein distance, or `limit` as soon as it is certain to reach it (names are short; the
- * cut-off keeps a long key from costing a full table).
- */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) >= limit) return limit;
+/** Levenshtein distance (the unknown name is at most 64 characters here, known names are short). */
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      const value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-      current.push(value);
-      if (value < rowMin) rowMin = value;
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
     }
-    if (rowMin >= limit) return limit;
     previous = current;
   }
-  return Math.min(previous[b.length] ?? limit, limit);
+  return previous[b.length]!;
 }

@@ -38,7 +38,7 @@ export type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts'
 const FIFTEEN_MINUTES = 15 * 60;
 const HANDLER_OPTION_NAMES = [
   'auth', 'secretKey', 'algorithm', 'jwks', 'users', 'log', 'clock', 'usernameAddressLimit', 'usernameLimit', 'addressLimit', 'knownAddressDays',
-  'refreshLimit', 'counterStore', 'revocationsPerSubject', 'reuseGraceSeconds', 'logoutRevokesFamily', 'trustProxy',
+  'refreshLimit', 'counterStore', 'reuseGraceSeconds', 'logoutRevokesFamily', 'trustProxy',
   'maxPendingPasswordChecks', 'closeConnections', 'revocationStore',
   'onUnexpectedError', 'logFormat', 'metrics', 'readiness', 'opsEndpoints',
 ];
@@ -91,7 +91,6 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     windowSeconds: positiveInteger(options.knownAddressDays, 30, 'knownAddressDays') * 86400,
     keyPrefix: 'knownAddress:',
   });
-  const revocationsPerSubject = positiveInteger(options.revocationsPerSubject, 20, 'revocationsPerSubject');
   metrics?.setSources({
     throttleEntries: () => [...ownStores.map(([name, store]) => [name, store.size] as const), ['addressLimit', perAddress.size]],
     ...revocationEntries(auth),
@@ -111,7 +110,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   const logoutRevokesFamily = options.logoutRevokesFamily ?? true;
   if (typeof logoutRevokesFamily !== 'boolean') throw new TypeError('logoutRevokesFamily must be a boolean');
   const { root, login, protectedRoute, refresh, logout } = createRoutes({
-    auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, revocationsPerSubject, maxPendingPasswordChecks,
+    auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, maxPendingPasswordChecks,
     trustProxy: options.trustProxy === true, send, syncTokens, log: eventSink(log, options.logFormat ?? 'text'), reuseGraceSeconds, logoutRevokesFamily,
   });
 

@@ -66,8 +66,8 @@ export interface ServerOptions {
   knownAddressDays?: number;
   /**
    * Access tokens minted by `/refresh` per subject; default 60 per 15 minutes. `/logout` is
-   * never rate-limited: the revocation store is bounded per subject instead
-   * (`revocationsPerSubject`).
+   * never rate-limited: the revocation store is bounded per subject instead (its
+   * `maxEntriesPerSubject`, docs/state.md).
    */
   refreshLimit?: ThrottleLimit;
   /**
@@ -75,13 +75,6 @@ export interface ServerOptions {
    * Give a shared store (Redis) when several processes serve the same users.
    */
   counterStore?: CounterStore;
-  /**
-   * Individual revocations (tokens or families) one subject may hold at once; default 20. Past
-   * it, a logout revokes every token of that subject issued so far (kept by the revocation store
-   * itself, atomically, so it holds across restarts and instances), so the store holds at most
-   * this many entries per user.
-   */
-  revocationsPerSubject?: number;
   /**
    * Seconds after a `/refresh` during which the same refresh token gets the same new refresh
    * token again (a retry after a lost answer), unless that new one was used; 0 to 60, default 10.

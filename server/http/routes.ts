@@ -37,7 +37,6 @@ export interface RouteContext {
   /** Access tokens minted by `/refresh` per subject. */
   perRefresh: LoginThrottle;
   /** Individual revocations one subject may hold; past it a logout revokes all its tokens. */
-  revocationsPerSubject: number;
   maxPendingPasswordChecks: number;
   trustProxy: boolean;
   send: Send;
@@ -162,12 +161,11 @@ export function createRoutes(context: RouteContext): Routes {
     });
     if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
     // Never rate-limited (see refresh). The store stays bounded per subject instead: logging out
-    // with a refresh token ends its session (the whole family); either way the store counts it
-    // against the subject's share and, past it, logs the subject out everywhere instead, so no
-    // account can fill the store through logouts (SubjectBound in lib/authx/state/revocation.ts;
-    // rotation marks are not counted yet: docs/state.md, known limits).
+    // with a refresh token ends its session (the whole family); every entry of a subject counts
+    // in its share of the store and, past it, the store folds them into one cut-off (the subject
+    // is logged out everywhere), so no account can fill the store (docs/state.md).
     const family = context.logoutRevokesFamily && payload.type === 'refresh';
-    await auth.revokeToken(payload, { perSubjectLimit: context.revocationsPerSubject, family });
+    await auth.revokeToken(payload, { family });
     send(res, 200, { message: 'Token revoked' });
   };
 

@@ -36,14 +36,14 @@ describe('token type and freshness over node:http', () => {
   test('a refresh token is refused on an access route', async () => {
     const response = await get('/protected', auth.createRefreshToken('user1'));
     assert.equal(response.status, 401);
-    assert.deepEqual(await response.json(), { message: 'An access token is required', error_type: 'AccessTokenRequiredError' });
+    assert.deepEqual(await response.json(), { detail: 'An access token is required' });
     assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
   });
 
   test('an access token is refused on the refresh route', async () => {
     const response = await get('/refresh', auth.createAccessToken('user1'));
     assert.equal(response.status, 401);
-    assert.equal(((await response.json()) as { error_type: string }).error_type, 'RefreshTokenRequiredError');
+    assert.deepEqual(await response.json(), { detail: 'A refresh token is required' });
   });
 
   test('each token works on its own route', async () => {
@@ -54,7 +54,7 @@ describe('token type and freshness over node:http', () => {
   test('a non-fresh token is refused where fresh is required', async () => {
     const response = await get('/fresh', auth.createAccessToken('user1'));
     assert.equal(response.status, 401);
-    assert.equal(((await response.json()) as { error_type: string }).error_type, 'FreshTokenRequiredError');
+    assert.deepEqual(await response.json(), { detail: 'A fresh token is required' });
     assert.equal((await get('/fresh', auth.createAccessToken('user1', { fresh: true }))).status, 200);
   });
 
@@ -109,7 +109,7 @@ describe('CSRF double submit for cookie tokens', () => {
   test('cookie POST without the CSRF header is refused', async () => {
     const response = await send('POST');
     assert.equal(response.status, 401);
-    assert.deepEqual(await response.json(), { message: 'CSRF token is missing from the request headers', error_type: 'CSRFError' });
+    assert.deepEqual(await response.json(), { detail: 'CSRF token is missing from the request headers' });
   });
 
   test('cookie POST with a wrong CSRF header is refused', async () => {
@@ -117,7 +117,7 @@ describe('CSRF double submit for cookie tokens', () => {
     const wrong = `${csrf.slice(0, -1)}${csrf.endsWith('0') ? '1' : '0'}`;
     const response = await send('POST', { 'x-csrf-token': wrong });
     assert.equal(response.status, 401);
-    assert.deepEqual(await response.json(), { message: 'CSRF token does not match', error_type: 'CSRFError' });
+    assert.deepEqual(await response.json(), { detail: 'CSRF token does not match' });
   });
 
   test('cookie POST with the right CSRF header passes', async () => {
@@ -211,8 +211,8 @@ describe('sync and async verification', () => {
         isRevoked: async (check) => revoked.has(check.jti),
         revoke: async (jti) => (revoked.add(jti), 'token' as const),
         revokeSubject: async () => {},
-        revokeFamily: async () => {},
-        claim: async () => null,
+        revokeFamily: async () => 'token' as const,
+        retire: async () => ({ outcome: 'claimed' as const }),
       },
     });
     const token = auth.createAccessToken('user1');

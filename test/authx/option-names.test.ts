@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AuthX, InsufficientScopeError } from '../../lib/index.ts';
-import { AUTHX_CONFIG_NAMES, AUTHX_PYTHON_NAMES } from '../../lib/authx/config/config-names.ts';
+import { AUTHX_CONFIG_NAMES, AUTHX_OTHER_LIBRARY_NAMES, AUTHX_PYTHON_NAMES } from '../../lib/authx/config/config-names.ts';
 import { makeAuth, SECRET } from './authx-helpers.ts';
 
 function refused(run: () => unknown, message: string | RegExp): void {
@@ -30,6 +30,16 @@ test('AuthX config: a misspelt name is refused with the option it probably meant
   refused(() => new AuthX({ secretKey: SECRET, audiance: 'api' } as never), /"audiance"; did you mean "audience"\?$/);
   refused(() => new AuthX({ secret_key: SECRET } as never), /"secret_key"; did you mean "secretKey"\?$/);
   refused(() => new AuthX({ secretKey: SECRET, JWT_UNHEARD_OF: 1 } as never), /"JWT_UNHEARD_OF"; known options: secretKey, /);
+});
+
+test('AuthX config: a near miss is answered with the closest option first, not a list of all of them', () => {
+  refused(() => new AuthX({ secret: SECRET } as never), 'AuthX config: unknown option "secret"; did you mean "secretKey"?');
+  refused(() => new AuthX({ key: SECRET } as never), 'AuthX config: unknown option "key"; did you mean "secretKey"?');
+  refused(() => new AuthX({ secretKey: SECRET, expiresIn: '15m' } as never), 'AuthX config: unknown option "expiresIn"; did you mean "accessTokenExpires"?');
+  refused(() => new AuthX({ secretKey: SECRET, leeway: 5 } as never), 'AuthX config: unknown option "leeway"; did you mean "clockTolerance"?');
+  refused(() => new AuthX({ secretKey: SECRET, maxAge: 60 } as never), 'AuthX config: unknown option "maxAge"; did you mean "cookieMaxAge"?');
+  refused(() => new AuthX({ secretKey: SECRET, sameSite: 'lax' } as never), 'AuthX config: unknown option "sameSite"; did you mean "cookieSameSite"?');
+  for (const [other, ours] of Object.entries(AUTHX_OTHER_LIBRARY_NAMES)) assert.ok(AUTHX_CONFIG_NAMES.includes(ours), `${other} -> ${ours}`);
 });
 
 test('AuthX config: the Python table maps only to real option names or to sentences', () => {

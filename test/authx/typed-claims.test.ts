@@ -1,6 +1,7 @@
 /**
  * Typed claims: `AuthX<Claims>` types `createAccessToken`'s `data` and `verifyToken`'s result,
- * and every adapter hands out the typed payload. The type checks run in `npm run typecheck`
+ * requires `data` when the claims have required keys, and every adapter hands out the typed
+ * payload. The type checks run in `npm run typecheck`
  * (a `@ts-expect-error` that stops erroring fails it); the values are checked at run time here.
  */
 import assert from 'node:assert/strict';
@@ -35,6 +36,35 @@ describe('typed claims', () => {
     assert.throws(() => auth.createAccessToken('user1', { data: { role: 'root', team: 'x' }, expiresIn: -1 }), RangeError);
     // @ts-expect-error team must be a string
     assert.throws(() => auth.createTokenPair('user1', { data: { role: 'user', team: 1 }, expiresIn: -1 }), RangeError);
+  });
+
+  test('declared claims with required keys must be given: no data, no options or partial data do not compile', () => {
+    // Each call runs (types are erased at run time), so each one is a real token without the claims.
+    // @ts-expect-error no options: role and team are required
+    assert.equal(typeof auth.createAccessToken('user1'), 'string');
+    // @ts-expect-error options without data
+    assert.equal(typeof auth.createAccessToken('user1', { fresh: true }), 'string');
+    // @ts-expect-error data without team
+    assert.equal(typeof auth.createAccessToken('user1', { data: { role: 'user' } }), 'string');
+    // @ts-expect-error the refresh token carries the claims into every rotated pair
+    assert.equal(typeof auth.createRefreshToken('user1'), 'string');
+    // @ts-expect-error no options
+    assert.equal(typeof auth.createTokenPair('user1').access_token, 'string');
+    // @ts-expect-error options without data
+    assert.equal(typeof auth.createTokenPair('user1', { refreshExpiresIn: '1d' }).refresh_token, 'string');
+    // With the claims, every create call compiles.
+    const data = { role: 'admin', team: 'blue' } as const;
+    assert.equal(auth.verifyTokenSync(auth.createAccessToken('user1', { data })).team, 'blue');
+    assert.equal(auth.verifyTokenSync(auth.createRefreshToken('user1', { data }), { type: 'refresh' }).role, 'admin');
+    assert.equal(auth.verifyTokenSync(auth.createTokenPair('user1', { data, fresh: true }).access_token).team, 'blue');
+  });
+
+  test('claims that are all optional keep data optional', () => {
+    const optional = new AuthX<{ role?: 'admin'; team?: string }>({ secretKey: SECRET });
+    const payload = optional.verifyTokenSync(optional.createAccessToken('user1'));
+    const role: 'admin' | undefined = payload.role;
+    assert.equal(role, undefined);
+    assert.equal(typeof optional.createTokenPair('user1').access_token, 'string');
   });
 
   test('without a type parameter, claims are unknown and data is any record', async () => {

@@ -133,7 +133,7 @@ test('validateClaims: exp and numeric dates at their edges', () => {
 });
 
 test('decodeJwt guards: type, length and segments, with their messages', () => {
-  const token = signJwt({ sub: 'u' }, SECRET);
+  const token = signJwt({ sub: 'u' }, SECRET, { expiresIn: 60 });
   assert.equal(decodeJwt(token).payload.sub, 'u');
   assert.equal(decodeJwt(token).header.alg, 'HS256');
   assert.throws(() => decodeJwt(42 as unknown as string), { name: 'MalformedTokenError', message: 'Token must be a string' });
@@ -169,7 +169,7 @@ test('the algorithms option: a non-empty list of known algorithms, kept as given
     assert.throws(() => compileVerifyOptions({ algorithms: algorithms as never }), { name: 'TypeError', message: /^algorithms must be a non-empty array/ });
   }
   assert.throws(() => compileVerifyOptions({ algorithms: ['HS256', 'none' as never] }), { message: /algorithms\[1\]/ });
-  assert.throws(() => verifyJwt(signJwt({}, SECRET), SECRET, { algorithms: ['HS384'] }), /HS384 needs at least 48/);
+  assert.throws(() => verifyJwt(signJwt({}, SECRET, { expiresIn: 60 }), SECRET, { algorithms: ['HS384'] }), /HS384 needs at least 48/);
 });
 
 test('string-or-strings options and typ: each wrong shape refused, each right one kept', () => {
@@ -187,7 +187,7 @@ test('string-or-strings options and typ: each wrong shape refused, each right on
 });
 
 test('JSON segments: not JSON and not an object are told apart by message', () => {
-  const [h, , s] = signJwt({}, SECRET).split('.') as [string, string, string];
+  const [h, , s] = signJwt({}, SECRET, { expiresIn: 60 }).split('.') as [string, string, string];
   const b = (text: string): string => Buffer.from(text).toString('base64url');
   assert.throws(() => decodeJwt(`${h}.${b('{nope')}.${s}`), { name: 'MalformedTokenError', message: 'Token payload is not valid JSON' });
   assert.throws(() => decodeJwt(`${h}.${b('[1]')}.${s}`), { name: 'MalformedTokenError', message: 'Token payload is not a JSON object' });

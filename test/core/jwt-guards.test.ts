@@ -51,7 +51,7 @@ test('signJwt refuses subject, issuer and jwtId that are empty or not strings', 
     for (const value of ['', 42, null, ['a'], { a: 1 }]) {
       throwsExactly(() => signJwt({}, SECRET, { ...at, [name]: value as never }), TypeError, `${name} must be a non-empty string`);
     }
-    assert.ok(signJwt({}, SECRET, { ...at, [name]: 'x' }));
+    assert.ok(signJwt({}, SECRET, { ...at, expiresIn: 60, [name]: 'x' }));
   }
 });
 
@@ -88,8 +88,10 @@ test('signJwt checks the type of each registered claim in the payload, naming it
   for (const aud of [42, '', [], [1], ['a', '']]) {
     throwsExactly(() => signJwt({ aud } as JwtPayload, SECRET, at), TypeError, 'audience must be a non-empty string or a non-empty array of non-empty strings');
   }
-  // Present but undefined is absent.
-  assert.deepEqual(referenceVerify(signJwt(loose({ exp: undefined, sub: undefined, aud: undefined }), SECRET, at), SECRET).payload, { iat: NOW });
+  // Present but undefined is absent, for the expiry rule too.
+  const absent = loose({ exp: undefined, sub: undefined, aud: undefined });
+  assert.deepEqual(referenceVerify(signJwt(absent, SECRET, { ...at, expiresIn: null }), SECRET).payload, { iat: NOW });
+  throwsExactly(() => signJwt(absent, SECRET, at), TypeError, /^signJwt: the token would never expire;/);
 });
 
 test('signJwt sets iat unless the payload has its own defined iat; an undefined or inherited iat does not count', () => {
@@ -97,8 +99,8 @@ test('signJwt sets iat unless the payload has its own defined iat; an undefined 
   const inherited = Object.create({ iat: NOW - 100 }) as JwtPayload;
   assert.deepEqual(referenceVerify(signJwt(inherited, SECRET, { ...at, expiresIn: 60 }), SECRET).payload, { iat: NOW, exp: NOW + 60 });
   assert.deepEqual(referenceVerify(signJwt({ iat: NOW - 100 }, SECRET, { ...at, expiresIn: 60, noTimestamp: true }), SECRET).payload, { iat: NOW - 100, exp: NOW - 40 });
-  assert.deepEqual(referenceVerify(signJwt(loose({ iat: undefined }), SECRET, { ...at, noTimestamp: true }), SECRET).payload, {});
-  assert.deepEqual(referenceVerify(signJwt({}, SECRET, { ...at, noTimestamp: true, subject: 'u' }), SECRET).payload, { sub: 'u' });
+  assert.deepEqual(referenceVerify(signJwt(loose({ iat: undefined }), SECRET, { ...at, noTimestamp: true, expiresIn: null }), SECRET).payload, {});
+  assert.deepEqual(referenceVerify(signJwt({}, SECRET, { ...at, noTimestamp: true, subject: 'u', expiresIn: null }), SECRET).payload, { sub: 'u' });
 });
 
 // --- verifyJwt: the key -------------------------------------------------------------------

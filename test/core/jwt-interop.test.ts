@@ -41,7 +41,7 @@ test('tokens signed by jose verify here, for every algorithm', async () => {
 
 test('tokens signed here verify with jsonwebtoken, and the reverse, for every algorithm it has', () => {
   for (const alg of HMAC) {
-    const mine = signJwt(payload, SECRET, { algorithm: alg });
+    const mine = signJwt(payload, SECRET, { algorithm: alg, expiresIn: 60 });
     assert.equal((jsonwebtoken.verify(mine, SECRET, { algorithms: [alg] }) as { sub: string }).sub, 'user1');
     const theirs = jsonwebtoken.sign(payload, SECRET, { algorithm: alg });
     assert.equal(verifyJwt(theirs, SECRET, { algorithms: [alg] }).sub, 'user1');
@@ -49,7 +49,7 @@ test('tokens signed here verify with jsonwebtoken, and the reverse, for every al
   for (const [alg, pair] of ASYMMETRIC) {
     if (alg === 'EdDSA') continue;
     const theirAlg = alg as jsonwebtoken.Algorithm;
-    const mine = signJwt(payload, pair.privateKey, { algorithm: alg });
+    const mine = signJwt(payload, pair.privateKey, { algorithm: alg, expiresIn: 60 });
     assert.equal((jsonwebtoken.verify(mine, pair.publicKey, { algorithms: [theirAlg] }) as { sub: string }).sub, 'user1', alg);
     const theirs = jsonwebtoken.sign(payload, pair.privateKey, { algorithm: theirAlg });
     assert.equal(verifyJwt(theirs, pair.publicKey, { algorithms: [alg] }).sub, 'user1', alg);

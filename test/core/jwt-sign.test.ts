@@ -32,11 +32,12 @@ test('options set sub, iss, aud, jti, nbf and kid', () => {
     audience: ['api', 'web'],
     jwtId: 'id-1',
     notBefore: '1m',
+    expiresIn: '5m',
     kid: '2026-11',
   });
   const { header, payload } = referenceVerify(token, SECRET);
   assert.deepEqual(header, { alg: 'HS256', typ: 'JWT', kid: '2026-11' });
-  assert.deepEqual(payload, { role: 'admin', iat: NOW, sub: 'user1', iss: 'https://issuer.example', jti: 'id-1', aud: ['api', 'web'], nbf: NOW + 60 });
+  assert.deepEqual(payload, { role: 'admin', iat: NOW, sub: 'user1', iss: 'https://issuer.example', jti: 'id-1', aud: ['api', 'web'], exp: NOW + 300, nbf: NOW + 60 });
 });
 
 test('refuses a payload that already has a claim an option sets', () => {
@@ -46,7 +47,7 @@ test('refuses a payload that already has a claim an option sets', () => {
 });
 
 test('noTimestamp leaves iat out; a payload iat is kept and anchors exp', () => {
-  assert.deepEqual(referenceVerify(signJwt({ a: 1 }, SECRET, { ...at, noTimestamp: true }), SECRET).payload, { a: 1 });
+  assert.deepEqual(referenceVerify(signJwt({ a: 1 }, SECRET, { ...at, noTimestamp: true, expiresIn: null }), SECRET).payload, { a: 1 });
   const payload = referenceVerify(signJwt({ iat: NOW - 100 }, SECRET, { ...at, expiresIn: 60 }), SECRET).payload;
   assert.deepEqual(payload, { iat: NOW - 100, exp: NOW - 40 });
 });
@@ -75,4 +76,25 @@ test('a prepared secret signs the same token as the raw secret', () => {
 test('refuses a payload with a toJSON method, which would bypass the claim checks', () => {
   const payload = { sub: 'user1', toJSON: () => ({ sub: 'admin', exp: 4_000_000_000 }) };
   assert.throws(() => signJwt(payload, SECRET, { expiresIn: 60 }), /toJSON/);
+});
+
+test('refuses to sign a token that would never expire unless asked to: no expiresIn and no exp', () => {
+  const message = 'signJwt: the token would never expire; give expiresIn (seconds or "15m"), an exp claim in the payload, or expiresIn: null to sign a token without expiry on purpose';
+  for (const payload of [{}, { sub: 'user1' }, { sub: 'user1', nbf: NOW }]) {
+    assert.throws(() => signJwt(payload, SECRET, at), (error: unknown) => error instanceof TypeError && error.message === message);
+  }
+  // Every other option still leaves the token without exp.
+  assert.throws(() => signJwt({}, SECRET, { ...at, subject: 'u', notBefore: 5, audience: 'api', noTimestamp: true }), { name: 'TypeError', message });
+});
+
+test('an exp claim in the payload is an expiry: signed as given, without expiresIn', () => {
+  const token = signJwt({ sub: 'user1', exp: NOW + 60 }, SECRET, at);
+  assert.deepEqual(referenceVerify(token, SECRET).payload, { sub: 'user1', exp: NOW + 60, iat: NOW });
+});
+
+test('expiresIn: null signs a token without exp on purpose, and never reads a duration', () => {
+  const token = signJwt({ sub: 'user1' }, SECRET, { ...at, expiresIn: null });
+  assert.deepEqual(referenceVerify(token, SECRET).payload, { sub: 'user1', iat: NOW });
+  // null with an exp of the payload's own keeps that exp (null only waives the requirement).
+  assert.deepEqual(referenceVerify(signJwt({ exp: NOW + 5 }, SECRET, { ...at, expiresIn: null }), SECRET).payload, { exp: NOW + 5, iat: NOW });
 });

@@ -13,18 +13,18 @@ const OTHER = 'other-secret-0123456789-abcdefghijklmn';
 
 test('previous keys still verify; the current key signs', () => {
   const keyring = new Keyring({ current: SECRET, previous: [OLD] });
-  assert.ok(verifyJwt(signJwt({ a: 1 }, OLD), keyring));
-  assert.ok(verifyJwt(signJwt({ a: 1 }, keyring.signingKey), SECRET));
-  assert.throws(() => verifyJwt(signJwt({ a: 1 }, OTHER), keyring), { code: 'ERR_JWT_SIGNATURE_INVALID' });
+  assert.ok(verifyJwt(signJwt({ a: 1 }, OLD, { expiresIn: 60 }), keyring));
+  assert.ok(verifyJwt(signJwt({ a: 1 }, keyring.signingKey, { expiresIn: 60 }), SECRET));
+  assert.throws(() => verifyJwt(signJwt({ a: 1 }, OTHER, { expiresIn: 60 }), keyring), { code: 'ERR_JWT_SIGNATURE_INVALID' });
 });
 
 test('named keys: kid selects exactly one key', () => {
   const keyring = new Keyring({ current: 'new', keys: new Map([['new', SECRET], ['old', OLD]]) });
   assert.equal(keyring.signingKid, 'new');
-  assert.ok(verifyJwt(signJwt({ a: 1 }, OLD, { kid: 'old' }), keyring));
+  assert.ok(verifyJwt(signJwt({ a: 1 }, OLD, { expiresIn: 60, kid: 'old' }), keyring));
   // The right key under the wrong kid does not verify: no fallback to trying every key.
-  assert.throws(() => verifyJwt(signJwt({ a: 1 }, OLD, { kid: 'new' }), keyring), { code: 'ERR_JWT_SIGNATURE_INVALID' });
-  assert.throws(() => verifyJwt(signJwt({ a: 1 }, OLD, { kid: 'gone' }), keyring), { code: 'ERR_JWT_KEY_UNKNOWN' });
+  assert.throws(() => verifyJwt(signJwt({ a: 1 }, OLD, { expiresIn: 60, kid: 'new' }), keyring), { code: 'ERR_JWT_SIGNATURE_INVALID' });
+  assert.throws(() => verifyJwt(signJwt({ a: 1 }, OLD, { expiresIn: 60, kid: 'gone' }), keyring), { code: 'ERR_JWT_KEY_UNKNOWN' });
 });
 
 test('refuses bad keyring configurations', () => {
@@ -38,9 +38,9 @@ test('refuses bad keyring configurations', () => {
 test('a keyring with only a current key signs and verifies with it, and with nothing else', () => {
   const keyring = new Keyring({ current: SECRET });
   assert.equal(keyring.signingKid, undefined);
-  assert.deepEqual(verifyJwt(signJwt({ a: 1 }, keyring.signingKey), keyring), verifyJwt(signJwt({ a: 1 }, keyring.signingKey), SECRET));
-  assert.ok(verifyJwt(signJwt({ a: 1 }, SECRET, { kid: 'ignored-without-named-keys' }), keyring));
-  assert.throws(() => verifyJwt(signJwt({ a: 1 }, OLD), keyring), { code: 'ERR_JWT_SIGNATURE_INVALID' });
+  assert.deepEqual(verifyJwt(signJwt({ a: 1 }, keyring.signingKey, { expiresIn: 60 }), keyring), verifyJwt(signJwt({ a: 1 }, keyring.signingKey, { expiresIn: 60 }), SECRET));
+  assert.ok(verifyJwt(signJwt({ a: 1 }, SECRET, { expiresIn: 60, kid: 'ignored-without-named-keys' }), keyring));
+  assert.throws(() => verifyJwt(signJwt({ a: 1 }, OLD, { expiresIn: 60 }), keyring), { code: 'ERR_JWT_SIGNATURE_INVALID' });
   assert.equal(keyring.candidates(undefined).length, 1);
   assert.equal(keyring.candidates('any').length, 1);
 });
@@ -56,7 +56,7 @@ test('kids in keys must be non-empty strings; a token kid that is empty or absen
   assert.throws(() => keyring.candidates(undefined), { name: 'UnknownKeyError', message: 'Token key id (kid) is missing or unknown' });
   assert.throws(() => keyring.candidates(''), { code: 'ERR_JWT_KEY_UNKNOWN' });
   assert.throws(() => keyring.candidates('__proto__'), { code: 'ERR_JWT_KEY_UNKNOWN' });
-  assert.throws(() => verifyJwt(signJwt({ a: 1 }, SECRET), keyring), { code: 'ERR_JWT_KEY_UNKNOWN' });
+  assert.throws(() => verifyJwt(signJwt({ a: 1 }, SECRET, { expiresIn: 60 }), keyring), { code: 'ERR_JWT_KEY_UNKNOWN' });
   assert.throws(() => new Keyring({ current: 'k', keys: new Map() }), { message: 'keys must be a non-empty Map of kid to key' });
   assert.throws(() => new Keyring({ current: 'k', keys: { k: SECRET } as never }), { message: 'keys must be a non-empty Map of kid to key' });
   assert.throws(() => new Keyring({ current: 'x', keys: new Map([['k', SECRET]]) }), { message: 'with keys, current must be the kid of one of them' });
@@ -93,7 +93,7 @@ test('prepared HMAC keys and secret KeyObjects are HMAC secrets of the ring', ()
   const fromKeyObject = new Keyring({ current: createSecretKey(bytes), algorithm: 'HS384' });
   assert.ok(fromKeyObject.signingKey instanceof HmacKey);
   assert.equal(fromKeyObject.signingAlgorithm, 'HS384');
-  assert.equal(verifyJwt(signJwt({ a: 1 }, prepared, { algorithm: 'HS384' }), fromKeyObject)['a'], 1);
+  assert.equal(verifyJwt(signJwt({ a: 1 }, prepared, { expiresIn: 60, algorithm: 'HS384' }), fromKeyObject)['a'], 1);
   assert.throws(() => new Keyring({ current: createSecretKey(randomBytes(16)) }), { name: 'RangeError', message: /^secret is 16 bytes; HS256 needs at least 32/ });
   // A prepared key keeps its own hash; the ring's algorithm must match it.
   assert.throws(() => new Keyring({ current: prepared, algorithm: 'HS512' }), {

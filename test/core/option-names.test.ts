@@ -43,7 +43,7 @@ test('suggests within two edits and not at three', () => {
   assert.equal(closestName('adiense', KNOWN), 'audience'); // two edits
   assert.equal(closestName('adienxx', KNOWN), undefined); // three edits
   assert.equal(closestName('issuerxx', KNOWN), 'issuer'); // two insertions
-  assert.equal(closestName('issuerxxx', KNOWN), undefined); // three insertions
+  assert.equal(closestName('ixssuexrx', KNOWN), undefined); // three insertions, no name inside the other
   assert.equal(closestName('x', ['y']), 'y'); // one substitution
   assert.equal(closestName('xyz', ['abc']), undefined);
 });
@@ -52,7 +52,7 @@ test('allows three edits when either name has ten or more characters (plurals of
   assert.equal(closestName('trustProxies', ['trustProxy']), 'trustProxy');
   assert.equal(closestName('maxEntry', ['maxEntries']), 'maxEntries'); // 10 characters
   assert.equal(closestName('maxEntr', ['maxEntrie']), 'maxEntrie'); // 2 edits, 9 characters
-  assert.equal(closestName('maxEnt', ['maxEntrie']), undefined); // 3 edits, 9 characters
+  assert.equal(closestName('maxEqtr', ['maxEntrie']), undefined); // 3 edits, 9 characters
   assert.equal(closestName('abcdefghij', ['abcdefgxyz']), 'abcdefgxyz');
   assert.equal(closestName('abcdefghij', ['abcdefwxyz']), undefined); // 4 edits
   assert.equal(closestName('trustProxies', ['trustProxy', 'trustProxie']), 'trustProxie', 'a nearer name wins');
@@ -62,6 +62,27 @@ test('picks the nearest of several close names, the first on a tie', () => {
   assert.equal(closestName('issuez', ['issues', 'issuer']), 'issues');
   assert.equal(closestName('issuerr', ['issue', 'issuer']), 'issuer');
   assert.equal(closestName('abcd', ['abce', 'abcf']), 'abce');
+});
+
+test('suggests a known name that contains the unknown one, or that it contains, from four characters on', () => {
+  const known = ['previousSecretKeys', 'secretKey', 'cookieMaxAge', 'keys', 'accessTokenExpires', 'refreshTokenExpires'];
+  assert.equal(closestName('secret', known), 'secretKey', 'the nearest of the names containing it');
+  assert.equal(closestName('maxAge', known), 'cookieMaxAge');
+  assert.equal(closestName('expires', known), 'accessTokenExpires', 'the first on a tie of distance or the nearer');
+  assert.equal(closestName('mySecretKeyValue', known), 'secretKey', 'a known name inside the unknown one');
+  assert.equal(closestName('xxsecxx', ['sec']), undefined, 'three characters are not enough');
+  assert.equal(closestName('xxsecrxx', ['secr']), 'secr', 'four are');
+  assert.equal(closestName('Max_Age', ['cookieMaxAge']), 'cookieMaxAge', 'compared normalized');
+  assert.equal(closestName('ageMax', ['cookieMaxAge']), undefined);
+  assert.throws(() => assertKnownOptions({ secret: 'x' }, known, 'AuthX config'), {
+    name: 'TypeError',
+    message: 'AuthX config: unknown option "secret"; did you mean "secretKey"?',
+  });
+});
+
+test('an alias that is no Python AuthX setting is suggested as a plain "did you mean"', () => {
+  assert.equal(unknownOptionMessage('leeway', ['clockTolerance'], 'c', { leeway: 'clockTolerance' }), 'c: unknown option "leeway"; did you mean "clockTolerance"?');
+  assert.equal(unknownOptionMessage('JWT_DECODE_LEEWAY', ['clockTolerance'], 'c', { JWT_DECODE_LEEWAY: 'clockTolerance' }), 'c: unknown option "JWT_DECODE_LEEWAY"; AuthX\'s JWT_DECODE_LEEWAY is "clockTolerance" here');
 });
 
 test('lists the known options when nothing is close', () => {
@@ -117,7 +138,7 @@ test('signJwt refuses an unknown option and an unsupported algorithm instead of 
 });
 
 test('verifyJwt and verifyJwtComplete refuse an unknown option instead of skipping its check', () => {
-  const token = signJwt({ aud: 'other' }, SECRET);
+  const token = signJwt({ aud: 'other' }, SECRET, { expiresIn: 60 });
   assert.throws(() => verifyJwt(token, SECRET, { audiance: 'api' } as never), {
     name: 'TypeError',
     message: 'verifyJwt options: unknown option "audiance"; did you mean "audience"?',
@@ -127,7 +148,7 @@ test('verifyJwt and verifyJwtComplete refuse an unknown option instead of skippi
 });
 
 test('decodeJwt and Keyring refuse an unknown option, naming it', () => {
-  const token = signJwt({}, SECRET);
+  const token = signJwt({}, SECRET, { expiresIn: 60 });
   assert.throws(() => decodeJwt(token, { maxLength: 10 } as never), { name: 'TypeError', message: /^decodeJwt options: unknown option "maxLength"/ });
   assert.throws(() => decodeJwt(token, { audience: 'a' } as never), { name: 'TypeError', message: /^decodeJwt options: unknown option "audience"/ });
   assert.throws(() => new Keyring({ current: SECRET, previos: [] } as never), { name: 'TypeError', message: 'Keyring options: unknown option "previos"; did you mean "previous"?' });

@@ -48,9 +48,13 @@ export interface TestServer {
   close: () => Promise<void>;
 }
 
+/** Options over the test defaults, or a function of the test's clock that makes them (a store on that clock). */
+export type TestOverrides = Partial<ServerOptions & ServerTimeouts> | ((clock: TestClock) => Partial<ServerOptions & ServerTimeouts>);
+
 /** Starts the server; options override the test defaults. */
-export async function startTestServer(overrides: Partial<ServerOptions & ServerTimeouts> = {}): Promise<TestServer> {
+export async function startTestServer(given: TestOverrides = {}): Promise<TestServer> {
   const clock = testClock();
+  const overrides = typeof given === 'function' ? given(clock) : given;
   const logLines: string[] = [];
   const unexpected: unknown[] = [];
   const server = createServer({
@@ -85,7 +89,7 @@ export async function startTestServer(overrides: Partial<ServerOptions & ServerT
 /** Runs `body` against a fresh server and always closes it. */
 export async function withTestServer(
   body: (server: TestServer) => Promise<void>,
-  overrides: Partial<ServerOptions & ServerTimeouts> = {},
+  overrides: TestOverrides = {},
 ): Promise<void> {
   const server = await startTestServer(overrides);
   try {

@@ -7,6 +7,7 @@ import '../core/base64url.test.ts';
 import '../core/boundary.test.ts';
 import '../core/claims.test.ts';
 import '../core/constant-time.test.ts';
+import '../core/duration.test.ts';
 import '../core/errors-guards.test.ts';
 import '../core/header-guards.test.ts';
 import '../core/hmac-sha384-sha512.test.ts';

@@ -11,7 +11,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthX } from '../authx.ts';
 import { validateTokenLocations, type TokenLocation } from '../config/config.ts';
-import { errorHeaders } from '../http/http-errors.ts';
+import { errorToHttp, type HttpErrorAnswer } from '../http/http-errors.ts';
 import { mediaTypeOf, type AnyRequest, type GetTokenOptions, type TokenType } from '../http/request-token.ts';
 import { assertScopeList, type ScopeMatch } from '../tokens/scopes.ts';
 import type { TokenPayload, VerifyTokenOptions } from '../tokens/token-verifier.ts';
@@ -71,12 +71,8 @@ export function compileGuard<C extends object>(auth: AuthX<C>, options: GuardOpt
   };
 }
 
-/** The HTTP answer of a library error, in the FastAPI shape the example server uses. */
-export interface ErrorAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: { detail: string };
-}
+/** The HTTP answer of a library error: `{"detail": message}`, as every answer of this library. */
+export type ErrorAnswer = HttpErrorAnswer;
 
 /**
  * The answer for a library error (`AuthError` and its subclasses), or `undefined` for anything
@@ -87,12 +83,7 @@ export interface ErrorAnswer {
  * @throws Never.
  */
 export function libraryErrorAnswer(error: unknown): ErrorAnswer | undefined {
-  if (!(error instanceof AuthError)) return undefined;
-  return {
-    status: error.status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...errorHeaders(error) },
-    body: { detail: error.message },
-  };
+  return error instanceof AuthError ? errorToHttp(error) : undefined;
 }
 
 /**

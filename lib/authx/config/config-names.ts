@@ -44,7 +44,7 @@ export const AUTHX_PYTHON_NAMES: Readonly<Record<string, string>> = Object.freez
   JWT_DECODE_AUDIENCE: 'audience',
   JWT_ENCODE_NBF: 'AuthX for Node writes no nbf (a future iat is refused anyway)',
   JWT_IDENTITY_CLAIM: 'the identity claim is always sub',
-  JWT_ERROR_MESSAGE_KEY: 'error bodies always use "message"',
+  JWT_ERROR_MESSAGE_KEY: 'error bodies are {"detail": message}; auth.handleErrors(handler, { body: "authx" }) answers Python AuthX\'s {"message", "error_type"}',
   JWT_ACCESS_COOKIE_NAME: 'accessCookieName',
   JWT_REFRESH_COOKIE_NAME: 'refreshCookieName',
   JWT_ACCESS_COOKIE_PATH: 'accessCookiePath',
@@ -72,4 +72,18 @@ export const AUTHX_PYTHON_NAMES: Readonly<Record<string, string>> = Object.freez
   JWT_IMPLICIT_REFRESH_METHOD_INCLUDE: NO_IMPLICIT_REFRESH,
   JWT_IMPLICIT_REFRESH_DELTATIME: NO_IMPLICIT_REFRESH,
   JWT_IMPLICIT_REFRESH_COOKIES: NO_IMPLICIT_REFRESH,
+});
+
+/**
+ * Names other JWT libraries give an option that has another name here (`secret` in hono/jwt,
+ * @fastify/jwt and express-jwt, `expiresIn` in jsonwebtoken, `leeway` in PyJWT), so that such a
+ * name is refused with the one to use. Checked with {@link AUTHX_PYTHON_NAMES}.
+ */
+export const AUTHX_OTHER_LIBRARY_NAMES: Readonly<Record<string, string>> = Object.freeze({
+  secret: 'secretKey',
+  key: 'secretKey',
+  privateKey: 'secretKey',
+  expiresIn: 'accessTokenExpires',
+  refreshExpiresIn: 'refreshTokenExpires',
+  leeway: 'clockTolerance',
 });

@@ -15,12 +15,12 @@ import { HmacKey } from '../../core/hmac.ts';
 import { AsymmetricKey } from '../../core/asymmetric-key.ts';
 import type { RevocationStore } from '../state/revocation.ts';
 import { assertKnownOptions } from '../../core/option-names.ts';
-import { AUTHX_CONFIG_NAMES, AUTHX_PYTHON_NAMES } from './config-names.ts';
+import { AUTHX_CONFIG_NAMES, AUTHX_OTHER_LIBRARY_NAMES, AUTHX_PYTHON_NAMES } from './config-names.ts';
 import { assertCookieAttribute, assertPrefixRules } from './cookie-rules.ts';
 import { checkClockTolerance, checkMaxTokenLength, DEFAULT_MAX_TOKEN_LENGTH } from '../../core/claims.ts';
 import { isHttpToken } from './http-token.ts';
 import {
-  booleanOption, cookieName, cookiePath, csrfMethodList, httpToken, lifetime, nonEmpty, nonNegativeInteger, optionalAudience,
+  booleanOption, cookieMaxAge, cookieName, cookiePath, csrfMethodList, httpToken, lifetime, nonEmpty, optionalAudience,
   optionalString, positiveInteger,
 } from './option-checks.ts';
 
@@ -28,6 +28,9 @@ import {
 export type TokenLocation = 'headers' | 'cookies' | 'query' | 'json';
 /** The `SameSite` cookie attribute. */
 export type SameSitePolicy = 'lax' | 'strict' | 'none';
+
+/** Python AuthX's settings and other libraries' names, each with the option to use instead. */
+const CONFIG_ALIASES: Readonly<Record<string, string>> = Object.freeze({ ...AUTHX_PYTHON_NAMES, ...AUTHX_OTHER_LIBRARY_NAMES });
 
 /** Every location, in AuthX's spelling. */
 export const TOKEN_LOCATIONS: readonly TokenLocation[] = Object.freeze(['headers', 'cookies', 'query', 'json']);
@@ -86,7 +89,7 @@ export interface AuthXConfig {
   refreshCookiePath?: string;
   /** `Domain` attribute; default none (host-only cookie). */
   cookieDomain?: string;
-  /** `Max-Age` in seconds; default none (a session cookie). */
+  /** `Max-Age` in seconds, at most 400 days (browsers cap it there); default none (a session cookie). */
   cookieMaxAge?: number;
   /** Default `lax`. `none` requires `cookieSecure`. */
   cookieSameSite?: SameSitePolicy;
@@ -173,7 +176,7 @@ export interface ResolvedSetup {
  */
 export function resolveConfig(input: AuthXConfig): ResolvedSetup {
   if (typeof input !== 'object' || input === null) throw new TypeError('AuthX config must be an object');
-  assertKnownOptions(input, AUTHX_CONFIG_NAMES, 'AuthX config', AUTHX_PYTHON_NAMES);
+  assertKnownOptions(input, AUTHX_CONFIG_NAMES, 'AuthX config', CONFIG_ALIASES);
   const algorithm = input.algorithm === undefined ? undefined : assertAlgorithm(input.algorithm, 'algorithm');
   const keyring = buildKeyring(input, algorithm);
   if (keyring.signingKey instanceof AsymmetricKey && keyring.signingKey.privateKey === undefined) {
@@ -215,7 +218,7 @@ export function resolveConfig(input: AuthXConfig): ResolvedSetup {
     accessCookiePath: cookiePath(input.accessCookiePath, 'accessCookiePath'),
     refreshCookiePath: cookiePath(input.refreshCookiePath, 'refreshCookiePath'),
     cookieDomain,
-    cookieMaxAge: input.cookieMaxAge === undefined ? undefined : nonNegativeInteger(input.cookieMaxAge, 'cookieMaxAge'),
+    cookieMaxAge: input.cookieMaxAge === undefined ? undefined : cookieMaxAge(input.cookieMaxAge, 'cookieMaxAge'),
     cookieSameSite,
     cookieSecure,
     cookieHttpOnly: booleanOption(input.cookieHttpOnly, true, 'cookieHttpOnly'),

@@ -93,14 +93,21 @@ export function positiveInteger(value: number | undefined, fallback: number, nam
   return v;
 }
 
+/** RFC 6265bis section 5.6.2: browsers cap Max-Age at 400 days, so a larger number is milliseconds or moot. */
+const COOKIE_MAX_AGE_CAP = 400 * 86400;
+
 /**
- * A whole number of seconds, zero allowed.
+ * A cookie `Max-Age`: a whole number of seconds, zero allowed, at most 400 days.
  *
- * @example nonNegativeInteger(input.cookieMaxAge, "cookieMaxAge")
- * @throws {RangeError} When the value is negative, fractional or not finite.
+ * @example cookieMaxAge(input.cookieMaxAge, "cookieMaxAge")
+ * @throws {RangeError} When the value is negative, fractional or not finite, or above 400 days
+ *   (milliseconds, most likely: the message says so).
  */
-export function nonNegativeInteger(value: number, name: string): number {
+export function cookieMaxAge(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer number of seconds >= 0`);
+  if (value > COOKIE_MAX_AGE_CAP) {
+    throw new RangeError(`${name} is ${String(value)}: milliseconds? Max-Age is in seconds, and browsers cap it at 400 days (${String(COOKIE_MAX_AGE_CAP)}); for ${String(Math.round(value / 1000))} seconds write ${String(Math.round(value / 1000))}`);
+  }
   return value;
 }
 

@@ -7,6 +7,8 @@
 import type { ServerResponse } from 'node:http';
 import type { ResolvedAuthXConfig } from '../config/config.ts';
 import { assertCookieValue } from '../config/cookie-rules.ts';
+import { cookieMaxAge } from '../config/option-checks.ts';
+import type { JwtPayload } from '../../core/claims.ts';
 import { decodeJwt } from '../../core/jwt.ts';
 import type { TokenType } from './request-token.ts';
 
@@ -39,19 +41,29 @@ export class CookieWriter {
    * and `csrfInCookies` are on) the CSRF cookie holding the token's `csrf` claim.
    *
    * @example writer.setValues("access", token) // ["access_token_cookie=eyJ...; Path=/; Secure; HttpOnly; SameSite=Lax", "csrf_access_token=...; ..."]
-   * @throws {TypeError} When the token cannot be a cookie value, has no `csrf` claim while the
-   *   CSRF cookie is wanted, or `maxAge` is not an integer >= 0.
+   * @throws {TypeError} When the token cannot be a cookie value, is of the other kind (a refresh
+   *   token for the access cookie), has no `csrf` claim while the CSRF cookie is wanted, or
+   *   `maxAge` is not an integer >= 0.
+   * @throws {RangeError} When `maxAge` is above 400 days (milliseconds, most likely).
    */
   setValues(kind: TokenType, token: string, options?: SetCookieOptions): string[] {
     assertCookieValue(token, 'token');
     const maxAge = options?.maxAge ?? this.#config.cookieMaxAge;
     if (maxAge !== undefined && (!Number.isSafeInteger(maxAge) || maxAge < 0)) throw new TypeError('maxAge must be an integer number of seconds >= 0');
+    if (maxAge !== undefined) cookieMaxAge(maxAge, 'maxAge');
     const c = this.#config;
+    const payload = claimsOf(token, c.maxTokenLength, this.#withCsrf);
+    // RFC 8725 section 3.12: the kinds are not interchangeable, and a refresh token in the access
+    // cookie would ride on every request (and be refused by every route).
+    const type = payload?.type;
+    if ((type === 'access' || type === 'refresh') && type !== kind) {
+      throw new TypeError(`${type === 'access' ? 'an' : 'a'} ${type} token does not belong in the ${kind} token cookie; use ${type === 'access' ? 'setAccessCookies' : 'setRefreshCookies'} (or cookieHeaderValues("${type}", token)) for it`);
+    }
     const values = [
       this.#serialize(kind === 'access' ? c.accessCookieName : c.refreshCookieName, token, kind === 'access' ? c.accessCookiePath : c.refreshCookiePath, maxAge, c.cookieHttpOnly),
     ];
     if (this.#withCsrf) {
-      const csrf = decodeJwt(token, { maxTokenLength: c.maxTokenLength }).payload.csrf;
+      const csrf = payload?.csrf;
       if (typeof csrf !== 'string') {
         throw new TypeError('token has no "csrf" claim; create it with "cookies" in tokenLocation and cookieCsrfProtect on, or set csrfInCookies: false');
       }
@@ -90,6 +102,19 @@ export class CookieWriter {
     if (httpOnly) cookie += '; HttpOnly';
     cookie += `; SameSite=${c.cookieSameSite === 'lax' ? 'Lax' : c.cookieSameSite === 'strict' ? 'Strict' : 'None'}`;
     return cookie;
+  }
+}
+
+/**
+ * The (unverified) claims of a token about to be stored: the CSRF cookie needs its `csrf` claim,
+ * so a token that does not decode is refused then; otherwise any cookie value may be stored.
+ */
+function claimsOf(token: string, maxTokenLength: number, required: boolean): JwtPayload | undefined {
+  if (required) return decodeJwt(token, { maxTokenLength }).payload;
+  try {
+    return decodeJwt(token, { maxTokenLength }).payload;
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,7 +10,7 @@ import type { AuthX, NodeHandler } from '../authx.ts';
 import { appendSetCookie } from './cookies.ts';
 import { isWhatwgRequest } from './body.ts';
 import type { AnyRequest } from './request-token.ts';
-import { RESERVED_CLAIMS, type CreateTokenOptions } from '../tokens/tokens.ts';
+import { RESERVED_CLAIMS, type CreateTokenArgs, type CreateTokenOptions } from '../tokens/tokens.ts';
 import { AuthError } from '../../core/errors.ts';
 import { durationToSeconds, type Duration } from '../../core/duration.ts';
 import { assertKnownOptions } from '../../core/option-names.ts';
@@ -122,7 +122,10 @@ export class ImplicitRefresh<C extends object = Record<string, unknown>> {
     for (const name of Object.keys(payload)) if (!RESERVED_CLAIMS.has(name) && name !== 'toJSON') data[name] = payload[name];
     // The application's own claims of the old token, carried over as they were.
     if (Object.keys(data).length > 0) options.data = data as C;
-    return this.#auth.cookieHeaderValues('access', this.#auth.createAccessToken(payload.sub, options));
+    // The old token's claims are the application's claims (this instance signed them), so the
+    // new token carries every key the claim type requires.
+    const args = [options] as CreateTokenArgs<C, CreateTokenOptions<C>>;
+    return this.#auth.cookieHeaderValues('access', this.#auth.createAccessToken(payload.sub, ...args));
   }
 
   /**

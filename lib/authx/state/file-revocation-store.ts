@@ -12,12 +12,12 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateUnavailableError } from '../authx-errors.ts';
 import { lockDirectory } from './data-dir-lock.ts';
-import { compactionHooks, parseRecord, startCompaction, writeJournalFile, type CompactionJob, type CompactionResult } from './journal-compaction.ts';
+import { compactionHooks, startCompaction, writeJournalFile, type CompactionJob, type CompactionResult } from './journal-compaction.ts';
 import { checkJournal, repairJournal, type JournalReport, type JournalRepair } from './journal-repair.ts';
 import { frameLine, JOURNAL_FILE, JOURNAL_VERSION, JournalAppender, syncDirectory, writeAll } from './journal.ts';
 import { readJournal } from './journal-reader.ts';
-import { DEFAULT_MAX_REVOKED_ENTRIES, MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
-import type { RevocationCheck, RevocationStore, RevokeResult, SubjectBound } from './revocation.ts';
+import { MemoryRevocationStore, parseStateRecord, type StateRecord } from './memory-revocation-store.ts';
+import type { Owner, Retirement, RetireResult, RevocationCheck, RevocationStore, RevokeResult } from './revocation.ts';
 
 export { DirectoryInUseError } from './data-dir-lock.ts';
 export { JournalError } from './journal.ts';
@@ -30,6 +30,8 @@ export interface FileRevocationStoreOptions {
   directory: string;
   /** Most live entries; default 100000 (see `MemoryRevocationStore`). */
   maxEntries?: number;
+  /** Most live entries of one subject; default 1000 (see `MemoryRevocationStore`). */
+  maxEntriesPerSubject?: number;
   /** Clock in milliseconds; default `Date.now`. */
   clock?: () => number;
   /** Journal lines before a compaction (at least twice the live entries); default 10000. */
@@ -52,7 +54,7 @@ export interface FileRevocationStoreStats {
   readonly compactions: number;
 }
 
-const OPTION_NAMES = new Set(['directory', 'maxEntries', 'clock', 'compactAfter']);
+const OPTION_NAMES = new Set(['directory', 'maxEntries', 'maxEntriesPerSubject', 'clock', 'compactAfter']);
 const COMPACT_SUFFIX = '.compact';
 const PROBE_FILE = 'probe.tmp';
 /** Readiness probes are at most this often (ms); one in flight is shared. */
@@ -69,8 +71,10 @@ interface Compaction {
   settled: boolean;
 }
 
+/** One transaction waiting for the disk: its line (none for an answer that changed nothing), how to undo it. */
 interface Pending {
-  data: Buffer;
+  data: Buffer | undefined;
+  undo: () => void;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -88,7 +92,6 @@ export class FileRevocationStore implements RevocationStore {
   readonly #directory: string;
   readonly #path: string;
   readonly #compactAfter: number;
-  readonly #maxEntries: number;
   readonly #clock: () => number;
   readonly #release: () => void;
   /** `undefined` after a compaction's rename until the new file is open (reopened on demand). */
@@ -112,7 +115,7 @@ export class FileRevocationStore implements RevocationStore {
   #commits = 0;
   #compactions = 0;
 
-  private constructor(init: { memory: MemoryRevocationStore; directory: string; appender: JournalAppender; release: () => void; compactAfter: number; maxEntries: number; clock: () => number; lines: number; tornBytes: number }) {
+  private constructor(init: { memory: MemoryRevocationStore; directory: string; appender: JournalAppender; release: () => void; compactAfter: number; clock: () => number; lines: number; tornBytes: number }) {
     this.#memory = init.memory;
     this.#directory = init.directory;
     this.#path = join(init.directory, JOURNAL_FILE);
@@ -120,7 +123,6 @@ export class FileRevocationStore implements RevocationStore {
     this.#end = init.appender.end;
     this.#release = init.release;
     this.#compactAfter = init.compactAfter;
-    this.#maxEntries = init.maxEntries;
     this.#clock = init.clock;
     this.#lines = init.lines;
     this.#tornBytesAtOpen = init.tornBytes;
@@ -146,6 +148,7 @@ export class FileRevocationStore implements RevocationStore {
     if (!Number.isSafeInteger(compactAfter) || compactAfter < 1) throw new RangeError('compactAfter must be a positive integer');
     const memory = new MemoryRevocationStore({
       ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+      ...(options.maxEntriesPerSubject === undefined ? {} : { maxEntriesPerSubject: options.maxEntriesPerSubject }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -157,11 +160,13 @@ export class FileRevocationStore implements RevocationStore {
       for (const stale of [`${path}${COMPACT_SUFFIX}`, `${path}.tmp`, join(directory, PROBE_FILE)]) await unlink(stale).catch(() => {});
       const scan = await readJournal(path, {
         mode: 'replay',
-        parse: parseRecord,
+        parse: parseStateRecord,
         onLine: (records) => {
           for (const record of records) memory.applyRecord(record);
         },
       });
+      // A store smaller than its journal (maxEntries lowered) folds the heaviest subjects.
+      const fitted = memory.transact(() => memory.fitCapacity());
       let { validEnd: end, lines } = scan;
       if (scan.validEnd === 0 || scan.version !== JOURNAL_VERSION) {
         // No journal yet, a torn header, or format 1: write the state as a fresh format-2 file.
@@ -169,7 +174,11 @@ export class FileRevocationStore implements RevocationStore {
         ({ bytes: end, lines } = await replaceJournal(directory, memory.exportRecords()));
       }
       const appender = await JournalAppender.open(path, end);
-      const store = new FileRevocationStore({ memory, directory, appender, release, compactAfter, clock, lines, tornBytes: scan.tornBytes, maxEntries: options.maxEntries ?? DEFAULT_MAX_REVOKED_ENTRIES });
+      if (scan.validEnd !== 0 && scan.version === JOURNAL_VERSION && fitted.records.length > 0) {
+        await appender.append(frameLine(fitted.records));
+        lines++;
+      }
+      const store = new FileRevocationStore({ memory, directory, appender, release, compactAfter, clock, lines, tornBytes: scan.tornBytes });
       store.#maybeCompact();
       return store;
     } catch (error) {
@@ -214,7 +223,7 @@ export class FileRevocationStore implements RevocationStore {
   get stats(): FileRevocationStoreStats {
     return {
       entries: this.#memory.size,
-      capacity: this.#maxEntries,
+      capacity: this.#memory.capacity,
       failedWrites: { ...this.#failed },
       tornBytesAtOpen: this.#tornBytesAtOpen,
       commits: this.#commits,
@@ -233,17 +242,15 @@ export class FileRevocationStore implements RevocationStore {
   }
 
   /**
-   * Resolves once the revocation is on disk.
+   * Resolves once the revocation is on disk; a write that fails is undone in memory first (with
+   * every write applied after it), so nothing rests on it and a retry writes again.
    *
-   * @example await store.revoke(payload.jti, payload.exp)
+   * @example await store.revoke(payload.jti, payload.exp, owner)
    * @throws {TypeError | RevocationStoreFullError} As `MemoryRevocationStore#revoke`.
    * @throws {StateUnavailableError} When the journal cannot be written (503).
    */
-  async revoke(jti: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
-    const result = this.#memory.revoke(jti, expiresAt, bound);
-    if (result === 'token') await this.#commit(['j', jti, expiresAt, bound?.subject ?? null]);
-    else if (bound !== undefined) await this.#commit(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
-    return result;
+  revoke(jti: string, expiresAt: number, owner: Owner): Promise<RevokeResult> {
+    return this.#durably(() => this.#memory.revoke(jti, expiresAt, owner));
   }
 
   /**
@@ -251,33 +258,27 @@ export class FileRevocationStore implements RevocationStore {
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
    */
   async revokeSubject(subject: string, cutoffMs: number, expiresAt: number): Promise<void> {
-    this.#memory.revokeSubject(subject, cutoffMs, expiresAt);
-    await this.#commit(['s', subject, cutoffMs, expiresAt]);
+    await this.#durably(() => this.#memory.revokeSubject(subject, cutoffMs, expiresAt));
   }
 
   /**
-   * @example await store.revokeFamily(fid, exp)
+   * @example await store.revokeFamily(fid, exp, owner)
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
    */
-  async revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
-    const result = this.#memory.revokeFamily(fid, expiresAt, bound);
-    if (result === 'token') await this.#commit(['f', fid, expiresAt, bound?.subject ?? null]);
-    else if (bound !== undefined) await this.#commit(['s', bound.subject, bound.cutoffMs, bound.cutoffExpiresAt]);
-    return result;
+  revokeFamily(fid: string, expiresAt: number, owner: Owner): Promise<RevokeResult> {
+    return this.#durably(() => this.#memory.revokeFamily(fid, expiresAt, owner));
   }
 
   /**
-   * Atomic within the process (the memory map decides synchronously); a winner's `null` and a
-   * loser's answer both wait for the journal, so neither acts on a claim a crash could undo.
+   * Claim and mark in one journal line (one commit, one `fdatasync`). Atomic within the process
+   * (the memory decides synchronously); every answer, a lost race's included, waits for the
+   * journal, so no caller acts on a state a crash could undo.
    *
-   * @example const previous = await store.claim(key, value, exp)
+   * @example const found = await store.retire(retirement)
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
    */
-  async claim(key: string, value: string, expiresAt: number): Promise<string | null> {
-    const known = this.#memory.claim(key, value, expiresAt);
-    if (known === null) await this.#commit(['c', key, value, expiresAt]);
-    else await this.#flushed();
-    return known;
+  retire(retirement: Retirement): Promise<RetireResult> {
+    return this.#durably(() => this.#memory.retire(retirement));
   }
 
   /**
@@ -296,7 +297,7 @@ export class FileRevocationStore implements RevocationStore {
       });
       await this.#probing;
     }
-    return !this.#closed && this.#writesOk && this.#memory.size < this.#maxEntries;
+    return !this.#closed && this.#writesOk && this.#memory.size < this.#memory.capacity;
   }
 
   /**
@@ -338,40 +339,55 @@ export class FileRevocationStore implements RevocationStore {
     }
   }
 
-  #commit(...records: StateRecord[]): Promise<void> {
+  /**
+   * Runs one memory transaction and resolves once its records are committed. An answer that
+   * changed nothing still waits for what is queued before it: it may have read a change not yet
+   * on disk.
+   */
+  #durably<T>(fn: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(new StateUnavailableError());
-    const data = frameLine(records);
-    const promise = new Promise<void>((resolve, reject) => this.#queue.push({ data, resolve, reject }));
+    const t = this.#memory.transact(fn);
+    const data = t.records.length === 0 ? undefined : frameLine(t.records);
+    const promise = new Promise<void>((resolve, reject) => this.#queue.push({ data, undo: t.undo, resolve, reject }));
     this.#flushing ??= this.#flush();
-    return promise;
+    return promise.then(() => t.value);
   }
 
   #flushed(): Promise<void> {
-    return this.#flushing ?? Promise.resolve();
+    return this.#flushing?.catch(() => {}) ?? Promise.resolve();
   }
 
   /** Commits everything queued, one write and one `fdatasync` per batch, until the queue is empty. */
   async #flush(): Promise<void> {
+    // Yield first: a batch with nothing to write would otherwise finish before `#flushing` is set.
+    await null;
     try {
       for (;;) {
         if (this.#compaction?.settled === true) await this.#finishCompaction();
         if (this.#queue.length === 0) break;
         const batch = this.#queue;
         this.#queue = [];
-        const data = batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((p) => p.data));
+        const lines = batch.flatMap((p) => (p.data === undefined ? [] : [p.data]));
         try {
-          const appender = await this.#writable();
-          await appender.append(data);
-          this.#end = appender.end;
-          this.#commits++;
-          this.#lines += batch.length;
-          this.#writesOk = true;
+          if (lines.length > 0) {
+            const appender = await this.#writable();
+            await appender.append(lines.length === 1 ? lines[0]! : Buffer.concat(lines));
+            this.#end = appender.end;
+            this.#commits++;
+            this.#lines += lines.length;
+            this.#writesOk = true;
+          }
           for (const p of batch) p.resolve();
         } catch {
-          // The journal was cut back to its last whole line; the caller gets a 503.
+          // Not durable (the journal is cut back to its last whole line): undo this batch and
+          // every transaction applied after it, newest first, so nothing answered or visible
+          // rests on it and a retry writes again; every one of them is answered 503.
           this.#failed.commit++;
           this.#writesOk = false;
-          for (const p of batch) p.reject(new StateUnavailableError());
+          const failed = [...batch, ...this.#queue];
+          this.#queue = [];
+          for (let i = failed.length - 1; i >= 0; i--) failed[i]!.undo();
+          for (const p of failed) p.reject(new StateUnavailableError());
         }
         this.#maybeCompact();
       }
@@ -396,7 +412,7 @@ export class FileRevocationStore implements RevocationStore {
     if (this.#lines < Math.max(this.#compactAfter, 2 * this.#memory.size)) return;
     const temp = `${this.#path}${COMPACT_SUFFIX}`;
     const end = this.#end;
-    const job = startCompaction({ path: this.#path, end, temp, nowMs: this.#clock(), maxEntries: this.#maxEntries });
+    const job = startCompaction({ path: this.#path, end, temp, nowMs: this.#clock(), maxEntries: this.#memory.capacity });
     const state: Compaction = { job, end, temp, settled: false };
     this.#compaction = state;
     job.done.then(

@@ -8,7 +8,7 @@
  */
 import { open, unlink } from 'node:fs/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
+import { MemoryRevocationStore, parseStateRecord, type StateRecord } from './memory-revocation-store.ts';
 import { frameLine, JOURNAL_HEADER, writeAll } from './journal.ts';
 import { readJournal } from './journal-reader.ts';
 
@@ -64,7 +64,7 @@ export async function writeCompacted(request: CompactionRequest): Promise<Compac
   await readJournal(request.path, {
     mode: 'replay',
     end: request.end,
-    parse: parseRecord,
+    parse: parseStateRecord,
     onLine: (records) => {
       for (const record of records) memory.applyRecord(record);
     },
@@ -151,29 +151,3 @@ if (!isMainThread && parentPort !== null && (workerData as { authxCompaction?: u
     },
   );
 }
-
-/**
- * A decoded journal record, checked (until the store validates its own records).
- *
- * @example parseRecord(JSON.parse(text)) // null when unreadable
- */
-export function parseRecord(value: unknown): StateRecord | null {
-  if (!Array.isArray(value)) return null;
-  const [kind, a, b, c] = value as unknown[];
-  if (typeof a !== 'string' || a === '') return null;
-  switch (kind) {
-    case 'j':
-      return value.length === 4 && isTime(b) && (c === null || isName(c)) ? (value as unknown as StateRecord) : null;
-    case 's':
-      return value.length === 4 && isTime(b) && isTime(c) ? (value as unknown as StateRecord) : null;
-    case 'f':
-      return (value.length === 3 || value.length === 4) && isTime(b) && (c === undefined || c === null || isName(c)) ? (value as unknown as StateRecord) : null;
-    case 'c':
-      return value.length === 4 && typeof b === 'string' && isTime(c) ? (value as unknown as StateRecord) : null;
-    default:
-      return null;
-  }
-}
-
-const isName = (v: unknown): boolean => typeof v === 'string' && v !== '';
-const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { lockDirectory } from './data-dir-lock.ts';
 import { frameLine, JOURNAL_FILE, JOURNAL_HEADER, JOURNAL_VERSION, syncDirectory, writeAll } from './journal.ts';
 import { readJournal, type JournalDamage } from './journal-reader.ts';
-import { parseRecord } from './journal-compaction.ts';
+import { parseStateRecord } from './memory-revocation-store.ts';
 
 /** What a check or a repair found. */
 export interface JournalReport {
@@ -49,7 +49,7 @@ export interface JournalRepair extends JournalReport {
  */
 export async function checkJournal(directory: string): Promise<JournalReport> {
   const path = join(directory, JOURNAL_FILE);
-  const scan = await readJournal(path, { mode: 'check', parse: parseRecord });
+  const scan = await readJournal(path, { mode: 'check', parse: parseStateRecord });
   return { path, exists: scan.exists, version: scan.version, size: scan.size, lines: scan.lines, records: scan.records, tornBytes: scan.tornBytes, damage: scan.damage };
 }
 
@@ -68,7 +68,7 @@ export async function repairJournal(directory: string, now: Date = new Date()): 
     const kept: Buffer[] = [];
     const scan = await readJournal(path, {
       mode: 'check',
-      parse: parseRecord,
+      parse: parseStateRecord,
       // A format-1 line ('[' first) is one bare record: framed now; a format-2 line is kept as it is.
       lines: true,
       onLine: (records, _offset, line) => kept.push(line![0] === 0x5b ? frameLine(records) : Buffer.from(line!)),

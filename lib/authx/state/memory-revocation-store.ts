@@ -1,17 +1,33 @@
 /**
  * `MemoryRevocationStore` (exported by `authx-node`): the revocation model of revocation.ts in
  * one process's memory. Synchronous, so verification stays free of Promises. Every entry expires
- * with what it protects, and the whole store is capped. It is also the in-memory half of
- * `FileRevocationStore`, which journals the records this store exports.
+ * with what it protects; every entry counts in its subject's share, and a full share (or a full
+ * store) is folded into a subject cut-off instead of refusing the write. It is also the in-memory
+ * half of `FileRevocationStore`, which journals the records a transaction of this store reports
+ * and undoes the transactions whose records could not be made durable.
  */
 import { RevocationStoreFullError } from '../authx-errors.ts';
 import { positiveInteger } from '../config/option-checks.ts';
-import { assertBound, assertKey, assertTime, type RevocationCheck, type RevocationStore, type RevokeResult, type SubjectBound } from './revocation.ts';
+import {
+  assertKey,
+  assertOwner,
+  assertRetirement,
+  assertTime,
+  DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  type Owner,
+  type Retirement,
+  type RetireResult,
+  type RevocationCheck,
+  type RevocationStore,
+  type RevokeResult,
+} from './revocation.ts';
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
-  /** Most unexpired entries (tokens, cut-offs, families, claims) kept at once; default 100000. */
+  /** Most unexpired entries of every kind kept at once; default 100000. */
   maxEntries?: number;
+  /** Most unexpired entries of one subject (tokens, families, marks, claims); default 1000. */
+  maxEntriesPerSubject?: number;
   /** Seconds between sweeps for expired entries, done on a write; default 60. */
   sweepInterval?: number;
   /** The clock in milliseconds; default `Date.now`. */
@@ -19,55 +35,99 @@ export interface MemoryRevocationStoreOptions {
 }
 
 /**
- * One unit of state, as journaled by `FileRevocationStore`: a revoked `jti` (with its subject
- * when a bound counted it), a subject cut-off, a revoked family, a claim. Times as in the store.
+ * One change of state, as `FileRevocationStore` journals it; replayed in order by
+ * {@link MemoryRevocationStore.applyRecord}, records rebuild the same state. Times as in the
+ * contract: expiries in seconds, instants in milliseconds. `subject` is `null` only in records
+ * written before entries had owners (counted in no share).
+ * - `j`/`f`: a revoked token / family; `s`: a subject cut-off;
+ * - `x`: a fold: the subject's cut-off moves up to `cutoffMs` and every entry of the subject it covers is dropped;
+ * - `m`/`c`: a family's rotation mark / a retirement claim (as exported by a compaction);
+ * - `r`: a rotation's retirement: claim and mark in one record.
  */
 export type StateRecord =
-  | readonly ['j', jti: string, expiresAt: number, subject: string | null]
+  | readonly ['j', jti: string, expiresAt: number, subject: string | null, coversMs: number]
+  | readonly ['f', fid: string, expiresAt: number, subject: string | null, coversMs: number]
   | readonly ['s', subject: string, cutoffMs: number, expiresAt: number]
-  | readonly ['f', fid: string, expiresAt: number, subject: string | null]
-  | readonly ['c', key: string, value: string, expiresAt: number];
+  | readonly ['x', subject: string, cutoffMs: number, expiresAt: number]
+  | readonly ['m', fid: string, markMs: number, expiresAt: number, subject: string | null]
+  | readonly ['c', key: string, value: string, expiresAt: number, subject: string | null, coversMs: number]
+  | readonly ['r', key: string, value: string, expiresAt: number, subject: string, coversMs: number, fid: string | null, retiredMs: number, markExpiresAt: number];
+
+/** What {@link MemoryRevocationStore.transact} reports about one operation. */
+export interface Transaction<T> {
+  /** What the operation returned. */
+  readonly value: T;
+  /** The records that replay exactly the changes it made (empty when it changed nothing). */
+  readonly records: readonly StateRecord[];
+  /** Restores the state as it was before the operation; undo later transactions first. */
+  undo(): void;
+}
 
 /** Default cap of {@link MemoryRevocationStore}. */
 export const DEFAULT_MAX_REVOKED_ENTRIES = 100_000;
 
-const OPTION_NAMES = new Set(['maxEntries', 'sweepInterval', 'clock']);
+const OPTION_NAMES = new Set(['maxEntries', 'maxEntriesPerSubject', 'sweepInterval', 'clock']);
+
+/** An entry that belongs to a subject: expiry (s), owner, newest issue instant refused (ms). */
+interface Owned {
+  expiresAt: number;
+  subject: string | null;
+  coversMs: number;
+}
+
+interface Claim extends Owned {
+  value: string;
+}
 
 interface Cutoff {
   cutoffMs: number;
   expiresAt: number;
 }
 
+/** A subject's share: references to its entries (kind letter + key) and its longest cut-off life. */
+interface Share {
+  refs: Set<string>;
+  cutoffExpiresAt: number;
+}
+
+type Kind = 'j' | 'f' | 'm' | 'c';
+
 /**
  * In-memory revocation store of one process. Lookups drop what they find expired; writes sweep
- * everything expired at most once per `sweepInterval` (and when the cap is reached). No timer,
- * so the store never keeps a process alive. When the cap is reached by live entries, a write
- * throws {@link RevocationStoreFullError} (503) rather than forgetting a revocation.
+ * everything expired at most once per `sweepInterval`. No timer, so the store never keeps a
+ * process alive. A write that would take a subject past its share folds that subject's entries
+ * into a cut-off; a write into a full store folds the subject holding most entries. Only when
+ * that frees nothing does a write throw {@link RevocationStoreFullError} (503).
  */
 export class MemoryRevocationStore implements RevocationStore {
-  readonly #tokens = new Map<string, number>();
+  readonly #tokens = new Map<string, Owned>();
+  readonly #families = new Map<string, Owned>();
+  readonly #marks = new Map<string, Owned>();
+  readonly #claims = new Map<string, Claim>();
   readonly #cutoffs = new Map<string, Cutoff>();
-  readonly #families = new Map<string, number>();
-  readonly #claims = new Map<string, { value: string; expiresAt: number }>();
-  /** Expiries of each subject's individual revocations made under a bound. */
-  readonly #counted = new Map<string, number[]>();
-  /** The subject each counted `jti` belongs to, so an export keeps the bound across a restart. */
-  readonly #owners = new Map<string, string>();
+  readonly #shares = new Map<string, Share>();
   readonly #maxEntries: number;
+  readonly #maxPerSubject: number;
   readonly #sweepInterval: number;
   readonly #clock: () => number;
   #nextSweep = 0;
   #lastSweep = Number.NEGATIVE_INFINITY;
+  /** While a transaction runs: how to undo each change, and the records that replay it. */
+  #undo: (() => void)[] | null = null;
+  #records: StateRecord[] | null = null;
+  /** Replaying: no share or cap applies (the journal's own folds are replayed as records). */
+  #replaying = false;
 
   /**
    * @example const store = new MemoryRevocationStore({ maxEntries: 10_000 })
-   * @throws {RangeError} When `maxEntries` or `sweepInterval` is not a positive integer.
+   * @throws {RangeError} When `maxEntries`, `maxEntriesPerSubject` or `sweepInterval` is not a positive integer.
    * @throws {TypeError} When `clock` is not a function or an option name is unknown.
    */
   constructor(options: MemoryRevocationStoreOptions = {}) {
     for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown MemoryRevocationStore option "${name}"`);
     const { clock = Date.now } = options;
     this.#maxEntries = positiveInteger(options.maxEntries, DEFAULT_MAX_REVOKED_ENTRIES, 'maxEntries');
+    this.#maxPerSubject = positiveInteger(options.maxEntriesPerSubject, DEFAULT_MAX_ENTRIES_PER_SUBJECT, 'maxEntriesPerSubject');
     this.#sweepInterval = positiveInteger(options.sweepInterval, 60, 'sweepInterval (seconds)');
     if (typeof clock !== 'function') throw new TypeError('clock must be a function returning milliseconds');
     this.#clock = clock;
@@ -75,38 +135,58 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** Number of entries held, expired ones not yet swept included. */
   get size(): number {
-    return this.#tokens.size + this.#cutoffs.size + this.#families.size + this.#claims.size;
+    return this.#tokens.size + this.#families.size + this.#marks.size + this.#claims.size + this.#cutoffs.size;
+  }
+
+  /** The most entries this store holds (`maxEntries`). */
+  get capacity(): number {
+    return this.#maxEntries;
   }
 
   /**
-   * Whether a token is revoked (by `jti`, subject cut-off or family). A bare string asks about a `jti` only.
+   * Whether a token is revoked (by `jti`, family or subject cut-off).
    *
    * @example store.isRevoked({ jti, sub, issuedAtMs, fid: undefined })
    * @throws Never.
    */
-  isRevoked(check: RevocationCheck | string): boolean {
+  isRevoked(check: RevocationCheck): boolean {
     const now = this.#now();
-    if (typeof check === 'string') return this.#live(this.#tokens, check, now);
-    if (this.#live(this.#tokens, check.jti, now)) return true;
-    if (check.fid !== undefined && this.#live(this.#families, check.fid, now)) return true;
+    if (this.#live(this.#tokens, check.jti, now) !== undefined) return true;
+    if (check.fid !== undefined && this.#live(this.#families, check.fid, now) !== undefined) return true;
     const cutoff = this.#cutoffs.get(check.sub);
     if (cutoff === undefined) return false;
     if (cutoff.expiresAt <= now) {
-      this.#cutoffs.delete(check.sub);
+      if (this.#undo === null) this.#cutoffs.delete(check.sub);
       return false;
     }
     return check.issuedAtMs <= cutoff.cutoffMs;
   }
 
   /**
-   * @example store.revoke(payload.jti, payload.exp)
+   * @example store.revoke(payload.jti, payload.exp, { subject: payload.sub, coversMs, cutoffExpiresAt })
    * @throws {TypeError} When an argument is invalid.
-   * @throws {RevocationStoreFullError} When `maxEntries` live entries are already held.
+   * @throws {RevocationStoreFullError} When the store is full and folding frees nothing.
    */
-  revoke(jti: string, expiresAt: number, bound?: SubjectBound): RevokeResult {
+  revoke(jti: string, expiresAt: number, owner: Owner): RevokeResult {
     assertKey(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
-    return this.#bounded(this.#tokens, jti, expiresAt, bound);
+    assertOwner(owner);
+    return this.#ownedEntry('j', jti, expiresAt, owner);
+  }
+
+  /**
+   * @example store.revokeFamily(payload.fid, familyEnd, owner)
+   * @throws {TypeError} When an argument is invalid.
+   * @throws {RevocationStoreFullError} When the store is full and folding frees nothing.
+   */
+  revokeFamily(fid: string, expiresAt: number, owner: Owner): RevokeResult {
+    assertKey(fid, 'fid');
+    assertTime(expiresAt, 'expiresAt');
+    assertOwner(owner);
+    const result = this.#ownedEntry('f', fid, expiresAt, owner);
+    // A revoked family refuses every token the mark retired and more: the mark is of no use now.
+    this.#drop('m', fid);
+    return result;
   }
 
   /**
@@ -120,46 +200,68 @@ export class MemoryRevocationStore implements RevocationStore {
     assertTime(expiresAt, 'expiresAt');
     const now = this.#now();
     if (expiresAt <= now) return;
-    this.#makeRoom(now, this.#cutoffs, subject);
-    const known = this.#cutoffs.get(subject);
-    // Never backwards: a late or replayed older cut-off must not revive tokens a newer one revoked.
-    this.#cutoffs.set(subject, {
-      cutoffMs: Math.max(cutoffMs, known?.cutoffMs ?? cutoffMs),
-      expiresAt: Math.max(expiresAt, known?.expiresAt ?? expiresAt),
-    });
+    if (!this.#cutoffs.has(subject)) this.#makeRoom(now, subject);
+    this.#record(['s', subject, cutoffMs, expiresAt]);
+    this.#raiseCutoff(subject, cutoffMs, expiresAt);
   }
 
   /**
-   * @example store.revokeFamily(payload.fid, payload.exp)
+   * The rotation's claim and mark in one step (see `RevocationStore#retire`).
+   *
+   * @example store.retire({ key: retirementKey(jti), value, expiresAt, family: { fid, retiredMs, expiresAt }, owner })
    * @throws {TypeError} When an argument is invalid.
-   * @throws {RevocationStoreFullError} When full.
+   * @throws {RevocationStoreFullError} When the store is full and folding frees nothing.
    */
-  revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): RevokeResult {
-    assertKey(fid, 'fid');
-    assertTime(expiresAt, 'expiresAt');
-    return this.#bounded(this.#families, fid, expiresAt, bound);
-  }
-
-  /**
-   * @example store.claim(`rt:${payload.jti}`, successorJti, payload.exp) // null: this caller won
-   * @throws {TypeError} When an argument is invalid.
-   * @throws {RevocationStoreFullError} When full.
-   */
-  claim(key: string, value: string, expiresAt: number): string | null {
-    assertKey(key, 'key');
-    if (typeof value !== 'string') throw new TypeError('value must be a string');
-    assertTime(expiresAt, 'expiresAt');
+  retire(retirement: Retirement): RetireResult {
+    assertRetirement(retirement);
+    const { key, value, expiresAt, family, owner } = retirement;
     const now = this.#now();
-    const known = this.#claims.get(key);
-    if (known !== undefined && known.expiresAt > now) return known.value;
-    if (expiresAt <= now) return null; // nothing to hold: the claim protects nothing any more
-    this.#makeRoom(now, this.#claims, key);
-    this.#claims.set(key, { value, expiresAt });
-    return null;
+    const mark = family === undefined ? undefined : this.#live(this.#marks, family.fid, now);
+    const known = this.#live(this.#claims, key, now);
+    if (known !== undefined) return { outcome: 'taken', value: known.value, markMs: mark?.coversMs ?? 0 };
+    if (family !== undefined && mark !== undefined && mark.coversMs >= family.retiredMs) return { outcome: 'retired' };
+    const adds = (expiresAt > now ? 1 : 0) + (family !== undefined && mark === undefined && family.expiresAt > now ? 1 : 0);
+    this.#admit(owner, adds, now);
+    this.#record(['r', key, value, expiresAt, owner.subject, owner.coversMs, family?.fid ?? null, family?.retiredMs ?? 0, family?.expiresAt ?? 0]);
+    this.#applyRetirement(key, value, expiresAt, owner.subject, owner.coversMs, family, now);
+    return { outcome: 'claimed' };
   }
 
   /**
-   * Every live entry as records (for a journal's compaction).
+   * Runs one operation of this store and reports the records that replay its changes and how to
+   * undo them, for a journal that must make them durable (or take them back) before answering.
+   *
+   * @example const t = store.transact(() => store.revoke(jti, exp, owner)); await journal.append(t.records)
+   * @throws What `fn` throws (its changes are undone first); a `TypeError` when transactions nest.
+   */
+  transact<T>(fn: () => T): Transaction<T> {
+    if (this.#undo !== null) throw new TypeError('MemoryRevocationStore transactions do not nest');
+    const undo: (() => void)[] = [];
+    const records: StateRecord[] = [];
+    this.#undo = undo;
+    this.#records = records;
+    let value: T;
+    try {
+      value = fn();
+    } catch (error) {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+      throw error;
+    } finally {
+      this.#undo = null;
+      this.#records = null;
+    }
+    return {
+      value,
+      records,
+      undo: () => {
+        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+        undo.length = 0;
+      },
+    };
+  }
+
+  /**
+   * Every live entry as records (for a journal's compaction). Replaying them rebuilds the state.
    *
    * @example for (const record of store.exportRecords()) write(record)
    * @throws Never.
@@ -167,39 +269,69 @@ export class MemoryRevocationStore implements RevocationStore {
   exportRecords(): StateRecord[] {
     const now = this.#now();
     const records: StateRecord[] = [];
-    for (const [jti, exp] of this.#tokens) if (exp > now) records.push(['j', jti, exp, this.#owners.get(`j:${jti}`) ?? null]);
     for (const [sub, c] of this.#cutoffs) if (c.expiresAt > now) records.push(['s', sub, c.cutoffMs, c.expiresAt]);
-    for (const [fid, exp] of this.#families) if (exp > now) records.push(['f', fid, exp, this.#owners.get(`f:${fid}`) ?? null]);
-    for (const [key, c] of this.#claims) if (c.expiresAt > now) records.push(['c', key, c.value, c.expiresAt]);
+    for (const [jti, e] of this.#tokens) if (e.expiresAt > now) records.push(['j', jti, e.expiresAt, e.subject, e.coversMs]);
+    for (const [fid, e] of this.#families) if (e.expiresAt > now) records.push(['f', fid, e.expiresAt, e.subject, e.coversMs]);
+    for (const [fid, e] of this.#marks) if (e.expiresAt > now) records.push(['m', fid, e.coversMs, e.expiresAt, e.subject]);
+    for (const [key, e] of this.#claims) if (e.expiresAt > now) records.push(['c', key, e.value, e.expiresAt, e.subject, e.coversMs]);
     return records;
   }
 
   /**
-   * Restores one exported record (replaying a journal). An expired record is ignored.
+   * Replays one record (a journal's), with no share or cap applied: what was written once is
+   * restored as it was. An expired record is ignored. Call {@link fitCapacity} after a replay.
    *
-   * @example store.applyRecord(['f', fid, exp])
+   * @example store.applyRecord(['s', 'user1', cutoffMs, expiresAt])
    * @throws {TypeError} When the record is malformed.
-   * @throws {RevocationStoreFullError} When full.
    */
   applyRecord(record: StateRecord): void {
-    if (!Array.isArray(record)) throw new TypeError('a state record must be an array');
-    switch (record[0]) {
-      case 'j':
-      case 'f': {
-        const subject = record[3];
-        // A huge limit records the subject's share without ever converting it to a cut-off.
-        const bound = subject === null || subject === undefined ? undefined : { subject, limit: Number.MAX_SAFE_INTEGER, cutoffMs: 0, cutoffExpiresAt: 0 };
-        this.#bounded(record[0] === 'j' ? this.#tokens : this.#families, record[1], record[2], bound);
-        return;
+    const valid = parseStateRecord(record);
+    if (valid === null) throw new TypeError('unknown or malformed state record');
+    const now = this.#now();
+    this.#replaying = true;
+    try {
+      switch (valid[0]) {
+        case 'j':
+        case 'f':
+          if (valid[2] > now) this.#put(valid[0], valid[1], { expiresAt: valid[2], subject: valid[3], coversMs: valid[4] }, 0);
+          if (valid[0] === 'f') this.#drop('m', valid[1]);
+          return;
+        case 's':
+          if (valid[3] > now) this.#raiseCutoff(valid[1], valid[2], valid[3]);
+          return;
+        case 'x':
+          this.#fold(valid[1], valid[2], valid[3]);
+          return;
+        case 'm':
+          if (valid[3] > now) this.#put('m', valid[1], { expiresAt: valid[3], subject: valid[4], coversMs: valid[2] }, 0);
+          return;
+        case 'c':
+          if (valid[3] > now) this.#put('c', valid[1], claimEntry(valid[3], valid[4], valid[5], valid[2]), 0);
+          return;
+        case 'r': {
+          const family = valid[6] === null ? undefined : { fid: valid[6], retiredMs: valid[7], expiresAt: valid[8] };
+          this.#applyRetirement(valid[1], valid[2], valid[3], valid[4], valid[5], family, now);
+          return;
+        }
       }
-      case 's':
-        return this.revokeSubject(record[1], record[2], record[3]);
-      case 'c':
-        this.claim(record[1], record[2], record[3]);
-        return;
-      default:
-        throw new TypeError('unknown state record');
+    } finally {
+      this.#replaying = false;
     }
+  }
+
+  /**
+   * After a replay: folds the heaviest subjects until the store holds at most `maxEntries`
+   * (folding only ever refuses more). Answers the number of subjects folded.
+   *
+   * @example const folded = store.fitCapacity()
+   * @throws Never.
+   */
+  fitCapacity(): number {
+    const now = this.#now();
+    this.#sweep(now);
+    let folded = 0;
+    while (this.size > this.#maxEntries && this.#foldHeaviest(now)) folded++;
+    return folded;
   }
 
   /**
@@ -212,72 +344,273 @@ export class MemoryRevocationStore implements RevocationStore {
     this.#sweep(this.#now());
   }
 
-  /** Stores `key` in `map` (jtis or families) until `expiresAt`, counted against `bound` if given. */
-  #bounded(map: Map<string, number>, key: string, expiresAt: number, bound: SubjectBound | undefined): RevokeResult {
-    if (bound !== undefined) assertBound(bound);
+  /** A `j` or `f` entry with its owner: folded into the subject's cut-off when its share is full. */
+  #ownedEntry(kind: 'j' | 'f', key: string, expiresAt: number, owner: Owner): RevokeResult {
     const now = this.#now();
-    if (bound !== undefined) {
-      const expiries = (this.#counted.get(bound.subject) ?? []).filter((exp) => exp > now);
-      this.#counted.set(bound.subject, expiries);
-      if (expiries.length >= bound.limit && !map.has(key)) {
-        this.revokeSubject(bound.subject, bound.cutoffMs, bound.cutoffExpiresAt);
-        return 'subject';
+    const map = this.#map(kind);
+    if (expiresAt <= now) return 'token'; // already dead: nothing to remember
+    const known = map.get(key);
+    const folded = known === undefined || known.expiresAt <= now ? this.#admit(owner, 1, now) : false;
+    const cutoff = this.#cutoffs.get(owner.subject);
+    // Covered by the cut-off a fold just set: the entry itself adds nothing.
+    if (folded && cutoff !== undefined && owner.coversMs <= cutoff.cutoffMs) return 'subject';
+    this.#record([kind, key, expiresAt, owner.subject, owner.coversMs]);
+    this.#put(kind, key, { expiresAt: Math.max(expiresAt, known?.expiresAt ?? 0), subject: owner.subject, coversMs: Math.max(owner.coversMs, known?.coversMs ?? owner.coversMs) }, now);
+    return folded ? 'subject' : 'token';
+  }
+
+  #applyRetirement(key: string, value: string, expiresAt: number, subject: string | null, coversMs: number, family: { fid: string; retiredMs: number; expiresAt: number } | undefined, now: number): void {
+    if (expiresAt > now) this.#put('c', key, claimEntry(expiresAt, subject, coversMs, value), now);
+    if (family === undefined) return;
+    const mark = this.#live(this.#marks, family.fid, now);
+    const expires = Math.max(family.expiresAt, mark?.expiresAt ?? 0);
+    if (expires > now) this.#put('m', family.fid, { expiresAt: expires, subject, coversMs: Math.max(family.retiredMs, mark?.coversMs ?? family.retiredMs) }, now);
+  }
+
+  /**
+   * Makes room for `adds` new entries of `owner.subject`: past its share, its entries are folded
+   * into a cut-off at this instant; in a full store, the heaviest subject is folded. Answers
+   * whether the owner's own entries were folded.
+   */
+  #admit(owner: Owner, adds: number, now: number): boolean {
+    if (this.#replaying || adds === 0) return false;
+    const share = this.#shares.get(owner.subject);
+    let folded = false;
+    if (share !== undefined && share.refs.size + adds > this.#maxPerSubject) {
+      this.#purge(owner.subject, share, now);
+      if (share.refs.size + adds > this.#maxPerSubject) {
+        const cutoffMs = Math.max(this.#clock(), owner.coversMs);
+        const expiresAt = Math.max(share.cutoffExpiresAt, owner.cutoffExpiresAt);
+        this.#record(['x', owner.subject, cutoffMs, expiresAt]);
+        this.#fold(owner.subject, cutoffMs, expiresAt);
+        folded = true;
       }
     }
-    if (expiresAt <= now) return 'token'; // already dead: nothing to remember
-    this.#makeRoom(now, map, key);
-    const known = map.get(key);
-    if (known === undefined || known < expiresAt) map.set(key, expiresAt);
-    if (bound !== undefined && known === undefined) {
-      const expiries = this.#counted.get(bound.subject); // a sweep may have dropped an empty list
-      if (expiries === undefined) this.#counted.set(bound.subject, [expiresAt]);
-      else expiries.push(expiresAt);
-      this.#owners.set(`${map === this.#families ? 'f' : 'j'}:${key}`, bound.subject);
+    this.#makeRoom(now, owner.subject, adds);
+    return folded;
+  }
+
+  /** Frees room for `adds` entries in a full store by folding the heaviest subjects. */
+  #makeRoom(now: number, subject: string, adds = 1): void {
+    if (this.#replaying) return;
+    if (this.size + adds <= this.#maxEntries) {
+      if (now >= this.#nextSweep) this.#sweep(now);
+      return;
     }
-    return 'token';
+    // Full: sweep (at most once a second, so a store full of live entries is not rescanned on
+    // every call), then fold whoever holds the most, until there is room.
+    if (now > this.#lastSweep) this.#sweep(now);
+    while (this.size + adds > this.#maxEntries) {
+      if (!this.#foldHeaviest(now, subject)) throw new RevocationStoreFullError(this.#maxEntries);
+    }
   }
 
-  #live(map: Map<string, number>, key: string, now: number): boolean {
-    const expiresAt = map.get(key);
-    if (expiresAt === undefined) return false;
-    if (expiresAt > now) return true;
+  /** Folds the subject with the most entries (at least two, so a fold frees something). */
+  #foldHeaviest(now: number, preferred?: string): boolean {
+    let heaviest: string | undefined;
+    let most = 1;
+    for (const [subject, share] of this.#shares) {
+      if (share.refs.size > most || (share.refs.size === most && subject === preferred && heaviest !== undefined)) {
+        heaviest = subject;
+        most = share.refs.size;
+      }
+    }
+    if (heaviest === undefined) return false;
+    const share = this.#shares.get(heaviest)!;
+    const cutoffMs = this.#clock();
+    const expiresAt = Math.max(share.cutoffExpiresAt, now + 1);
+    this.#record(['x', heaviest, cutoffMs, expiresAt]);
+    this.#fold(heaviest, cutoffMs, expiresAt);
+    return true;
+  }
+
+  /** Raises `subject`'s cut-off to `cutoffMs` and drops every entry of the subject it covers. */
+  #fold(subject: string, cutoffMs: number, expiresAt: number): void {
+    this.#raiseCutoff(subject, cutoffMs, expiresAt);
+    const share = this.#shares.get(subject);
+    if (share === undefined) return;
+    for (const ref of [...share.refs]) {
+      const kind = ref[0] as Kind;
+      const key = ref.slice(1);
+      const entry = this.#map(kind).get(key);
+      if (entry === undefined || entry.coversMs <= cutoffMs) this.#drop(kind, key);
+    }
+  }
+
+  #raiseCutoff(subject: string, cutoffMs: number, expiresAt: number): void {
+    const known = this.#cutoffs.get(subject);
+    // Never backwards: a late or replayed older cut-off must not revive tokens a newer one revoked.
+    this.#set(this.#cutoffs, subject, {
+      cutoffMs: Math.max(cutoffMs, known?.cutoffMs ?? cutoffMs),
+      expiresAt: Math.max(expiresAt, known?.expiresAt ?? expiresAt),
+    });
+  }
+
+  /** Stores an entry and indexes it in its subject's share (undoable). */
+  #put(kind: Kind, key: string, entry: Owned, now: number): void {
+    const map = this.#map(kind);
+    const known = map.get(key);
+    if (known !== undefined && known.subject !== entry.subject) this.#unindex(known.subject, kind + key);
+    this.#set(map, key, entry);
+    if (entry.subject === null) return;
+    let share = this.#shares.get(entry.subject);
+    if (share === undefined) {
+      share = { refs: new Set(), cutoffExpiresAt: 0 };
+      this.#set(this.#shares, entry.subject, share);
+    }
+    const ref = kind + key;
+    if (!share.refs.has(ref)) {
+      share.refs.add(ref);
+      this.#undo?.push(() => share.refs.delete(ref));
+    }
+    const longest = Math.max(share.cutoffExpiresAt, entry.expiresAt, now);
+    if (longest !== share.cutoffExpiresAt) {
+      const before = share.cutoffExpiresAt;
+      share.cutoffExpiresAt = longest;
+      this.#undo?.push(() => (share.cutoffExpiresAt = before));
+    }
+  }
+
+  /** Removes an entry and its reference (undoable). */
+  #drop(kind: Kind, key: string): void {
+    const map = this.#map(kind);
+    const known = map.get(key);
+    if (known === undefined) return;
+    this.#delete(map, key);
+    this.#unindex(known.subject, kind + key);
+  }
+
+  #unindex(subject: string | null, ref: string): void {
+    if (subject === null) return;
+    const share = this.#shares.get(subject);
+    if (share === undefined || !share.refs.delete(ref)) return;
+    this.#undo?.push(() => share.refs.add(ref));
+    if (share.refs.size === 0) this.#delete(this.#shares, subject);
+  }
+
+  #set<K, V>(map: Map<K, V>, key: K, value: V): void {
+    if (this.#undo !== null) {
+      const had = map.has(key);
+      const before = map.get(key);
+      this.#undo.push(() => (had ? map.set(key, before as V) : map.delete(key)));
+    }
+    map.set(key, value);
+  }
+
+  #delete<K, V>(map: Map<K, V>, key: K): void {
+    if (this.#undo !== null && map.has(key)) {
+      const before = map.get(key) as V;
+      this.#undo.push(() => map.set(key, before));
+    }
     map.delete(key);
-    return false;
   }
 
-  #makeRoom(now: number, map: Map<string, unknown>, key: string): void {
-    // When full, sweep at once to make room, but at most once a second: a store full of live
-    // entries would otherwise rescan every entry on every refused call.
-    const full = this.size >= this.#maxEntries && !map.has(key);
-    if (now >= this.#nextSweep || (full && now > this.#lastSweep)) this.#sweep(now);
-    if (!map.has(key) && this.size >= this.#maxEntries) throw new RevocationStoreFullError(this.#maxEntries);
+  #record(record: StateRecord): void {
+    this.#records?.push(record);
+  }
+
+  #map(kind: Kind): Map<string, Owned> {
+    switch (kind) {
+      case 'j':
+        return this.#tokens;
+      case 'f':
+        return this.#families;
+      case 'm':
+        return this.#marks;
+      case 'c':
+        return this.#claims;
+    }
+  }
+
+  /** The entry under `key` if it has not expired; an expired one is dropped on the way. */
+  #live<E extends Owned>(map: Map<string, E>, key: string, now: number): E | undefined {
+    const entry = map.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > now) return entry;
+    if (this.#undo === null) this.#dropExpired(map, key, entry);
+    return undefined;
+  }
+
+  #dropExpired(map: Map<string, Owned>, key: string, entry: Owned): void {
+    map.delete(key);
+    if (entry.subject === null) return;
+    const kind = map === this.#tokens ? 'j' : map === this.#families ? 'f' : map === this.#marks ? 'm' : 'c';
+    const share = this.#shares.get(entry.subject);
+    if (share === undefined) return;
+    share.refs.delete(kind + key);
+    if (share.refs.size === 0) this.#shares.delete(entry.subject);
+  }
+
+  /** Drops a subject's expired entries (before deciding that its share is full). */
+  #purge(subject: string, share: Share, now: number): void {
+    for (const ref of [...share.refs]) {
+      const kind = ref[0] as Kind;
+      const key = ref.slice(1);
+      const entry = this.#map(kind).get(key);
+      if (entry === undefined || entry.expiresAt <= now) this.#drop(kind, key);
+    }
+    void subject;
   }
 
   #sweep(now: number): void {
-    for (const [jti, exp] of this.#tokens) {
-      if (exp <= now) {
-        this.#tokens.delete(jti);
-        this.#owners.delete(`j:${jti}`);
+    for (const map of [this.#tokens, this.#families, this.#marks, this.#claims]) {
+      for (const [key, entry] of map) {
+        if (entry.expiresAt > now) continue;
+        if (this.#undo === null) this.#dropExpired(map, key, entry);
+        else this.#drop(map === this.#tokens ? 'j' : map === this.#families ? 'f' : map === this.#marks ? 'm' : 'c', key);
       }
     }
-    for (const [sub, c] of this.#cutoffs) if (c.expiresAt <= now) this.#cutoffs.delete(sub);
-    for (const [fid, exp] of this.#families) {
-      if (exp <= now) {
-        this.#families.delete(fid);
-        this.#owners.delete(`f:${fid}`);
-      }
-    }
-    for (const [key, c] of this.#claims) if (c.expiresAt <= now) this.#claims.delete(key);
-    for (const [sub, expiries] of this.#counted) {
-      const live = expiries.filter((exp) => exp > now);
-      if (live.length === 0) this.#counted.delete(sub);
-      else this.#counted.set(sub, live);
-    }
+    for (const [sub, c] of this.#cutoffs) if (c.expiresAt <= now) this.#delete(this.#cutoffs, sub);
     this.#lastSweep = now;
     this.#nextSweep = now + this.#sweepInterval;
   }
 
   #now(): number {
     return Math.floor(this.#clock() / 1000);
+  }
+}
+
+function claimEntry(expiresAt: number, subject: string | null, coversMs: number, value: string): Claim {
+  return { expiresAt, subject, coversMs, value };
+}
+
+/**
+ * A decoded journal record checked against {@link StateRecord}: the record, or `null` when it is
+ * none. Records written before entries had owners (`j`/`f` of 4 members, `c` of 4) are read with
+ * no owner and covering everything up to now.
+ *
+ * @example const record = parseStateRecord(JSON.parse(line))
+ * @throws Never.
+ */
+export function parseStateRecord(value: unknown): StateRecord | null {
+  if (!Array.isArray(value)) return null;
+  const v = value as unknown[];
+  const str = (x: unknown): x is string => typeof x === 'string' && x !== '' && x.length <= 1024;
+  const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  const owner = (x: unknown): x is string | null => x === null || str(x);
+  switch (v[0]) {
+    case 'j':
+    case 'f':
+      if (v.length === 5 && str(v[1]) && num(v[2]) && owner(v[3]) && num(v[4])) return [v[0], v[1], v[2], v[3], v[4]];
+      // Before owners: [kind, id, expiresAt, subject | null] (families also without the subject).
+      if ((v.length === 4 || (v[0] === 'f' && v.length === 3)) && str(v[1]) && num(v[2]) && (v[3] === undefined || owner(v[3]))) {
+        return [v[0], v[1], v[2], (v[3] as string | null | undefined) ?? null, Number.MAX_SAFE_INTEGER];
+      }
+      return null;
+    case 's':
+    case 'x':
+      return v.length === 4 && str(v[1]) && num(v[2]) && num(v[3]) ? [v[0], v[1], v[2], v[3]] : null;
+    case 'm':
+      return v.length === 5 && str(v[1]) && num(v[2]) && num(v[3]) && owner(v[4]) ? ['m', v[1], v[2], v[3], v[4]] : null;
+    case 'c':
+      if (v.length === 6 && str(v[1]) && typeof v[2] === 'string' && num(v[3]) && owner(v[4]) && num(v[5])) return ['c', v[1], v[2], v[3], v[4], v[5]];
+      if (v.length === 4 && str(v[1]) && typeof v[2] === 'string' && num(v[3])) return ['c', v[1], v[2], v[3], null, Number.MAX_SAFE_INTEGER];
+      return null;
+    case 'r':
+      return v.length === 9 && str(v[1]) && typeof v[2] === 'string' && num(v[3]) && str(v[4]) && num(v[5]) && (v[6] === null || str(v[6])) && num(v[7]) && num(v[8])
+        ? ['r', v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]]
+        : null;
+    default:
+      return null;
   }
 }

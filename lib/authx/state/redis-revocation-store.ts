@@ -8,7 +8,19 @@
  */
 import { StateUnavailableError } from '../authx-errors.ts';
 import { redisCommand, type RedisClientLike, type RedisCommand } from './redis-client.ts';
-import { assertBound, assertKey, assertTime, type RevocationCheck, type RevocationStore, type RevokeResult, type SubjectBound } from './revocation.ts';
+import {
+  assertKey,
+  assertOwner,
+  assertRetirement,
+  assertTime,
+  DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  type Owner,
+  type Retirement,
+  type RetireResult,
+  type RevocationCheck,
+  type RevocationStore,
+  type RevokeResult,
+} from './revocation.ts';
 
 /** Options of {@link RedisRevocationStore}. */
 export interface RedisRevocationStoreOptions {
@@ -20,17 +32,82 @@ export interface RedisRevocationStoreOptions {
   timeoutMs?: number;
   /** Clock in milliseconds; default `Date.now`. */
   clock?: () => number;
+  /** Most live entries of one subject (tokens, families, marks, claims); default 1000. */
+  maxEntriesPerSubject?: number;
 }
 
-const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs', 'clock']);
+const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs', 'clock', 'maxEntriesPerSubject']);
 
-// KEYS: key. ARGV: value, ttl seconds. Sets value, never shortening an existing expiry.
-const SET_KEEP_LONGER = `
-local ttl = redis.call('TTL', KEYS[1])
-local want = tonumber(ARGV[2])
-if ttl > want then want = ttl end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', want)
-return 1`;
+// Every owned entry (j: token, f: family, m: rotation mark, c: claim) is a key whose value starts
+// with the newest issue ms it covers; the subject's share is a sorted set of the entries' key
+// suffixes scored by expiry. A fold raises the cut-off and deletes the covered entries.
+
+// The part every writer shares. KEYS[1]: share, KEYS[2]: cut-off. ARGV[1]: prefix, ARGV[2]: now
+// (s), ARGV[3]: entries to add, ARGV[4]: share size, ARGV[5]: cut-off ms if folded, ARGV[6]:
+// cut-off ttl. Sets `folded`.
+const ADMIT = `
+local prefix, now = ARGV[1], tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local folded = false
+local adds = tonumber(ARGV[3])
+if adds > 0 and redis.call('ZCARD', KEYS[1]) + adds > tonumber(ARGV[4]) then
+  local cut = tonumber(ARGV[5])
+  local known = tonumber(redis.call('GET', KEYS[2]) or '')
+  if known and known > cut then cut = known end
+  local want = tonumber(ARGV[6])
+  local ttl = redis.call('TTL', KEYS[2])
+  if ttl > want then want = ttl end
+  redis.call('SET', KEYS[2], string.format('%d', cut), 'EX', want)
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    local value = redis.call('GET', prefix .. member)
+    local covers = value and tonumber(string.match(value, '^(%d+)'))
+    if not covers or covers <= cut then
+      redis.call('DEL', prefix .. member)
+      redis.call('ZREM', KEYS[1], member)
+    end
+  end
+  folded = true
+end
+local function keep(member, value, ttl, expiresAt)
+  local k = prefix .. member
+  local left = redis.call('TTL', k)
+  if left > ttl then ttl = left end
+  redis.call('SET', k, value, 'EX', ttl)
+  redis.call('ZADD', KEYS[1], expiresAt, member)
+  local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  redis.call('EXPIRE', KEYS[1], math.max(1, tonumber(top[2]) - now))
+end
+`;
+
+// ARGV[7]: member (j:<jti> or f:<fid>), ARGV[8]: covers ms, ARGV[9]: ttl, ARGV[10]: expiresAt,
+// ARGV[11]: a member to drop (the family's mark) or ''.
+const OWNED = `${ADMIT}
+if ARGV[11] ~= '' then
+  redis.call('DEL', prefix .. ARGV[11])
+  redis.call('ZREM', KEYS[1], ARGV[11])
+end
+if folded and tonumber(ARGV[8]) <= tonumber(redis.call('GET', KEYS[2])) then return 'subject' end
+keep(ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
+if folded then return 'subject' end
+return 'token'`;
+
+// KEYS[3]: claim, KEYS[4]: mark ('' members when no family). ARGV[7]: claim member, ARGV[8]:
+// claim value, ARGV[9]: claim ttl (0: none), ARGV[10]: claim expiresAt, ARGV[11]: mark member or
+// '', ARGV[12]: retired ms, ARGV[13]: mark ttl, ARGV[14]: mark expiresAt, ARGV[15]: covers ms.
+const RETIRE = `local claim = redis.call('GET', KEYS[3])
+local mark = 0
+if ARGV[11] ~= '' then mark = tonumber(redis.call('GET', KEYS[4]) or '0') or 0 end
+if claim then return {'taken', string.match(claim, '^%d+ (.*)$') or '', string.format('%d', mark)} end
+if ARGV[11] ~= '' and mark >= tonumber(ARGV[12]) then return {'retired'} end
+${ADMIT}
+if tonumber(ARGV[9]) > 0 then keep(ARGV[7], ARGV[15] .. ' ' .. ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])) end
+if ARGV[11] ~= '' then
+  local ms = tonumber(ARGV[12])
+  local known = tonumber(redis.call('GET', KEYS[4]) or '')
+  if known and known > ms then ms = known end
+  keep(ARGV[11], string.format('%d', ms), tonumber(ARGV[13]), tonumber(ARGV[14]))
+end
+return {'claimed'}`;
 
 // KEYS: cut-off key. ARGV: cut-off ms, ttl seconds. The cut-off and its expiry only grow.
 const CUTOFF = `
@@ -42,26 +119,6 @@ local want = tonumber(ARGV[2])
 if ttl > want then want = ttl end
 redis.call('SET', KEYS[1], string.format('%d', ms), 'EX', want)
 return 1`;
-
-// KEYS: jti key, subject's set of counted jtis, cut-off key.
-// ARGV: jti, ttl, now (s), expiresAt (s), limit, cut-off ms, cut-off ttl.
-const BOUNDED_REVOKE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then
-${CUTOFF.replaceAll('KEYS[1]', 'KEYS[3]').replaceAll('ARGV[1]', 'ARGV[6]').replaceAll('ARGV[2]', 'ARGV[7]').replace('return 1', "return 'subject'")}
-end
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-redis.call('EXPIRE', KEYS[2], math.max(1, tonumber(top[2]) - tonumber(ARGV[3])))
-return 'token'`;
-
-// KEYS: claim key. ARGV: value, ttl. SET NX + GET as one step.
-const CLAIM = `
-local known = redis.call('GET', KEYS[1])
-if known then return known end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return false`;
 
 /**
  * Revocations in Redis. The client must be connected by the caller; the store never closes it.
@@ -76,6 +133,7 @@ export class RedisRevocationStore implements RevocationStore {
   readonly #send: RedisCommand;
   readonly #prefix: string;
   readonly #clock: () => number;
+  readonly #maxPerSubject: number;
 
   /**
    * @throws {TypeError} When an option is unknown or invalid.
@@ -89,6 +147,9 @@ export class RedisRevocationStore implements RevocationStore {
     this.#send = redisCommand(options.client, timeoutMs);
     this.#prefix = prefix;
     this.#clock = clock;
+    const share = options.maxEntriesPerSubject ?? DEFAULT_MAX_ENTRIES_PER_SUBJECT;
+    if (!Number.isSafeInteger(share) || share < 1) throw new RangeError('maxEntriesPerSubject must be a positive integer');
+    this.#maxPerSubject = share;
   }
 
   /**
@@ -112,14 +173,15 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   /**
-   * @example await store.revoke(payload.jti, payload.exp, bound)
+   * @example await store.revoke(payload.jti, payload.exp, owner)
    * @throws {TypeError} When an argument is invalid.
    * @throws {StateUnavailableError} When Redis does not answer in time.
    */
-  async revoke(jti: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
+  async revoke(jti: string, expiresAt: number, owner: Owner): Promise<RevokeResult> {
     assertKey(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
-    return this.#bounded('j', jti, expiresAt, bound);
+    assertOwner(owner);
+    return this.#owned(`j:${jti}`, expiresAt, owner, '');
   }
 
   /**
@@ -136,29 +198,42 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   /**
-   * @example await store.revokeFamily(fid, exp)
+   * @example await store.revokeFamily(fid, exp, owner)
    * @throws {TypeError | StateUnavailableError} As {@link revoke}.
    */
-  async revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): Promise<RevokeResult> {
+  async revokeFamily(fid: string, expiresAt: number, owner: Owner): Promise<RevokeResult> {
     assertKey(fid, 'fid');
     assertTime(expiresAt, 'expiresAt');
-    return this.#bounded('f', fid, expiresAt, bound);
+    assertOwner(owner);
+    return this.#owned(`f:${fid}`, expiresAt, owner, `m:${fid}`);
   }
 
   /**
-   * Atomic across every client of the Redis (a Lua script: GET, else SET with its TTL).
+   * Claim and mark in one Lua script (one round trip), atomic across every client of the Redis.
    *
-   * @example const previous = await store.claim(key, value, exp) // null: this caller won
+   * @example const found = await store.retire(retirement)
    * @throws {TypeError | StateUnavailableError} As {@link revoke}.
    */
-  async claim(key: string, value: string, expiresAt: number): Promise<string | null> {
-    assertKey(key, 'key');
-    if (typeof value !== 'string') throw new TypeError('value must be a string');
-    assertTime(expiresAt, 'expiresAt');
+  async retire(retirement: Retirement): Promise<RetireResult> {
+    assertRetirement(retirement);
+    const { key, value, expiresAt, family, owner } = retirement;
     const now = this.#now();
-    if (expiresAt <= now) return null;
-    const reply = await this.#send(['EVAL', CLAIM, '1', this.#key('c', key), value, ttl(expiresAt, now)]);
-    return reply === null || reply === undefined ? null : String(reply);
+    const claimTtl = expiresAt > now ? ttl(expiresAt, now) : '0';
+    const markMember = family === undefined ? '' : `m:${family.fid}`;
+    const adds = (claimTtl === '0' ? 0 : 1) + (family === undefined ? 0 : 1);
+    const keys = [this.#key('n', owner.subject), this.#key('s', owner.subject), this.#key('c', key), family === undefined ? this.#key('m', '') : this.#key('m', family.fid)];
+    const args = [
+      this.#prefix, String(now), String(adds), String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
+      `c:${key}`, value, claimTtl, String(Math.ceil(expiresAt)),
+      markMember, String(Math.floor(family?.retiredMs ?? 0)), family === undefined ? '1' : ttl(family.expiresAt, now), String(Math.ceil(family?.expiresAt ?? 0)),
+      String(Math.floor(owner.coversMs)),
+    ];
+    const reply = await this.#send(['EVAL', RETIRE, '4', ...keys, ...args]);
+    if (!Array.isArray(reply)) throw new StateUnavailableError();
+    const [outcome, found, mark] = (reply as unknown[]).map((v) => (v === null || v === undefined ? '' : String(v)));
+    if (outcome === 'claimed') return { outcome: 'claimed' };
+    if (outcome === 'taken') return { outcome: 'taken', value: found ?? '', markMs: Number(mark) };
+    return { outcome: 'retired' };
   }
 
   /**
@@ -175,18 +250,21 @@ export class RedisRevocationStore implements RevocationStore {
     }
   }
 
-  /** A jti (`j`) or family (`f`) entry, counted against the subject's share when `bound` is given (one script). */
-  async #bounded(kind: 'j' | 'f', id: string, expiresAt: number, bound: SubjectBound | undefined): Promise<RevokeResult> {
+  /** A token (`j:`) or family (`f:`) entry in its subject's share, folded when the share is full (one script). */
+  async #owned(member: string, expiresAt: number, owner: Owner, drop: string): Promise<RevokeResult> {
     const now = this.#now();
-    if (bound === undefined) {
-      if (expiresAt > now) await this.#send(['EVAL', SET_KEEP_LONGER, '1', this.#key(kind, id), '1', ttl(expiresAt, now)]);
+    if (expiresAt <= now && drop === '') return 'token';
+    const keys = [this.#key('n', owner.subject), this.#key('s', owner.subject)];
+    const live = expiresAt > now;
+    const args = [
+      this.#prefix, String(now), live ? '1' : '0', String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
+      member, String(Math.floor(owner.coversMs)), ttl(expiresAt, now), String(Math.ceil(expiresAt)), drop,
+    ];
+    if (!live) {
+      await this.#send(['DEL', `${this.#prefix}${drop}`]);
       return 'token';
     }
-    assertBound(bound);
-    // The member names the kind, so a jti and a family id that happen to be equal count twice.
-    const keys = [this.#key(kind, id), this.#key('n', bound.subject), this.#key('s', bound.subject)];
-    const args = [`${kind}:${id}`, ttl(expiresAt, now), String(now), String(Math.ceil(expiresAt)), String(bound.limit), String(Math.floor(bound.cutoffMs)), ttl(bound.cutoffExpiresAt, now)];
-    const reply = await this.#send(['EVAL', BOUNDED_REVOKE, '3', ...keys, ...args]);
+    const reply = await this.#send(['EVAL', OWNED, '2', ...keys, ...args]);
     return String(reply) === 'subject' ? 'subject' : 'token';
   }
 

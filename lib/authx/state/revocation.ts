@@ -4,11 +4,15 @@
  * May import: `lib/authx/`, `lib/authx/config/`.
  *
  * The revocation model of the AuthX layer (exported by `authx-node`): what a store must remember
- * and answer. Four kinds of state, each with an expiry so no store grows without bound:
- * one token (`jti` until its `exp`), all of a subject's tokens issued up to a cut-off instant,
- * a token family (`fid`), and one-shot claims (`claim`, SET-if-absent, used to retire a refresh
- * token exactly once). Implementations: `MemoryRevocationStore`, `FileRevocationStore`,
- * `RedisRevocationStore`.
+ * and answer. Five kinds of entry, each with an expiry so no store grows without bound: one
+ * revoked token (`jti`), a revoked family (`fid`, one login's tokens), a subject's cut-off
+ * ("every token of this subject issued up to this millisecond"), a family's rotation mark (its
+ * refresh tokens issued up to a millisecond are retired) and a retirement claim (the one
+ * successor of a retired refresh token). Every entry but a cut-off names the subject it belongs
+ * to and the newest issue instant it refuses, so a store can fold one subject's entries into a
+ * cut-off that refuses at least as much: the subject whose entries fill the store pays, nobody
+ * else. Implementations: `MemoryRevocationStore`, `FileRevocationStore`, `RedisRevocationStore`;
+ * `authx-node/testing` checks any other against the contract (docs/state.md).
  */
 
 /** What verification asks a store about one token; answered in one call (one round trip). */
@@ -28,59 +32,94 @@ export interface RevocationCheck {
 }
 
 /**
- * The per-subject bound of a revocation: past `limit` unexpired individual revocations of
- * `subject`, the store revokes all of the subject's tokens issued up to `cutoffMs` instead of
- * storing one more `jti`, so one account can never fill a store.
+ * Whose an entry is and what it covers. `coversMs` is the newest issue instant (ms) of the tokens
+ * the entry refuses: a subject cut-off at or after it refuses all of them, so the entry may then
+ * be dropped. `cutoffExpiresAt` (seconds) is how long such a cut-off must be remembered: until
+ * every token the subject may hold has expired.
  */
-export interface SubjectBound {
-  /** The token's subject. */
+export interface Owner {
+  /** The tokens' `sub`. */
   readonly subject: string;
-  /** Individual revocations the subject may hold at once (positive integer). */
-  readonly limit: number;
-  /** The cut-off instant (ms) used when the bound is reached: normally "now". */
-  readonly cutoffMs: number;
-  /** Seconds since the epoch until which such a cut-off must be remembered (longest token lifetime). */
+  /** Newest issue instant (ms since the epoch) of the tokens this entry refuses. */
+  readonly coversMs: number;
+  /** Seconds since the epoch until which a cut-off folding this entry must be remembered. */
   readonly cutoffExpiresAt: number;
 }
 
-/** What a bounded `revoke` did: stored the `jti`, or revoked the subject's tokens up to the cut-off. */
+/**
+ * What a write did: stored its entry (`"token"`), or found the subject's share (or the store)
+ * full and folded the subject's entries into a cut-off at the store's present instant
+ * (`"subject"`): every token of the subject issued until then is refused, this one included.
+ */
 export type RevokeResult = 'token' | 'subject';
+
+/**
+ * Retiring one refresh token during a rotation: the claim that names its one successor, and the
+ * family's rotation mark, written together or not at all.
+ */
+export interface Retirement {
+  /** The claim's key (`retirementKey(jti)`). */
+  readonly key: string;
+  /** The successor, as the rotation encodes it. */
+  readonly value: string;
+  /** Seconds since the epoch until which the claim is kept. */
+  readonly expiresAt: number;
+  /**
+   * The family's rotation mark: every refresh token of `fid` issued at or before `retiredMs` is
+   * retired, remembered until `expiresAt` (seconds). Absent for a token without a family.
+   */
+  readonly family?: { readonly fid: string; readonly retiredMs: number; readonly expiresAt: number } | undefined;
+  /** The subject the claim and mark count against. */
+  readonly owner: Owner;
+}
+
+/**
+ * What {@link RevocationStore.retire} found: `claimed` (this call stored the claim and the mark),
+ * `taken` (a claim was already there: its value, and the family's mark in ms, 0 when none), or
+ * `retired` (no claim, but the family's mark already covers the token: it was rotated before).
+ */
+export type RetireResult =
+  | { readonly outcome: 'claimed' }
+  | { readonly outcome: 'taken'; readonly value: string; readonly markMs: number }
+  | { readonly outcome: 'retired' };
 
 /**
  * Where revocations live. Every method may answer synchronously or with a Promise (files, Redis).
  * A store answering `isRevoked` synchronously lets `AuthX#verifyTokenSync` work and keeps
  * verification free of Promises. A store that cannot reach its state must throw (or reject),
- * never answer "not revoked": `StateUnavailableError` is the error for that (HTTP 503).
- * Times: `expiresAt` in seconds since the epoch (a JWT NumericDate), cut-offs in milliseconds.
+ * never answer "not revoked"; `StateUnavailableError` is the error for that (HTTP 503). A write
+ * that throws has changed nothing a later read can see, so the caller may retry it. Times:
+ * `expiresAt` in seconds since the epoch (a JWT NumericDate), instants in milliseconds.
  */
 export interface RevocationStore {
   /** Whether the token is revoked by its `jti`, by its subject's cut-off, or by its family. */
   isRevoked(check: RevocationCheck): boolean | Promise<boolean>;
+  /** Revokes one `jti` until `expiresAt`, counted in `owner.subject`'s share. */
+  revoke(jti: string, expiresAt: number, owner: Owner): RevokeResult | Promise<RevokeResult>;
   /**
-   * Revokes one `jti` until `expiresAt`. With `bound`, applies the per-subject bound atomically
-   * (see {@link SubjectBound}) and says which revocation it made.
+   * Revokes every token carrying `fid` until `expiresAt`, counted in `owner.subject`'s share; the
+   * family's rotation mark, which the revocation makes useless, is dropped.
    */
-  revoke(jti: string, expiresAt: number, bound?: SubjectBound): RevokeResult | Promise<RevokeResult>;
+  revokeFamily(fid: string, expiresAt: number, owner: Owner): RevokeResult | Promise<RevokeResult>;
   /**
-   * Revokes every token of `subject` issued at or before `cutoffMs` (milliseconds), remembered
-   * until `expiresAt` (seconds). A cut-off never moves backwards.
+   * Revokes every token of `subject` issued at or before `cutoffMs`, remembered until
+   * `expiresAt`. A cut-off and its expiry never move backwards.
    */
   revokeSubject(subject: string, cutoffMs: number, expiresAt: number): void | Promise<void>;
   /**
-   * Revokes every token carrying `fid` until `expiresAt` (seconds). With `bound`, the family
-   * counts against the subject's share exactly as {@link revoke} does (a logout that ends a session).
+   * Atomically, across every process sharing the store: when `key` holds a claim, answers
+   * `taken` and changes nothing; else when the family's mark covers `family.retiredMs`, answers
+   * `retired` and changes nothing; else stores the claim and moves the family's mark up to
+   * `family.retiredMs` (never down, its expiry never shortened) in one write, and answers `claimed`.
    */
-  revokeFamily(fid: string, expiresAt: number, bound?: SubjectBound): void | RevokeResult | Promise<void | RevokeResult>;
-  /**
-   * Atomically stores `value` under `key` until `expiresAt` (seconds) if `key` holds nothing and
-   * answers `null`; otherwise answers the value already stored and changes nothing. Exactly one
-   * caller wins, across every process sharing the store.
-   */
-  claim(key: string, value: string, expiresAt: number): string | null | Promise<string | null>;
+  retire(retirement: Retirement): RetireResult | Promise<RetireResult>;
 }
 
 /** The methods a store must have, for the check in `AuthX`'s constructor. */
-export const REVOCATION_STORE_METHODS: readonly string[] = Object.freeze(['isRevoked', 'revoke', 'revokeSubject', 'revokeFamily', 'claim']);
+export const REVOCATION_STORE_METHODS: readonly string[] = Object.freeze(['isRevoked', 'revoke', 'revokeFamily', 'revokeSubject', 'retire']);
+
+/** Default share of one subject in a store: entries of every kind together. */
+export const DEFAULT_MAX_ENTRIES_PER_SUBJECT = 1000;
 
 /**
  * Checks the arguments every store receives, so each implementation refuses the same bad input.
@@ -101,15 +140,34 @@ export function assertTime(value: unknown, name: string): asserts value is numbe
 }
 
 /**
- * Checks a {@link SubjectBound}.
+ * Checks an {@link Owner}.
  *
- * @example assertBound(bound)
+ * @example assertOwner(owner)
+ * @throws {TypeError} When it is missing or a member has the wrong type.
+ */
+export function assertOwner(owner: Owner): void {
+  if (typeof owner !== 'object' || owner === null) throw new TypeError('owner must be an object { subject, coversMs, cutoffExpiresAt }');
+  assertKey(owner.subject, 'owner.subject');
+  assertTime(owner.coversMs, 'owner.coversMs');
+  assertTime(owner.cutoffExpiresAt, 'owner.cutoffExpiresAt');
+}
+
+/**
+ * Checks a {@link Retirement}.
+ *
+ * @example assertRetirement(retirement)
  * @throws {TypeError} When a member is missing or has the wrong type.
  */
-export function assertBound(bound: SubjectBound): void {
-  if (typeof bound !== 'object' || bound === null) throw new TypeError('bound must be an object');
-  assertKey(bound.subject, 'bound.subject');
-  if (!Number.isSafeInteger(bound.limit) || bound.limit < 1) throw new TypeError('bound.limit must be a positive integer');
-  assertTime(bound.cutoffMs, 'bound.cutoffMs');
-  assertTime(bound.cutoffExpiresAt, 'bound.cutoffExpiresAt');
+export function assertRetirement(retirement: Retirement): void {
+  if (typeof retirement !== 'object' || retirement === null) throw new TypeError('retirement must be an object');
+  assertKey(retirement.key, 'key');
+  if (typeof retirement.value !== 'string') throw new TypeError('value must be a string');
+  assertTime(retirement.expiresAt, 'expiresAt');
+  if (retirement.family !== undefined) {
+    if (typeof retirement.family !== 'object' || retirement.family === null) throw new TypeError('family must be an object { fid, retiredMs, expiresAt }');
+    assertKey(retirement.family.fid, 'family.fid');
+    assertTime(retirement.family.retiredMs, 'family.retiredMs');
+    assertTime(retirement.family.expiresAt, 'family.expiresAt');
+  }
+  assertOwner(retirement.owner);
 }

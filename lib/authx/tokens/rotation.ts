@@ -3,19 +3,21 @@
  * `AuthX#rotateRefreshToken`, `AuthX#revokeFamily` and `AuthX#isFamilyRevoked` (exported by
  * `authx-node` through `AuthX`).
  *
- * Every login starts a family (`fid`). Two kinds of records, both in the revocation store:
- * - the family's rotation mark, a subject cut-off under a key no real subject can have
- *   ({@link rotationMarkKey}): "every refresh token of this family issued at or before this
+ * Every login starts a family (`fid`). Rotating a refresh token retires it with one atomic store
+ * write (`RevocationStore#retire`) that holds two things:
+ * - a short claim `rt:<jti>` -> `"<successor jti> <successor issue ms> <fid>"` that makes racing
+ *   rotations of one token agree on one successor, across every instance sharing the store. It
+ *   lives through the grace period only;
+ * - the family's rotation mark: "every refresh token of this family issued at or before this
  *   millisecond is retired". It only moves forward and expires with the family's newest refresh
- *   token, so a family costs one record however often it rotates;
- * - a short claim `rt:<jti>` -> `"<successor jti> <successor issue ms> <fid>"` that makes
- *   racing rotations of one token agree on one successor, across every instance sharing the
- *   store. It lives through the grace period only; after that the mark alone answers.
- * A retired token presented again within `reuseGraceSeconds`, while its successor is unused
- * (the mark has not passed it), gets that same successor again (same `jti`, `iat`, `exp`): a
- * client's retry is not punished and the family never forks. Any other presentation is theft:
- * the family is revoked and {@link RefreshTokenReusedError} thrown. Records hold ids and times,
- * never a token.
+ *   token, so a family costs one mark however often it rotates.
+ * Written together, a claim never exists without its mark: a retry whose first answer was lost
+ * (the claim stored, the reply not received) gets the same successor, and once the claim lapses
+ * the mark alone refuses the retired token. A retired token presented again within
+ * `reuseGraceSeconds`, while its successor is unused (the mark has not passed it), gets that same
+ * successor again (same `jti`, `iat`, `exp`): a client's retry is not punished and the family never
+ * forks. Any other presentation is theft: the family is revoked and
+ * {@link RefreshTokenReusedError} thrown. Records hold ids and times, never a token.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { assertKnownOptions } from '../../core/option-names.ts';
@@ -102,49 +104,39 @@ export class RefreshRotation {
     // With a family, the claim only has to outlive the race; a token without one (made by
     // createRefreshToken) has no mark, so its claim is its retirement and lives as long as it does.
     const claimEnd = payload.fid === undefined ? tokenEnd : Math.min(tokenEnd, Math.floor(nowMs / 1000) + grace + 2);
-    const stored = await this.#store.claim(retirementKey(payload.jti), encodeSuccessor(candidate), claimEnd);
-
-    if (stored === null) {
-      // Won the claim, but a lapsed claim is no proof of a first use: the mark may have passed it.
-      if (payload.fid !== undefined && (await this.#markPassed(payload.fid, issuedMs))) return this.#theft(payload, payload.fid);
-      const lifetime = Math.max(1, payload.exp - payload.iat);
-      const successorEnd = Math.floor(successorMs / 1000) + lifetime + Math.ceil(this.#config.clockTolerance);
-      await this.#store.revokeSubject(rotationMarkKey(candidate.fid), issuedMs, successorEnd);
-      return this.#issue(payload, candidate, false);
+    const lifetime = Math.max(1, payload.exp - payload.iat);
+    const successorEnd = Math.floor(successorMs / 1000) + lifetime + Math.ceil(this.#config.clockTolerance);
+    const owner = { subject: payload.sub, coversMs: issuedMs, cutoffExpiresAt: Math.max(successorEnd, this.familyExpiry(payload)) };
+    const family = payload.fid === undefined ? undefined : { fid: payload.fid, retiredMs: issuedMs, expiresAt: successorEnd };
+    const found = await this.#store.retire({ key: retirementKey(payload.jti), value: encodeSuccessor(candidate), expiresAt: claimEnd, family, owner });
+    if (found?.outcome === 'claimed') return this.#issue(payload, candidate, false);
+    if (found?.outcome === 'taken') {
+      const successor = decodeSuccessor(found.value);
+      const markMs = typeof found.markMs === 'number' ? found.markMs : Number.POSITIVE_INFINITY;
+      // A record this code cannot read counts as theft: failing open could fork the family.
+      if (successor !== null && grace > 0 && nowMs - successor.issuedAtMs < grace * 1000 && markMs < successor.issuedAtMs) {
+        return this.#issue(payload, successor, true);
+      }
+      return this.#theft(payload, payload.fid ?? successor?.fid ?? candidate.fid);
     }
-    const successor = decodeSuccessor(stored);
-    // A record this code cannot read counts as theft: failing open could fork the family.
-    if (successor !== null && grace > 0 && nowMs - successor.issuedAtMs < grace * 1000 && !(await this.#markPassed(successor.fid, successor.issuedAtMs))) {
-      return this.#issue(payload, successor, true);
-    }
-    return this.#theft(payload, payload.fid ?? successor?.fid ?? candidate.fid);
+    // 'retired' (the mark passed this token after its claim lapsed), or an answer this code
+    // does not know: theft, never a second successor.
+    return this.#theft(payload, payload.fid ?? candidate.fid);
   }
 
   /**
    * Whether family `fid` is revoked. Asked through `isRevoked` with a probe only the family can
-   * match: a `jti` never issued, and a subject and instant no cut-off covers.
+   * match: a `jti` never issued, and an instant no cut-off covers.
    *
    * @example await rotation.isFamilyRevoked(payload.fid)
    * @throws {TypeError} When `fid` is not a non-empty string.
    */
-  async isFamilyRevoked(fid: string): Promise<boolean> {
+  async isFamilyRevoked(fid: string, subject?: string): Promise<boolean> {
     if (typeof fid !== 'string' || fid === '') throw new TypeError('fid must be a non-empty string');
-    const probe = { jti: `probe:${randomUUID()}`, sub: rotationMarkKey(randomUUID()), issuedAtMs: Number.MAX_SAFE_INTEGER, fid };
+    if (subject !== undefined && (typeof subject !== 'string' || subject === '')) throw new TypeError('subject must be a non-empty string');
+    // No cut-off covers an instant before the epoch, and no jti is ever "probe:...": only the family can match.
+    const probe = { jti: `probe:${randomUUID()}`, sub: subject ?? `\u0000probe:${randomUUID()}`, issuedAtMs: Number.MIN_SAFE_INTEGER, fid };
     return Boolean(await this.#store.isRevoked(probe));
-  }
-
-  /**
-   * Revokes family `fid` until every token it can hold has expired.
-   *
-   * @example await rotation.revokeFamily(payload.fid)
-   * @throws {TypeError} When `fid` is not a non-empty string.
-   */
-  async revokeFamily(fid: string, expiresAt?: number): Promise<void> {
-    if (typeof fid !== 'string' || fid === '') throw new TypeError('fid must be a non-empty string');
-    if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
-      throw new TypeError('expiresAt must be a finite number of seconds since the epoch');
-    }
-    await this.#store.revokeFamily(fid, expiresAt ?? this.familyExpiry(undefined));
   }
 
   /**
@@ -169,14 +161,10 @@ export class RefreshRotation {
     return { access_token, token_type: 'bearer', refresh_token, familyId: successor.fid, subject: payload.sub, repeated };
   }
 
-  /** Whether the family's rotation mark covers a refresh token issued at `issuedMs` (it was rotated). */
-  async #markPassed(fid: string, issuedMs: number): Promise<boolean> {
-    const probe = { jti: `probe:${randomUUID()}`, sub: rotationMarkKey(fid), issuedAtMs: issuedMs, fid: undefined };
-    return Boolean(await this.#store.isRevoked(probe));
-  }
-
   async #theft(payload: TokenPayload, fid: string): Promise<never> {
-    await this.#store.revokeFamily(fid, this.familyExpiry(payload));
+    const expiresAt = this.familyExpiry(payload);
+    const nowMs = this.#now();
+    await this.#store.revokeFamily(fid, expiresAt, { subject: payload.sub, coversMs: nowMs, cutoffExpiresAt: expiresAt });
     throw new RefreshTokenReusedError(fid, payload.jti);
   }
 
@@ -185,18 +173,6 @@ export class RefreshRotation {
     if (!Number.isFinite(nowMs)) throw new TypeError('the clock returned a time that is not a finite number');
     return nowMs;
   }
-}
-
-/**
- * The subject under which a family's rotation mark is kept. It starts with a NUL character, which
- * no real subject (a user name or id) contains, so a "log out everywhere" of a user never moves
- * it and it never refuses a user's token; a long `fid` is hashed to keep keys short.
- *
- * @example rotationMarkKey(payload.fid) // "\u0000rotated:0190c2a4-..."
- * @throws Never.
- */
-export function rotationMarkKey(fid: string): string {
-  return `\u0000rotated:${fid.length <= 128 ? fid : createHash('sha256').update(fid).digest('base64url')}`;
 }
 
 /**

@@ -43,6 +43,16 @@ export interface TokenPairOptions<C extends object = Record<string, unknown>> ex
   refreshExpiresIn?: Duration;
 }
 
+/** The keys of the claim type `C` that are not optional. */
+export type RequiredClaimKeys<C> = { [K in keyof C]-?: {} extends Pick<C, K> ? never : K }[keyof C];
+
+/**
+ * The options argument of `createAccessToken`, `createRefreshToken` and `createTokenPair`: optional
+ * while the application's claims `C` are all optional, and required with its `data` once `C` has a
+ * required key, so a token can never lack a claim its type promises.
+ */
+export type CreateTokenArgs<C extends object, O> = [RequiredClaimKeys<C>] extends [never] ? [options?: O] : [options: O & { data: Readonly<C> }];
+
 /** What `createTokenPair` returns, in the shape OAuth 2.0 clients expect. */
 export interface TokenPair {
   access_token: string;

@@ -1,6 +1,7 @@
 /**
- * Errors over HTTP: AuthX's JSON body `{"message", "error_type"}`, RFC 6750 statuses and
- * `WWW-Authenticate` challenges, and nothing leaked (no token, no stack, no unknown message).
+ * Errors over HTTP: the JSON body `{"detail"}` (Python AuthX's `{"message", "error_type"}` on
+ * request), RFC 6750 statuses and `WWW-Authenticate` challenges, and nothing leaked (no token,
+ * no stack, no unknown message).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -56,7 +57,7 @@ describe('error bodies and statuses over node:http', () => {
     const { status, headers, body } = await call('/me');
     assert.equal(status, 401);
     assert.equal(headers.get('www-authenticate'), 'Bearer');
-    assert.deepEqual(body, { message: 'No access token found in the request', error_type: 'MissingTokenError' });
+    assert.deepEqual(body, { detail: 'No access token found in the request' });
     assert.equal(headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal(headers.get('cache-control'), 'no-store');
   });
@@ -68,7 +69,7 @@ describe('error bodies and statuses over node:http', () => {
       const { status, headers, body, text } = await call('/me', bearer(token));
       assert.equal(status, 401);
       assert.equal(headers.get('www-authenticate'), 'Bearer error="invalid_token", error_description="Token has expired"');
-      assert.deepEqual(body, { message: 'Token has expired', error_type: 'TokenExpiredError' });
+      assert.deepEqual(body, { detail: 'Token has expired' });
       assert.ok(!text.includes(token.split('.')[1]!));
     } finally {
       clock.now -= 5_000;
@@ -79,7 +80,7 @@ describe('error bodies and statuses over node:http', () => {
     const token = auth.createAccessToken('user1');
     const { status, body, text } = await call('/me', bearer(`${token.slice(0, -2)}AA`));
     assert.equal(status, 401);
-    assert.equal(body.error_type, 'SignatureInvalidError');
+    assert.deepEqual(body, { detail: 'Token signature is invalid' });
     assert.ok(!text.includes(token.slice(0, 20)));
   });
 
@@ -94,7 +95,7 @@ describe('error bodies and statuses over node:http', () => {
       const { status, headers, body } = await call('/me', { headers: { authorization: value } });
       assert.equal(status, 401);
       assert.match(headers.get('www-authenticate')!, /^Bearer error="invalid_request", error_description="Authorization header /);
-      assert.equal(body.error_type, 'InvalidAuthorizationHeaderError');
+      assert.match(String(body.detail), /^Authorization header (is malformed|uses another scheme)/);
       assert.ok(!JSON.stringify(body).includes('dXNlcjpwYXNz'));
     });
   }
@@ -107,7 +108,7 @@ describe('error bodies and statuses over node:http', () => {
   test('wrong token type: 401 AccessTokenRequiredError', async () => {
     const { status, body } = await call('/me', bearer(auth.createRefreshToken('user1')));
     assert.equal(status, 401);
-    assert.equal(body.error_type, 'AccessTokenRequiredError');
+    assert.deepEqual(body, { detail: 'An access token is required' });
   });
 
   test('missing scope: 403 insufficient_scope with the required scopes', async () => {
@@ -117,7 +118,7 @@ describe('error bodies and statuses over node:http', () => {
       headers.get('www-authenticate'),
       'Bearer error="insufficient_scope", error_description="Token lacks a required scope", scope="admin users:write"',
     );
-    assert.deepEqual(body, { message: 'Token lacks a required scope', error_type: 'InsufficientScopeError' });
+    assert.deepEqual(body, { detail: 'Token lacks a required scope' });
   });
 
   test('a JSON body over the limit: 413 with Connection: close and no challenge', async () => {
@@ -129,14 +130,14 @@ describe('error bodies and statuses over node:http', () => {
     assert.equal(status, 413);
     assert.equal(headers.get('connection'), 'close');
     assert.equal(headers.get('www-authenticate'), null);
-    assert.equal(body.error_type, 'BodyTooLargeError');
+    assert.deepEqual(body, { detail: 'Request body is larger than 16384 bytes' });
   });
 
   test('an unexpected error: generic 500 without its message or stack, reported to onUnexpectedError', async () => {
     unexpected = [];
     const { status, text, headers } = await call('/boom');
     assert.equal(status, 500);
-    assert.deepEqual(JSON.parse(text), { message: 'Internal Server Error', error_type: 'InternalServerError' });
+    assert.deepEqual(JSON.parse(text), { detail: 'Internal Server Error' });
     assert.ok(!text.includes('hunter2') && !text.includes('at '));
     assert.equal(headers.get('www-authenticate'), null);
     assert.equal(unexpected.length, 1);
@@ -150,6 +151,33 @@ describe('error bodies and statuses over node:http', () => {
 
   test('an error after the response started destroys the connection instead of finishing it', async () => {
     await assert.rejects(fetch(`${server.url}/late`).then((r) => r.text()));
+  });
+});
+
+describe('handleErrors with body: "authx" answers Python AuthX\'s shape, for migrating clients', () => {
+  let python: TestServer;
+  before(async () => {
+    python = await startServer(
+      auth.handleErrors(async (req, res) => {
+        if (req.url === '/boom') throw new Error('hunter2');
+        const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req), req.url === '/admin' ? { requiredScopes: ['admin'] } : {});
+        sendJson(res, 200, { sub: payload.sub });
+      }, { body: 'authx' }),
+    );
+  });
+  after(() => python.close());
+
+  test('the same statuses and challenges, with {"message", "error_type"}', async () => {
+    const missing = await fetch(`${python.url}/me`);
+    assert.equal(missing.status, 401);
+    assert.equal(missing.headers.get('www-authenticate'), 'Bearer');
+    assert.deepEqual(await missing.json(), { message: 'No access token found in the request', error_type: 'MissingTokenError' });
+    const scope = await fetch(`${python.url}/admin`, bearer(auth.createAccessToken('user1')));
+    assert.equal(scope.status, 403);
+    assert.deepEqual(await scope.json(), { message: 'Token lacks a required scope', error_type: 'InsufficientScopeError' });
+    const boom = await fetch(`${python.url}/boom`);
+    assert.equal(boom.status, 500);
+    assert.deepEqual(await boom.json(), { message: 'Internal Server Error', error_type: 'InternalServerError' });
   });
 });
 
@@ -171,17 +199,24 @@ describe('wwwAuthenticateFor and errorToHttp', () => {
     const { status, headers, body } = errorToHttp(new CSRFError('missing'));
     assert.equal(status, 401);
     assert.match(headers['www-authenticate']!, /invalid_token/);
-    assert.equal(body.error_type, 'CSRFError');
+    assert.deepEqual(body, { detail: 'CSRF token is missing from the request headers' });
+    assert.deepEqual(errorToHttp(new CSRFError('missing'), { body: 'authx' }).body, { message: 'CSRF token is missing from the request headers', error_type: 'CSRFError' });
   });
 
-  test('anything that is not an AuthError is a 500 with a generic body', () => {
+  test('anything that is not an AuthError is a 500 with a generic body, in either shape', () => {
     for (const thrown of [new Error('secret'), 'string', null, { status: 401, message: 'x' }]) {
-      assert.deepEqual(errorToHttp(thrown), {
-        status: 500,
-        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-        body: { message: 'Internal Server Error', error_type: 'InternalServerError' },
-      });
+      const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+      assert.deepEqual(errorToHttp(thrown), { status: 500, headers, body: { detail: 'Internal Server Error' } });
+      assert.deepEqual(errorToHttp(thrown, { body: 'detail' }), { status: 500, headers, body: { detail: 'Internal Server Error' } });
+      assert.deepEqual(errorToHttp(thrown, { body: 'authx' }), { status: 500, headers, body: { message: 'Internal Server Error', error_type: 'InternalServerError' } });
     }
+  });
+
+  test('an unknown body shape is a TypeError, for errorToHttp and handleErrors alike', () => {
+    const message = 'body must be "detail" ({"detail": message}) or "authx" ({"message", "error_type"}, as Python AuthX answers)';
+    assert.throws(() => errorToHttp(new CSRFError('missing'), { body: 'message' as never }), { name: 'TypeError', message });
+    assert.throws(() => auth.handleErrors(() => undefined, { body: 'python' as never }), { name: 'TypeError', message });
+    assert.throws(() => auth.handleErrors(() => undefined, { onUnexpectedError: 'log' as never }), { name: 'TypeError', message: 'onUnexpectedError must be a function' });
   });
 
   test('every AuthX error has a stable code and the status RFC 6750 asks for', async () => {

@@ -57,7 +57,7 @@ test('verifyJwtAsync verifies through the remote set, fetching once, then verify
     for (const { payload } of results) assert.equal(payload.sub, 'user1');
     assert.equal(server.requests, 1, 'concurrent verifications share one fetch');
     assert.equal(verifyJwt(token, keys).sub, 'user1');
-    const hmac = signJwt({ sub: 'x' }, 'k'.repeat(32), { kid: 'one' });
+    const hmac = signJwt({ sub: 'x' }, 'k'.repeat(32), { kid: 'one', expiresIn: 60 });
     await assert.rejects(verifyJwtAsync(hmac, keys), { code: 'ERR_JWT_ALG_NOT_ALLOWED' });
   } finally {
     await server.close();
@@ -89,7 +89,7 @@ test('a flood of unknown kids causes at most one fetch per cooldown, and a new k
     let now = 1_000_000;
     const keys = createRemoteJWKSet(server.url, { clock: () => now, cooldownSeconds: 30 });
     await keys.ready();
-    const forged = (kid: string) => signJwt({ sub: 'x' }, second.privateKey, { kid });
+    const forged = (kid: string) => signJwt({ sub: 'x' }, second.privateKey, { kid, expiresIn: 60 });
     for (let i = 0; i < 50; i++) await assert.rejects(verifyJwtAsync(forged(`kid-${i}`), keys), { code: 'ERR_JWT_KEY_UNKNOWN' });
     assert.equal(server.requests, 1, 'the initial fetch started the cooldown: no fetch for any unknown kid');
     now += 30_000;
@@ -138,7 +138,7 @@ test('a response over maxBytes, a non-200, a redirect, and a timeout fail withou
     now += 61_000;
     await keys.ready();
     assert.equal(flaky.requests, 2);
-    assert.equal(verifyJwt(signJwt({ sub: 'a' }, signer), keys).sub, 'a');
+    assert.equal(verifyJwt(signJwt({ sub: 'a' }, signer, { expiresIn: 60 }), keys).sub, 'a');
     await flaky.close();
   } finally {
     await Promise.all([big.close(), status.close(), redirect.close(), silent.close()]);
@@ -148,7 +148,7 @@ test('a response over maxBytes, a non-200, a redirect, and a timeout fail withou
 test('an expired set stands in for maxStaleSeconds while the issuer is down, then verification is a 503 until it is back', async () => {
   const server = await issuer(serve([firstJwk], 'max-age=60'));
   try {
-    const token = signJwt({ sub: 'a' }, signer);
+    const token = signJwt({ sub: 'a' }, signer, { expiresIn: 60 });
     const expired = 1_000_000 + 60_000;
     for (const [maxStaleSeconds, standsIn] of [[undefined, 3600], [120, 120], [0, 0]] as const) {
       server.respond = serve([firstJwk], 'max-age=60');
@@ -185,7 +185,7 @@ test('an expired set stands in for maxStaleSeconds while the issuer is down, the
 test('verifyJwt alone refreshes an expired set in the background, and Retry-After never exceeds the cooldown', async () => {
   const server = await issuer(serve([firstJwk], 'max-age=60'));
   try {
-    const token = signJwt({ sub: 'a' }, signer);
+    const token = signJwt({ sub: 'a' }, signer, { expiresIn: 60 });
     let now = 1_000_000;
     const keys = createRemoteJWKSet(server.url, { clock: () => now, cooldownSeconds: 30, maxStaleSeconds: 0 });
     await keys.ready();

@@ -23,26 +23,31 @@ after(() => {
 const SEC = START_MS / 1000;
 const q = (over: { jti?: string; sub?: string; issuedAtMs?: number; fid?: string }) => ({ jti: 'x', sub: 'nobody', issuedAtMs: START_MS, fid: undefined, ...over });
 
-test('every kind of entry survives a reopen; the journal holds no token', async () => {
+const own = (subject: string, coversMs = START_MS) => ({ subject, coversMs, cutoffExpiresAt: SEC + 60 });
+
+test('every kind of entry survives a reopen, a fold and the share included; the journal holds no token', async () => {
   const directory = fresh();
   const clock = testClock();
-  const first = await FileRevocationStore.open({ directory, clock });
-  await first.revoke('jti-1', SEC + 60);
-  await first.revoke('jti-2', SEC + 60, { subject: 'alice', limit: 1, cutoffMs: START_MS, cutoffExpiresAt: SEC + 60 });
-  assert.equal(await first.revoke('jti-3', SEC + 60, { subject: 'alice', limit: 1, cutoffMs: START_MS + 7, cutoffExpiresAt: SEC + 60 }), 'subject');
-  await first.revokeFamily('fam-1', SEC + 60);
-  assert.equal(await first.claim('rt:a', 'b', SEC + 60), null);
+  const first = await FileRevocationStore.open({ directory, clock, maxEntriesPerSubject: 2 });
+  await first.revoke('jti-1', SEC + 60, own('bob'));
+  await first.revoke('jti-2', SEC + 60, own('alice'));
+  await first.revokeFamily('fam-1', SEC + 60, own('bob'));
+  const retired = { key: 'rt:a', value: 'b', expiresAt: SEC + 60, family: { fid: 'fam-2', retiredMs: START_MS, expiresAt: SEC + 60 }, owner: own('carol') };
+  assert.deepEqual(await first.retire(retired), { outcome: 'claimed' });
+  await first.revoke('jti-3', SEC + 60, own('alice'));
+  clock.now += 7;
+  assert.equal(await first.revoke('jti-4', SEC + 60, own('alice')), 'subject', 'alice is past her share of 2: folded at the store\'s now');
   await first.close();
   const text = readFileSync(join(directory, 'revocations.journal'), 'utf8');
   assert.doesNotMatch(text, /eyJ/, 'no JWT in the journal');
-  const second = await FileRevocationStore.open({ directory, clock });
+  const second = await FileRevocationStore.open({ directory, clock, maxEntriesPerSubject: 2 });
   assert.equal(second.isRevoked(q({ jti: 'jti-1' })), true);
   assert.equal(second.isRevoked(q({ sub: 'alice', issuedAtMs: START_MS + 7 })), true);
   assert.equal(second.isRevoked(q({ sub: 'alice', issuedAtMs: START_MS + 8 })), false);
   assert.equal(second.isRevoked(q({ fid: 'fam-1' })), true);
-  assert.equal(await second.claim('rt:a', 'c', SEC + 60), 'b');
-  // The bound survives too: alice still holds her one individual revocation.
-  assert.equal(await second.revoke('jti-4', SEC + 60, { subject: 'alice', limit: 1, cutoffMs: START_MS + 9, cutoffExpiresAt: SEC + 60 }), 'subject');
+  assert.deepEqual(await second.retire({ ...retired, value: 'c' }), { outcome: 'taken', value: 'b', markMs: START_MS });
+  // The share survives too: bob holds two entries, so a third folds him.
+  assert.equal(await second.revoke('jti-5', SEC + 60, own('bob')), 'subject');
   await second.close();
 });
 
@@ -90,10 +95,10 @@ test('compaction drops expired entries, so the journal stays bounded', async () 
   const clock = testClock();
   const store = await FileRevocationStore.open({ directory, clock, compactAfter: 10 });
   for (let i = 0; i < 200; i++) {
-    await store.revoke(`j${i}`, SEC + 2 + i / 100); // each lives two to four seconds
+    await store.revoke(`j${i}`, SEC + 2 + i / 100, own(`u${i}`)); // each lives two to four seconds
     if (i % 20 === 0) clock.now += 1000;
   }
-  await store.revoke('last', SEC + 3600);
+  await store.revoke('last', SEC + 3600, own('last'));
   const lines = readFileSync(join(directory, 'revocations.journal'), 'utf8').split('\n').filter(Boolean).length;
   assert.ok(lines < 120, `${lines} journal lines for ${store.size} live entries`);
   await store.close();
@@ -107,7 +112,7 @@ test('a torn last line (a crash mid-write) is skipped; earlier lines load', asyn
   const directory = fresh();
   const store = await FileRevocationStore.open({ directory });
   const exp = Math.floor(Date.now() / 1000) + 60;
-  await store.revoke('kept', exp);
+  await store.revoke('kept', exp, own('kept'));
   await store.close();
   appendFileSync(join(directory, 'revocations.journal'), '["j","torn",');
   const reopened = await FileRevocationStore.open({ directory });

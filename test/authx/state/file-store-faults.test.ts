@@ -24,6 +24,8 @@ after(() => {
 });
 
 const exp = (): number => Math.floor(Date.now() / 1000) + 3600;
+/** Each revocation its own subject, so no share fills and folds. */
+const owner = (subject: string) => ({ subject, coversMs: Date.now(), cutoffExpiresAt: exp() });
 const q = (jti: string) => ({ jti, sub: 'nobody', issuedAtMs: Date.now(), fid: undefined });
 const journal = (directory: string): string => join(directory, 'revocations.journal');
 
@@ -42,7 +44,7 @@ test('commits on a full disk (short writes, then ENOSPC): each fails whole, and 
   let store = await FileRevocationStore.open({ directory });
   const acked: string[] = [];
   for (let i = 0; i < 5; i++) {
-    await store.revoke(`before-${i}`, exp());
+    await store.revoke(`before-${i}`, exp(), owner(`before-${i}`));
     acked.push(`before-${i}`);
   }
   d.fill(0); // no page left: only the room in the journal's last page, then short writes
@@ -51,7 +53,7 @@ test('commits on a full disk (short writes, then ENOSPC): each fails whole, and 
   for (let i = 0; i < 40; i++) {
     const sizeBefore = statSync(journal(directory)).size;
     try {
-      await store.revoke(`full-${i}-${pad}`, exp());
+      await store.revoke(`full-${i}-${pad}`, exp(), owner(`full-${i}-${pad}`));
       acked.push(`full-${i}-${pad}`);
     } catch (error) {
       assert.ok(error instanceof StateUnavailableError, String(error));
@@ -63,7 +65,7 @@ test('commits on a full disk (short writes, then ENOSPC): each fails whole, and 
   assert.ok(acked.length > 5, 'the room left in the last page was used');
   d.unfill();
   for (let i = 0; i < 5; i++) {
-    await store.revoke(`after-${i}`, exp());
+    await store.revoke(`after-${i}`, exp(), owner(`after-${i}`));
     acked.push(`after-${i}`);
   }
   await store.close();
@@ -82,8 +84,8 @@ test('a compaction that meets a full disk (short write, then ENOSPC) leaves the 
   const directory = join(d.dir, 'data');
   let store = await FileRevocationStore.open({ directory, compactAfter: 1_000_000 });
   const pad = 'y'.repeat(60);
-  for (let i = 0; i < 100; i++) await store.revoke(`keep-${i}-${pad}`, exp());
-  for (let i = 0; i < 100; i++) await store.revoke(`keep-${i}-${pad}`, exp() + 1); // 200 lines for 100 entries
+  for (let i = 0; i < 100; i++) await store.revoke(`keep-${i}-${pad}`, exp(), owner(`keep-${i}-${pad}`));
+  for (let i = 0; i < 100; i++) await store.revoke(`keep-${i}-${pad}`, exp() + 1, owner(`keep-${i}-${pad}`)); // 200 lines for 100 entries
   await store.close();
   const before = readFileSync(journal(directory));
   d.fill(2 * 4096); // one page for the lock, one for the compacted file: too little, a short write
@@ -136,10 +138,11 @@ test('an ext4 journal remounted read-only under the store (EROFS): commits fail 
   const directory = join(d.dir, 'data');
   const store = await FileRevocationStore.open({ directory });
   try {
-    await store.revoke('before', exp());
+    await store.revoke('before', exp(), owner('before'));
     assert.equal(await store.isReady(), true);
     d.abort();
-    await assert.rejects(store.revoke('during', exp()), StateUnavailableError);
+    await assert.rejects(store.revoke('during', exp(), owner('during')), StateUnavailableError);
+    assert.equal(store.isRevoked(q('during')), false, 'a revocation that never reached the disk is in effect');
     await until(async () => !(await store.isReady()), 5_000, 'not ready on a read-only disk');
   } finally {
     await store.close();

@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import { FileRevocationStore, JournalError } from '../../../lib/index.ts';
 import { frameLine, JOURNAL_HEADER, JournalAppender, type JournalHandle } from '../../../lib/authx/state/journal.ts';
 import { readJournal } from '../../../lib/authx/state/journal-reader.ts';
-import { parseRecord } from '../../../lib/authx/state/journal-compaction.ts';
+import { parseStateRecord } from '../../../lib/authx/state/memory-revocation-store.ts';
 
 const dirs: string[] = [];
 const fresh = (): string => {
@@ -25,13 +25,14 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 const exp = (): number => Math.floor(Date.now() / 1000) + 3600;
+const owner = (subject: string) => ({ subject, coversMs: Date.now(), cutoffExpiresAt: exp() });
 const q = (jti: string) => ({ jti, sub: 'nobody', issuedAtMs: Date.now(), fid: undefined });
 const JOURNAL = 'revocations.journal';
 
 async function journalOf(jtis: string[]): Promise<string> {
   const directory = fresh();
   const store = await FileRevocationStore.open({ directory });
-  for (const jti of jtis) await store.revoke(jti, exp());
+  for (const jti of jtis) await store.revoke(jti, exp(), owner(jti));
   await store.close();
   return directory;
 }
@@ -91,7 +92,7 @@ test('a torn last write (no newline) is cut off at open and counted; the lines b
     assert.equal(store.isRevoked(q('kept')), true);
     assert.equal(store.stats.tornBytesAtOpen, 20);
     assert.deepEqual(readFileSync(path), sound, 'the torn end is cut off before anything is appended');
-    await store.revoke('next', exp());
+    await store.revoke('next', exp(), owner('next'));
   } finally {
     await store.close();
   }
@@ -134,7 +135,7 @@ test('a format-1 journal (bare JSON lines) is read, and rewritten as format 2 wi
   }
   const text = readFileSync(path, 'utf8');
   assert.ok(text.startsWith(JOURNAL_HEADER));
-  assert.match(text.split('\n')[1]!, /^[0-9a-f]{8} \[\["j","old-1",/);
+  assert.match(text.split('\n')[1]!, /^[0-9a-f]{8} \[\[.*\["j","old-1",/);
 });
 
 test('a file that is no journal at all is refused at byte 0', async () => {
@@ -150,7 +151,7 @@ test('replay reads a journal larger than its read buffer, lines across buffer ed
   for (let i = 0; i < 20_000; i++) lines.push(frameLine([['j', `jti-${i}-${'z'.repeat(i % 97)}`, exp(), null]]).toString());
   writeFileSync(path, lines.join(''));
   let count = 0;
-  const scan = await readJournal(path, { mode: 'replay', parse: parseRecord, onLine: (records) => (count += records.length) });
+  const scan = await readJournal(path, { mode: 'replay', parse: parseStateRecord, onLine: (records) => (count += records.length) });
   assert.equal(count, 20_000);
   assert.equal(scan.validEnd, scan.size);
 });

@@ -53,7 +53,7 @@ describe('families and claims', () => {
     const a = auth.createRefreshToken('user1', { data: { fid: 'fam-1' } });
     const b = auth.createAccessToken('user1', { data: { fid: 'fam-1' } });
     const c = auth.createAccessToken('user1', { data: { fid: 'fam-2' } });
-    await auth.revokeFamily('fam-1', auth.verifyTokenSync(a, { type: 'refresh' }).exp);
+    await auth.revokeFamily('fam-1', 'user1', auth.verifyTokenSync(a, { type: 'refresh' }).exp);
     assert.throws(() => auth.verifyTokenSync(a, { type: 'refresh' }), RevokedTokenError);
     assert.throws(() => auth.verifyTokenSync(b), RevokedTokenError);
     assert.equal(auth.verifyTokenSync(c).fid, 'fam-2');
@@ -66,33 +66,51 @@ describe('families and claims', () => {
     }
   });
 
-  test('claim: the first caller wins, later callers read the stored value, expiry frees the key', () => {
+  test('retire: the first caller claims, later callers read the stored value, expiry frees the key', () => {
     const clock = testClock();
     const store = new MemoryRevocationStore({ clock });
     const exp = START_MS / 1000 + 10;
-    assert.equal(store.claim('rt:a', 'b', exp), null);
-    assert.equal(store.claim('rt:a', 'c', exp), 'b');
+    const owner = { subject: 'u', coversMs: START_MS, cutoffExpiresAt: exp + 60 };
+    assert.deepEqual(store.retire({ key: 'rt:a', value: 'b', expiresAt: exp, owner }), { outcome: 'claimed' });
+    assert.deepEqual(store.retire({ key: 'rt:a', value: 'c', expiresAt: exp, owner }), { outcome: 'taken', value: 'b', markMs: 0 });
     clock.now += 10_000;
-    assert.equal(store.claim('rt:a', 'c', exp + 10), null);
-    assert.throws(() => store.claim('', 'x', exp), TypeError);
+    assert.deepEqual(store.retire({ key: 'rt:a', value: 'c', expiresAt: exp + 10, owner }), { outcome: 'claimed' });
+    assert.throws(() => store.retire({ key: '', value: 'x', expiresAt: exp, owner }), TypeError);
   });
 });
 
-describe('per-subject bound', () => {
-  test('past the limit a logout becomes a cut-off; the store holds at most the limit per subject', async () => {
+describe('per-subject share', () => {
+  test('past its share a logout folds the subject into a cut-off; a token issued after it works', async () => {
     const clock = testClock();
-    const store = new MemoryRevocationStore({ clock });
+    const store = new MemoryRevocationStore({ clock, maxEntriesPerSubject: 2 });
     const auth = makeAuth({ clock, revocationStore: store });
     const results = [];
     for (let i = 0; i < 3; i++) {
       clock.now += 1;
-      results.push(await auth.revokeToken(auth.verifyTokenSync(auth.createAccessToken('u')), { perSubjectLimit: 2 }));
+      results.push(await auth.revokeToken(auth.verifyTokenSync(auth.createAccessToken('u'))));
     }
     assert.deepEqual(results, ['token', 'token', 'subject']);
     clock.now += 1;
     assert.equal(auth.verifyTokenSync(auth.createAccessToken('u')).sub, 'u', 'a token after the cut-off works');
-    assert.equal(store.size, 3); // two jtis and one cut-off
-    await assert.rejects(auth.revokeToken({ jti: 'j', exp: 1, sub: 'u' }, { perSubjectLimt: 2 } as never), /unknown revokeToken option "perSubjectLimt"/);
+    assert.equal(store.size, 1, 'the fold left one cut-off and dropped the entries it covers');
+    await assert.rejects(auth.revokeToken({ jti: 'j', exp: 1, sub: 'u' }, { perSubjectLimit: 2 } as never), /unknown revokeToken option "perSubjectLimit"/);
+  });
+
+  test('a full store folds the heaviest subject, never a light one', async () => {
+    const clock = testClock();
+    const store = new MemoryRevocationStore({ clock, maxEntries: 6 });
+    const owner = (subject: string) => ({ subject, coversMs: START_MS, cutoffExpiresAt: START_MS / 1000 + 600 });
+    const exp = START_MS / 1000 + 60;
+    for (let i = 0; i < 4; i++) store.revoke(`heavy-${i}`, exp, owner('heavy'));
+    store.revoke('light-1', exp, owner('light'));
+    store.revoke('other-1', exp, owner('other'));
+    clock.now += 1;
+    assert.equal(store.revoke('light-2', exp, owner('light')), 'token');
+    const at = (sub: string, jti = 'x') => ({ jti, sub, issuedAtMs: START_MS, fid: undefined });
+    assert.equal(store.isRevoked(at('heavy')), true, 'the heaviest subject pays');
+    assert.equal(store.isRevoked(at('light')), false);
+    assert.equal(store.isRevoked(at('light', 'light-1')), true);
+    assert.equal(store.isRevoked(at('other', 'other-1')), true);
   });
 });
 
@@ -104,11 +122,11 @@ test('verification asks the store one question per token, synchronously for a sy
     revoke: (...a) => inner.revoke(...a),
     revokeSubject: (...a) => inner.revokeSubject(...a),
     revokeFamily: (...a) => inner.revokeFamily(...a),
-    claim: (...a) => inner.claim(...a),
+    retire: (r) => inner.retire(r),
   };
   const clock = testClock(START_MS + 123);
   const auth = makeAuth({ clock, revocationStore: store });
   const payload = auth.verifyTokenSync(auth.createAccessToken('u', { data: { fid: 'f' } }));
   assert.deepEqual(calls, [{ jti: payload.jti, sub: 'u', issuedAtMs: START_MS + 123, fid: 'f' }]);
-  assert.throws(() => makeAuth({ revocationStore: { isRevoked: () => false } as never }), /lacks the method\(s\) revoke, revokeSubject, revokeFamily, claim/);
+  assert.throws(() => makeAuth({ revocationStore: { isRevoked: () => false } as never }), /lacks the method\(s\) revoke, revokeFamily, revokeSubject, retire/);
 });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { FileRevocationStore, MemoryRevocationStore, RedisRevocationStore, StateUnavailableError, type RevocationStore } from '../../../lib/index.ts';
+import { FileRevocationStore, MemoryRevocationStore, RedisRevocationStore, StateUnavailableError } from '../../../lib/index.ts';
+import { describeRevocationStore } from '../../../lib/testing.ts';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
 const NOW = Date.now();
@@ -19,89 +20,19 @@ const id = (kind: string): string => `${kind}-${process.pid}-${++n}`;
 const check = (over: { jti?: string; sub?: string; issuedAtMs?: number; fid?: string }) => ({
   jti: over.jti ?? id('j'), sub: over.sub ?? id('s'), issuedAtMs: over.issuedAtMs ?? NOW, fid: over.fid,
 });
+const owner = (subject: string) => ({ subject, coversMs: NOW, cutoffExpiresAt: SEC + 120 });
 
-function contract(name: string, make: () => RevocationStore): void {
-  describe(`${name}: the store contract`, () => {
-    test('a revoked jti is revoked; another is not', async () => {
-      const store = make();
-      const jti = id('j');
-      assert.equal(await store.revoke(jti, SEC + 60), 'token');
-      assert.equal(await store.isRevoked(check({ jti })), true);
-      assert.equal(await store.isRevoked(check({})), false);
-    });
-
-    test('subject cut-off at the millisecond; it never moves backwards', async () => {
-      const store = make();
-      const sub = id('s');
-      await store.revokeSubject(sub, NOW, SEC + 60);
-      await store.revokeSubject(sub, NOW - 5000, SEC + 60);
-      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: NOW - 1 })), true);
-      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: NOW })), true);
-      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: NOW + 1 })), false);
-    });
-
-    test('a revoked family refuses its tokens only', async () => {
-      const store = make();
-      const fid = id('f');
-      await store.revokeFamily(fid, SEC + 60);
-      assert.equal(await store.isRevoked(check({ fid })), true);
-      assert.equal(await store.isRevoked(check({ fid: id('f') })), false);
-    });
-
-    test('claim: of 20 concurrent claims exactly one wins and all see its value', async () => {
-      const store = make();
-      const key = id('c');
-      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => store.claim(key, `v${i}`, SEC + 60)));
-      const winners = answers.flatMap((a, i) => (a === null ? [i] : []));
-      assert.equal(winners.length, 1);
-      for (const a of answers) if (a !== null) assert.equal(a, `v${winners[0]}`);
-      assert.equal(await store.claim(key, 'late', SEC + 60), `v${winners[0]}`);
-    });
-
-    test('the per-subject bound turns the next revocation into a cut-off', async () => {
-      const store = make();
-      const subject = id('s');
-      const bound = { subject, limit: 2, cutoffMs: NOW, cutoffExpiresAt: SEC + 120 };
-      const results = [];
-      for (let i = 0; i < 3; i++) results.push(await store.revoke(id('j'), SEC + 60, bound));
-      assert.deepEqual(results, ['token', 'token', 'subject']);
-      assert.equal(await store.isRevoked(check({ sub: subject, issuedAtMs: NOW })), true);
-      assert.equal(await store.isRevoked(check({ sub: subject, issuedAtMs: NOW + 1 })), false);
-    });
-
-    test('family revocations count against the same per-subject share', async () => {
-      const store = make();
-      const subject = id('s');
-      const bound = { subject, limit: 2, cutoffMs: NOW, cutoffExpiresAt: SEC + 120 };
-      const fid = id('f');
-      assert.equal(await store.revokeFamily(fid, SEC + 60, bound), 'token');
-      assert.equal(await store.revoke(id('j'), SEC + 60, bound), 'token');
-      assert.equal(await store.revokeFamily(id('f'), SEC + 60, bound), 'subject');
-      assert.equal(await store.isRevoked(check({ fid })), true);
-      assert.equal(await store.isRevoked(check({ sub: subject, issuedAtMs: NOW })), true);
-    });
-
-    test('bad arguments are TypeErrors', async () => {
-      const store = make();
-      await assert.rejects(async () => store.revoke('', SEC), TypeError);
-      await assert.rejects(async () => store.revokeFamily('f', Number.NaN), TypeError);
-      await assert.rejects(async () => store.claim('k', 7 as never, SEC + 5), TypeError);
-    });
-  });
-}
-
-contract('MemoryRevocationStore', () => new MemoryRevocationStore());
+describeRevocationStore('MemoryRevocationStore', (o) => new MemoryRevocationStore(o));
 
 const dirs: string[] = [];
 const files: FileRevocationStore[] = [];
-let fileStore: FileRevocationStore;
-before(async () => {
+describeRevocationStore('FileRevocationStore', async (o) => {
   const dir = mkdtempSync(join(tmpdir(), 'authx-state-'));
   dirs.push(dir);
-  fileStore = await FileRevocationStore.open({ directory: dir });
-  files.push(fileStore);
+  const store = await FileRevocationStore.open({ directory: dir, ...o });
+  files.push(store);
+  return store;
 });
-contract('FileRevocationStore', () => fileStore);
 
 let redis: TestRedis;
 let official: ReturnType<typeof createClient>;
@@ -122,16 +53,17 @@ after(async () => {
   io?.disconnect();
   await redis?.stop();
 });
-contract('RedisRevocationStore (redis)', () => new RedisRevocationStore({ client: official, prefix: 'o:' }));
-contract('RedisRevocationStore (ioredis)', () => new RedisRevocationStore({ client: io, prefix: 'i:' }));
+describeRevocationStore('RedisRevocationStore (redis)', (o) => new RedisRevocationStore({ client: official, prefix: 'o:', ...o }));
+describeRevocationStore('RedisRevocationStore (ioredis)', (o) => new RedisRevocationStore({ client: io, prefix: 'i:', ...o }));
 
 describe('RedisRevocationStore specifics', () => {
   test('every key it wrote has a TTL (KEYS + TTL over the whole Redis)', async () => {
     const store = new RedisRevocationStore({ client: official, prefix: 't:' });
-    await store.revoke(id('j'), SEC + 60, { subject: 'u', limit: 1, cutoffMs: NOW, cutoffExpiresAt: SEC + 90 });
-    await store.revoke(id('j'), SEC + 60, { subject: 'u', limit: 1, cutoffMs: NOW, cutoffExpiresAt: SEC + 90 });
-    await store.revokeFamily(id('f'), SEC + 60);
-    await store.claim(id('c'), 'x', SEC + 60);
+    const folding = new RedisRevocationStore({ client: official, prefix: 't:', maxEntriesPerSubject: 1 });
+    await folding.revoke(id('j'), SEC + 60, { subject: 'u', coversMs: NOW, cutoffExpiresAt: SEC + 90 });
+    await folding.revoke(id('j'), SEC + 60, { subject: 'u', coversMs: NOW, cutoffExpiresAt: SEC + 90 });
+    await store.revokeFamily(id('f'), SEC + 60, owner('v'));
+    await store.retire({ key: id('c'), value: 'x', expiresAt: SEC + 60, family: { fid: id('f'), retiredMs: NOW, expiresAt: SEC + 60 }, owner: owner('w') });
     const keys = (await official.sendCommand(['KEYS', '*'])) as string[];
     assert.ok(keys.length >= 4);
     for (const key of keys) {

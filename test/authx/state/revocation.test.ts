@@ -28,11 +28,15 @@ describe('revoked tokens over node:http', () => {
     assert.equal((await fetch(`${server.url}/logout`, { headers })).status, 200);
     const response = await fetch(`${server.url}/me`, { headers });
     assert.equal(response.status, 401);
-    assert.deepEqual(await response.json(), { message: 'Token has been revoked', error_type: 'RevokedTokenError' });
+    assert.deepEqual(await response.json(), { detail: 'Token has been revoked' });
     assert.match(response.headers.get('www-authenticate')!, /error="invalid_token"/);
     assert.equal((await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${other}` } })).status, 200);
   });
 });
+
+/** A revocation check for a jti alone, and an owner of its own (no share is ever full). */
+const byJti = (jti: string) => ({ jti, sub: 'nobody', issuedAtMs: 0, fid: undefined });
+const own = (jti: string) => ({ subject: `owner-${jti}`, coversMs: 0, cutoffExpiresAt: 0 });
 
 describe('MemoryRevocationStore', () => {
   test('the store forgets a revocation once the token has expired', () => {
@@ -40,12 +44,12 @@ describe('MemoryRevocationStore', () => {
     const store = new MemoryRevocationStore({ clock });
     const auth = makeAuth({ clock, revocationStore: store });
     const payload = auth.verifyTokenSync(auth.createAccessToken('user1', { expiresIn: 60 }));
-    store.revoke(payload.jti, payload.exp);
-    assert.equal(store.isRevoked(payload.jti), true);
+    store.revoke(payload.jti, payload.exp, own(payload.jti));
+    assert.equal(store.isRevoked(byJti(payload.jti)), true);
     clock.now += 59_000;
-    assert.equal(store.isRevoked(payload.jti), true);
+    assert.equal(store.isRevoked(byJti(payload.jti)), true);
     clock.now += 1_000;
-    assert.equal(store.isRevoked(payload.jti), false);
+    assert.equal(store.isRevoked(byJti(payload.jti)), false);
     assert.equal(store.size, 0);
   });
 
@@ -60,7 +64,7 @@ describe('MemoryRevocationStore', () => {
     assert.throws(() => auth.verifyTokenSync(token), RevokedTokenError);
     clock.now += 10_000; // past exp + tolerance: expired, and the store may forget it
     assert.throws(() => auth.verifyTokenSync(token), TokenExpiredError);
-    assert.equal(store.isRevoked(jti), false);
+    assert.equal(store.isRevoked(byJti(jti)), false);
     assert.equal(store.size, 0);
   });
 
@@ -68,13 +72,13 @@ describe('MemoryRevocationStore', () => {
     const clock = testClock();
     const store = new MemoryRevocationStore({ clock, sweepInterval: 60 });
     const now = clock.now / 1000;
-    for (let i = 0; i < 100; i++) store.revoke(`short-${i}`, now + 10);
+    for (let i = 0; i < 100; i++) store.revoke(`short-${i}`, now + 10, own(`short-${i}`));
     assert.equal(store.size, 100);
     clock.now += 20_000;
-    store.revoke('later', now + 1000); // within the interval: no sweep yet
+    store.revoke('later', now + 1000, own('later')); // within the interval: no sweep yet
     assert.equal(store.size, 101);
     clock.now += 50_000;
-    store.revoke('much-later', now + 1000);
+    store.revoke('much-later', now + 1000, own('much-later'));
     assert.equal(store.size, 2);
   });
 
@@ -82,29 +86,29 @@ describe('MemoryRevocationStore', () => {
     const clock = testClock();
     const store = new MemoryRevocationStore({ clock, maxEntries: 3 });
     const now = clock.now / 1000;
-    store.revoke('a', now + 10);
-    store.revoke('b', now + 100);
-    store.revoke('c', now + 100);
-    assert.throws(() => store.revoke('d', now + 100), (error: unknown) => error instanceof RevocationStoreFullError && error.code === 'ERR_REVOCATION_STORE_FULL');
-    assert.equal(store.isRevoked('a'), true);
-    store.revoke('c', now + 200); // an existing entry may be extended when full
+    store.revoke('a', now + 10, own('a'));
+    store.revoke('b', now + 100, own('b'));
+    store.revoke('c', now + 100, own('c'));
+    assert.throws(() => store.revoke('d', now + 100, own('d')), (error: unknown) => error instanceof RevocationStoreFullError && error.code === 'ERR_REVOCATION_STORE_FULL');
+    assert.equal(store.isRevoked(byJti('a')), true);
+    store.revoke('c', now + 200, own('c')); // an existing entry may be extended when full
     clock.now += 10_000; // 'a' expires: the next revoke makes room by sweeping
-    store.revoke('d', now + 100);
+    store.revoke('d', now + 100, own('d'));
     assert.equal(store.size, 3);
-    assert.deepEqual(['a', 'b', 'c', 'd'].map((j) => store.isRevoked(j)), [false, true, true, true]);
+    assert.deepEqual(['a', 'b', 'c', 'd'].map((j) => store.isRevoked(byJti(j))), [false, true, true, true]);
   });
 
   test('revoking an already expired token stores nothing', () => {
     const clock = testClock();
     const store = new MemoryRevocationStore({ clock });
-    store.revoke('old', clock.now / 1000 - 1);
+    store.revoke('old', clock.now / 1000 - 1, own('old'));
     assert.equal(store.size, 0);
   });
 
   test('sweep() drops expired entries on demand', () => {
     const clock = testClock();
     const store = new MemoryRevocationStore({ clock });
-    store.revoke('a', clock.now / 1000 + 1);
+    store.revoke('a', clock.now / 1000 + 1, own('a'));
     clock.now += 1_000;
     store.sweep();
     assert.equal(store.size, 0);
@@ -114,13 +118,14 @@ describe('MemoryRevocationStore', () => {
     assert.throws(() => new MemoryRevocationStore({ maxEntries: 0 }), RangeError);
     assert.throws(() => new MemoryRevocationStore({ sweepInterval: Number.NaN }), RangeError);
     const store = new MemoryRevocationStore();
-    assert.throws(() => store.revoke('', 1), TypeError);
-    assert.throws(() => store.revoke('a', Number.POSITIVE_INFINITY), TypeError);
+    assert.throws(() => store.revoke('', 1, own('')), TypeError);
+    assert.throws(() => store.revoke('a', Number.POSITIVE_INFINITY, own('a')), TypeError);
   });
 
   test('revokeToken refuses a payload without jti or exp', async () => {
     const auth = makeAuth();
-    await assert.rejects(auth.revokeToken({ jti: '', exp: 1 }), TypeError);
+    await assert.rejects(auth.revokeToken({ jti: '', exp: 1, sub: 'u' }), TypeError);
+    await assert.rejects(auth.revokeToken({ jti: 'a', exp: 1 } as never), TypeError);
     await assert.rejects(auth.revokeToken({ jti: 'a' } as never), TypeError);
   });
 
@@ -130,8 +135,8 @@ describe('MemoryRevocationStore', () => {
       isRevoked: (check: { jti: string }) => expiries.get(check.jti) as unknown as boolean,
       revoke: (jti: string, exp: number) => (expiries.set(jti, exp), 'token' as const),
       revokeSubject: () => {},
-      revokeFamily: () => {},
-      claim: () => null,
+      revokeFamily: () => 'token' as const,
+      retire: () => ({ outcome: 'claimed' as const }),
     };
     const auth = makeAuth({ revocationStore: store });
     const token = auth.createAccessToken('u');
@@ -162,5 +167,5 @@ test('a full revocation store is answered 503 with Retry-After, not a bare 500',
   assert.equal(answer.status, 503);
   assert.equal(answer.headers['retry-after'], '60');
   assert.equal(answer.headers['www-authenticate'], undefined);
-  assert.deepEqual(answer.body, { message: 'Too many revoked tokens are held right now; try again later', error_type: 'RevocationStoreFullError' });
+  assert.deepEqual(answer.body, { detail: 'Too many revoked tokens are held right now; try again later' });
 });

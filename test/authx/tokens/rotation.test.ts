@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  MemoryRevocationStore, RefreshTokenRequiredError, RefreshTokenReusedError, RevokedTokenError, errorToHttp, retirementKey, rotationMarkKey,
+  MemoryRevocationStore, RefreshTokenRequiredError, RefreshTokenReusedError, RevokedTokenError, errorToHttp, retirementKey, StateUnavailableError,
   type AuthX,
 } from '../../../lib/index.ts';
 import { inspect, makeAuth, START_MS, testClock, type TestClock } from '../authx-helpers.ts';
@@ -194,7 +194,7 @@ describe('rotateRefreshToken', () => {
     const { auth, store } = setup();
     const login = auth.createTokenPair('user1');
     const { jti, exp } = claims(login.refresh_token) as { jti: string; exp: number };
-    store.claim(retirementKey(jti), 'garbage', exp);
+    store.retire({ key: retirementKey(jti), value: 'garbage', expiresAt: exp, owner: { subject: 'user1', coversMs: 0, cutoffExpiresAt: exp } });
     await assert.rejects(auth.rotateRefreshToken(login.refresh_token), RefreshTokenReusedError);
     await assert.rejects(auth.verifyToken(login.access_token), RevokedTokenError);
   });
@@ -213,17 +213,17 @@ describe('bounded state', () => {
   test('a claim lives through the grace period; a family revocation until the longest lifetime', async () => {
     const { auth, clock, store } = setup({ tolerance: 5 });
     const calls: unknown[][] = [];
-    const claim = store.claim.bind(store);
+    const retire = store.retire.bind(store);
     const revokeFamily = store.revokeFamily.bind(store);
-    store.claim = (...args) => (calls.push(['claim', ...args]), claim(...args));
-    store.revokeFamily = (...args) => (calls.push(['revokeFamily', ...args]), revokeFamily(...args));
+    store.retire = (r) => (calls.push(['retire', r.key, r.value, r.expiresAt]), retire(r));
+    store.revokeFamily = (fid, expiresAt, owner) => (calls.push(['revokeFamily', fid, expiresAt]), revokeFamily(fid, expiresAt, owner));
     const login = auth.createTokenPair('user1');
     const { jti, exp } = claims(login.refresh_token) as { jti: string; exp: number };
     await auth.rotateRefreshToken(login.refresh_token);
     clock.now += 30_000;
     await assert.rejects(auth.rotateRefreshToken(login.refresh_token), RefreshTokenReusedError);
     const now = Math.floor(clock.now / 1000);
-    assert.deepEqual(calls[0]?.slice(0, 2), ['claim', `rt:${jti}`]);
+    assert.deepEqual(calls[0]?.slice(0, 2), ['retire', `rt:${jti}`]);
     // Claims outlive the grace period (10 s) by 2 s; never the token itself.
     assert.equal(calls[0]?.[3], Math.min(exp + 5, Math.floor(START_MS / 1000) + 12));
     assert.deepEqual(calls.at(-1), ['revokeFamily', claims(login.refresh_token).fid, now + 20 * DAY + 5]);
@@ -268,13 +268,35 @@ describe('bounded state', () => {
     assert.equal(store.size, before);
   });
 
-  test('the mark is kept under a subject no user can have, and a user\'s logout-everywhere does not move it', async () => {
+  test('a user\'s logout-everywhere of a subject named like a mark does not move the mark', async () => {
     const { auth } = setup();
     const login = auth.createTokenPair('user1');
     const fid = String(claims(login.refresh_token).fid);
-    assert.equal(rotationMarkKey(fid), `\u0000rotated:${fid}`);
     await auth.revokeAllTokens(`rotated:${fid}`);
+    await auth.revokeAllTokens(`\u0000rotated:${fid}`);
     assert.equal((await auth.rotateRefreshToken(login.refresh_token)).repeated, false);
+  });
+
+  test('a lost answer never forks the family: the retry repeats the successor, and after the grace the retired token is theft', async () => {
+    const { auth, clock, store } = setup();
+    const login = auth.createTokenPair('user1');
+    // The store wrote claim and mark, but the answer never reached the caller.
+    const retire = store.retire.bind(store);
+    let lose = true;
+    store.retire = (r) => {
+      const found = retire(r);
+      if (lose) {
+        lose = false;
+        throw new StateUnavailableError();
+      }
+      return found;
+    };
+    await assert.rejects(auth.rotateRefreshToken(login.refresh_token), StateUnavailableError);
+    const retry = await auth.rotateRefreshToken(login.refresh_token);
+    assert.equal(retry.repeated, true, 'the retry gets the successor the lost answer held');
+    clock.now += 60_000; // claim lapsed
+    await assert.rejects(auth.rotateRefreshToken(login.refresh_token), RefreshTokenReusedError);
+    await assert.rejects(auth.verifyToken(retry.refresh_token, { type: 'refresh' }), RevokedTokenError, 'the whole family is revoked, no second chain');
   });
 
   test('retirementKey hashes an id that is long or has unusual characters', () => {
@@ -290,17 +312,19 @@ describe('revokeFamily', () => {
     const one = auth.createTokenPair('user1');
     const other = auth.createTokenPair('user1');
     const rotated = await auth.rotateRefreshToken(one.refresh_token);
-    await auth.revokeFamily(rotated.familyId);
+    await auth.revokeFamily(rotated.familyId, 'user1');
     for (const token of [one.access_token, rotated.access_token]) await assert.rejects(auth.verifyToken(token), RevokedTokenError);
     await assert.rejects(auth.rotateRefreshToken(rotated.refresh_token), RevokedTokenError);
     assert.equal((await auth.verifyToken(other.access_token)).sub, 'user1');
     assert.equal(await auth.isFamilyRevoked(rotated.familyId), true);
+    assert.equal(await auth.isFamilyRevoked(rotated.familyId, 'user1'), true);
     assert.equal(await auth.isFamilyRevoked(other.access_token.length > 0 ? String(claims(other.access_token).fid) : ''), false);
   });
 
   test('a bad fid is a TypeError', async () => {
     const { auth } = setup();
-    await assert.rejects(auth.revokeFamily(''), TypeError);
+    await assert.rejects(auth.revokeFamily('', 'user1'), TypeError);
+    await assert.rejects(auth.revokeFamily('f', ''), TypeError);
     await assert.rejects(auth.isFamilyRevoked(42 as never), TypeError);
   });
 });

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { signRaw } from '../../core/jwt-helpers.ts';
 import { TEST_SECRET, call, decodeSegment, login, tokensFor, withTestServer } from '../server-helpers.ts';
+import { MemoryRevocationStore } from '../../../lib/index.ts';
 
 const WELCOME = {
   message: 'Welcome to AuthX Basic Authentication Example',
@@ -283,6 +284,6 @@ test('past its share of revocations, a logout revokes every token of that user: 
       const fresh = await tokensFor(url);
       assert.equal((await call(`${url}/protected`, { headers: { authorization: `Bearer ${fresh.access}` } })).status, 200);
     },
-    { revocationsPerSubject: 2 },
+    (clock) => ({ revocationStore: new MemoryRevocationStore({ clock: clock.now, maxEntriesPerSubject: 2 }) }),
   );
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MemoryRevocationStore } from '../../../lib/index.ts';
 import { call, tokensFor, withTestServer } from '../server-helpers.ts';
 
 test('same second: a token issued 1 ms before a logout-everywhere is refused; a login 1 ms after it works', async () => {
@@ -25,6 +26,6 @@ test('same second: a token issued 1 ms before a logout-everywhere is refused; a 
       assert.equal((await call(`${url}/protected`, bearer(justAfter.access))).status, 200, 'issued 1 ms after the cut-off, same second');
       assert.equal((await call(`${url}/refresh`, { method: 'POST', headers: { authorization: `Bearer ${justAfter.refresh}` } })).status, 200);
     },
-    { revocationsPerSubject: 1 },
+    (clock) => ({ revocationStore: new MemoryRevocationStore({ clock: clock.now, maxEntriesPerSubject: 1 }) }),
   );
 });

@@ -19,7 +19,8 @@ const logs: string[] = [];
 async function instance(url: string, overrides: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
   const state = await openServerState({ REDIS_URL: url }, { log: (line) => logs.push(line), redisTimeoutMs: 300 });
   states.push(state);
-  const server = await startTestServer({ revocationStore: state.revocationStore, ...(state.counterStore ? { counterStore: state.counterStore } : {}), ...overrides });
+  // The server's clock is the store's (Date.now): a revocation is kept until the token's real expiry.
+  const server = await startTestServer({ clock: Date.now, revocationStore: state.revocationStore, ...(state.counterStore ? { counterStore: state.counterStore } : {}), ...overrides });
   servers.push(server);
   return server;
 }
@@ -146,7 +147,7 @@ test('start-up with Redis down: the server starts, answers 503 on state routes a
   const lines: string[] = [];
   const down = await openServerState({ REDIS_URL: 'redis://127.0.0.1:1' }, { log: (line) => lines.push(line), redisTimeoutMs: 200 });
   states.push(down);
-  const server = await startTestServer({ revocationStore: down.revocationStore, ...(down.counterStore ? { counterStore: down.counterStore } : {}) });
+  const server = await startTestServer({ clock: Date.now, revocationStore: down.revocationStore, ...(down.counterStore ? { counterStore: down.counterStore } : {}) });
   servers.push(server);
   const token = (await login(a.url)).access;
   assert.equal((await fetch(`${server.url}/protected`, auth(token))).status, 503);

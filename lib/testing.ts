@@ -1,0 +1,189 @@
+/**
+ * `authx-node/testing`: the revocation store contract (lib/authx/state/revocation.ts) as a
+ * `node:test` suite that any `RevocationStore` can run. The library runs it against its memory,
+ * file and Redis stores; docs/state.md runs it against a SQL store on `node:sqlite`.
+ *
+ * @example
+ * import { describeRevocationStore } from 'authx-node/testing';
+ * describeRevocationStore('my store', ({ maxEntriesPerSubject }) => new MyStore({ maxEntriesPerSubject }));
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import type { Owner, RevocationCheck, RevocationStore } from './authx/state/revocation.ts';
+
+/** What the suite asks of a new store: fresh state (or keys no other test uses) and this share. */
+export interface StoreFactoryOptions {
+  /** The most live entries of one subject the store must keep before folding them into a cut-off. */
+  readonly maxEntriesPerSubject: number;
+}
+
+/** Makes a store for one test; it may be shared between tests as long as keys do not collide. */
+export type StoreFactory = (options: StoreFactoryOptions) => RevocationStore | Promise<RevocationStore>;
+
+/**
+ * Registers the contract's tests under `describe(name)`: semantics of each kind of entry,
+ * expiry, cut-off monotonicity, the rotation's atomic claim and mark under concurrency (and a
+ * lost answer), per-subject fairness, and argument checks. Every key is random, so a shared
+ * store (Redis) may serve every test.
+ *
+ * @example describeRevocationStore('MemoryRevocationStore', (o) => new MemoryRevocationStore(o))
+ * @throws Never itself; the tests fail as `node:assert` does.
+ */
+export function describeRevocationStore(name: string, make: StoreFactory): void {
+  const id = (kind: string): string => `${kind}-${randomUUID()}`;
+  const now = (): number => Date.now();
+  const sec = (): number => Math.floor(now() / 1000);
+  const check = (over: Partial<RevocationCheck>): RevocationCheck => ({
+    jti: over.jti ?? id('j'), sub: over.sub ?? id('s'), issuedAtMs: over.issuedAtMs ?? now(), fid: over.fid,
+  });
+  const owner = (subject: string, coversMs = now()): Owner => ({ subject, coversMs, cutoffExpiresAt: sec() + 300 });
+  const big = { maxEntriesPerSubject: 1000 };
+
+  describe(`${name}: the revocation store contract`, () => {
+    test('a revoked jti is revoked, another is not', async () => {
+      const store = await make(big);
+      const jti = id('j');
+      const sub = id('s');
+      assert.equal(await store.revoke(jti, sec() + 60, owner(sub)), 'token');
+      assert.equal(await store.isRevoked(check({ jti, sub })), true);
+      assert.equal(await store.isRevoked(check({ sub })), false);
+    });
+
+    test('an entry that has already expired revokes nothing', async () => {
+      const store = await make(big);
+      const jti = id('j');
+      const fid = id('f');
+      const sub = id('s');
+      await store.revoke(jti, sec() - 1, owner(sub));
+      await store.revokeFamily(fid, sec() - 1, owner(sub));
+      await store.revokeSubject(sub, now(), sec() - 1);
+      assert.equal(await store.isRevoked(check({ jti, sub, fid, issuedAtMs: now() - 1000 })), false);
+    });
+
+    test('a subject cut-off refuses up to its millisecond, and never moves backwards', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const at = now();
+      await store.revokeSubject(sub, at, sec() + 60);
+      await store.revokeSubject(sub, at - 5000, sec() + 60);
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: at - 1 })), true);
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: at })), true);
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: at + 1 })), false);
+      assert.equal(await store.isRevoked(check({ issuedAtMs: at - 1 })), false, 'another subject');
+    });
+
+    test('a revoked family refuses its tokens only', async () => {
+      const store = await make(big);
+      const fid = id('f');
+      const sub = id('s');
+      await store.revokeFamily(fid, sec() + 60, owner(sub));
+      assert.equal(await store.isRevoked(check({ fid, sub })), true);
+      assert.equal(await store.isRevoked(check({ fid: id('f'), sub })), false);
+    });
+
+    test('retire: of 20 concurrent retirements of one token exactly one claims, all others see its successor and the mark', async () => {
+      const store = await make(big);
+      const key = `rt:${id('j')}`;
+      const fid = id('f');
+      const sub = id('s');
+      const retiredMs = now() - 10;
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+        store.retire({ key, value: `v${i}`, expiresAt: sec() + 30, family: { fid, retiredMs, expiresAt: sec() + 300 }, owner: owner(sub, retiredMs) })));
+      const winners = answers.flatMap((a, i) => (a.outcome === 'claimed' ? [i] : []));
+      assert.equal(winners.length, 1);
+      for (const a of answers) {
+        if (a.outcome === 'claimed') continue;
+        assert.deepEqual(a, { outcome: 'taken', value: `v${winners[0]}`, markMs: retiredMs });
+      }
+    });
+
+    test('retire: a lost answer retried finds the claim with its mark; once the claim lapsed, the mark alone refuses', async () => {
+      const store = await make(big);
+      const fid = id('f');
+      const sub = id('s');
+      const retiredMs = now() - 10;
+      const family = { fid, retiredMs, expiresAt: sec() + 300 };
+      const key = `rt:${id('j')}`;
+      assert.deepEqual(await store.retire({ key, value: 'next', expiresAt: sec() + 30, family, owner: owner(sub, retiredMs) }), { outcome: 'claimed' });
+      // The caller never saw that answer and retries: the claim is there, and so is the mark.
+      assert.deepEqual(await store.retire({ key, value: 'other', expiresAt: sec() + 30, family, owner: owner(sub, retiredMs) }), { outcome: 'taken', value: 'next', markMs: retiredMs });
+      // A claim that is not kept (already expired) leaves the mark as the only record.
+      const lapsed = `rt:${id('j')}`;
+      assert.deepEqual(await store.retire({ key: lapsed, value: 'x', expiresAt: sec() - 1, family, owner: owner(sub, retiredMs) }), { outcome: 'retired' });
+      assert.deepEqual(await store.retire({ key: lapsed, value: 'x', expiresAt: sec() - 1, family: { ...family, retiredMs: retiredMs - 1 }, owner: owner(sub, retiredMs) }), { outcome: 'retired' });
+      // The successor (issued later) rotates normally and moves the mark up.
+      const later = { ...family, retiredMs: retiredMs + 5 };
+      assert.deepEqual(await store.retire({ key: `rt:${id('j')}`, value: 'n2', expiresAt: sec() + 30, family: later, owner: owner(sub, retiredMs + 5) }), { outcome: 'claimed' });
+      const retry = await store.retire({ key: `rt:${id('j')}`, value: 'n3', expiresAt: sec() + 30, family: { ...family, retiredMs: retiredMs + 1 }, owner: owner(sub) });
+      assert.deepEqual(retry, { outcome: 'retired' }, 'the mark never moves down');
+    });
+
+    test('retire without a family keeps the claim alone', async () => {
+      const store = await make(big);
+      const key = `rt:${id('j')}`;
+      const sub = id('s');
+      assert.deepEqual(await store.retire({ key, value: 'a', expiresAt: sec() + 60, owner: owner(sub) }), { outcome: 'claimed' });
+      assert.deepEqual(await store.retire({ key, value: 'b', expiresAt: sec() + 60, owner: owner(sub) }), { outcome: 'taken', value: 'a', markMs: 0 });
+    });
+
+    test('fairness: past its share a subject is folded into a cut-off that refuses all it had; other subjects keep theirs', async () => {
+      const store = await make({ maxEntriesPerSubject: 3 });
+      const heavy = id('s');
+      const light = id('s');
+      const lightJti = id('j');
+      const lightFid = id('f');
+      await store.revoke(lightJti, sec() + 60, owner(light));
+      await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid: lightFid, retiredMs: now() - 1, expiresAt: sec() + 300 }, owner: owner(light) });
+      const before = now() - 1;
+      const revoked: string[] = [];
+      const results: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const jti = id('j');
+        revoked.push(jti);
+        results.push(await store.revoke(jti, sec() + 60, owner(heavy, now() - 1)));
+      }
+      assert.deepEqual(results, ['token', 'token', 'token']);
+      assert.equal(await store.isRevoked(check({ sub: heavy, issuedAtMs: before })), false, 'no cut-off yet');
+      // Marks and claims count in the share too: this retirement takes the heavy subject past it.
+      await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid: id('f'), retiredMs: now() - 1, expiresAt: sec() + 300 }, owner: owner(heavy, now() - 1) });
+      assert.equal(await store.isRevoked(check({ sub: heavy, issuedAtMs: before })), true, 'the heavy subject was folded');
+      for (const jti of revoked) assert.equal(await store.isRevoked(check({ jti, sub: heavy, issuedAtMs: before })), true, 'folding only ever refuses more');
+      assert.equal(await store.isRevoked(check({ jti: lightJti, sub: light })), true, 'the light subject keeps its revocation');
+      assert.equal(await store.isRevoked(check({ sub: light, issuedAtMs: before })), false, 'and pays nothing');
+      assert.equal(await store.revoke(id('j'), sec() + 60, owner(heavy, now() - 1)), 'token', 'after a fold the share has room again');
+    });
+
+    test('an ordinary user with 100 sessions that each refresh keeps all of them', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const start = now() - 100;
+      for (let i = 0; i < 100; i++) {
+        const found = await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid: id('f'), retiredMs: start, expiresAt: sec() + 300 }, owner: owner(sub, start) });
+        assert.equal(found.outcome, 'claimed');
+      }
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: start })), false);
+    });
+
+    test('a revoked family drops its mark but stays revoked', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const fid = id('f');
+      await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid, retiredMs: now() - 1, expiresAt: sec() + 300 }, owner: owner(sub) });
+      await store.revokeFamily(fid, sec() + 300, owner(sub));
+      assert.equal(await store.isRevoked(check({ fid, sub })), true);
+    });
+
+    test('bad arguments are TypeErrors', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      await assert.rejects(async () => store.revoke('', sec() + 5, owner(sub)), TypeError);
+      await assert.rejects(async () => store.revoke('j', sec() + 5, undefined as never), TypeError);
+      await assert.rejects(async () => store.revokeFamily('f', Number.NaN, owner(sub)), TypeError);
+      await assert.rejects(async () => store.revokeSubject(sub, Number.NaN, sec() + 5), TypeError);
+      await assert.rejects(async () => store.retire({ key: 'k', value: 7 as never, expiresAt: sec() + 5, owner: owner(sub) }), TypeError);
+      await assert.rejects(async () => store.retire({ key: 'k', value: 'v', expiresAt: sec() + 5, family: { fid: '', retiredMs: 1, expiresAt: 1 }, owner: owner(sub) }), TypeError);
+    });
+  });
+}
