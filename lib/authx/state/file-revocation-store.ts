@@ -12,11 +12,12 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateUnavailableError } from '../authx-errors.ts';
 import { lockDirectory } from './data-dir-lock.ts';
-import { compactionHooks, startCompaction, writeJournalFile, type CompactionJob, type CompactionResult } from './journal-compaction.ts';
+import { writeJournalFile, type CompactionResult } from './journal-compaction.ts';
+import { COMPACT_SUFFIX, JournalCommits } from './journal-commits.ts';
 import { checkJournal, repairJournal, type JournalReport, type JournalRepair } from './journal-repair.ts';
 import { frameLine, JOURNAL_FILE, JOURNAL_VERSION, JournalAppender, syncDirectory, writeAll } from './journal.ts';
 import { readJournal } from './journal-reader.ts';
-import { MemoryRevocationStore, parseStateRecord, type StateRecord } from './memory-revocation-store.ts';
+import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
 import type { Owner, Retirement, RetireResult, RevocationCheck, RevocationStore, RevokeResult } from './revocation.ts';
 
 export { DirectoryInUseError } from './data-dir-lock.ts';
@@ -34,7 +35,7 @@ export interface FileRevocationStoreOptions {
   maxEntriesPerSubject?: number;
   /** Clock in milliseconds; default `Date.now`. */
   clock?: () => number;
-  /** Journal lines before a compaction (at least twice the live entries); default 10000. */
+  /** Journal records before a compaction (at least 1.25 per live entry); default 10000. */
   compactAfter?: number;
 }
 
@@ -55,29 +56,9 @@ export interface FileRevocationStoreStats {
 }
 
 const OPTION_NAMES = new Set(['directory', 'maxEntries', 'maxEntriesPerSubject', 'clock', 'compactAfter']);
-const COMPACT_SUFFIX = '.compact';
 const PROBE_FILE = 'probe.tmp';
 /** Readiness probes are at most this often (ms); one in flight is shared. */
 const PROBE_INTERVAL_MS = 1_000;
-/** After a failed compaction, wait this long (ms) before the next try. */
-const COMPACTION_BACKOFF_MS = 30_000;
-
-/** A compaction under way: its job, the journal offset it covers, its file, and how it ended. */
-interface Compaction {
-  job: CompactionJob;
-  end: number;
-  temp: string;
-  result?: CompactionResult;
-  settled: boolean;
-}
-
-/** One transaction waiting for the disk: its line (none for an answer that changed nothing), how to undo it. */
-interface Pending {
-  data: Buffer | undefined;
-  undo: () => void;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
 
 /**
  * A durable revocation store in a directory. Open it with {@link FileRevocationStore.open};
@@ -90,42 +71,32 @@ interface Pending {
 export class FileRevocationStore implements RevocationStore {
   readonly #memory: MemoryRevocationStore;
   readonly #directory: string;
-  readonly #path: string;
-  readonly #compactAfter: number;
-  readonly #clock: () => number;
   readonly #release: () => void;
-  /** `undefined` after a compaction's rename until the new file is open (reopened on demand). */
-  #appender: JournalAppender | undefined;
-  /** Bytes of whole lines in the journal. */
-  #end: number;
-  /** Lines in the journal (what a compaction would shrink). */
-  #lines: number;
-  /** `false` from a compaction's rename until its directory is synced. */
-  #directorySynced = true;
-  #queue: Pending[] = [];
-  #flushing: Promise<void> | undefined;
-  #compaction: Compaction | undefined;
-  #compactNotBefore = 0;
+  readonly #commits: JournalCommits;
+  readonly #tornBytesAtOpen: number;
   #closed = false;
   #writesOk = true;
   #lastProbe = Number.NEGATIVE_INFINITY;
   #probing: Promise<void> | undefined;
-  readonly #failed = { commit: 0, compaction: 0, probe: 0 };
-  readonly #tornBytesAtOpen: number;
-  #commits = 0;
-  #compactions = 0;
+  #failedProbes = 0;
 
-  private constructor(init: { memory: MemoryRevocationStore; directory: string; appender: JournalAppender; release: () => void; compactAfter: number; clock: () => number; lines: number; tornBytes: number }) {
+  private constructor(init: { memory: MemoryRevocationStore; directory: string; appender: JournalAppender; records: number; release: () => void; compactAfter: number; clock: () => number; tornBytes: number }) {
     this.#memory = init.memory;
     this.#directory = init.directory;
-    this.#path = join(init.directory, JOURNAL_FILE);
-    this.#appender = init.appender;
-    this.#end = init.appender.end;
     this.#release = init.release;
-    this.#compactAfter = init.compactAfter;
-    this.#clock = init.clock;
-    this.#lines = init.lines;
     this.#tornBytesAtOpen = init.tornBytes;
+    const memory = init.memory;
+    this.#commits = new JournalCommits({
+      directory: init.directory,
+      path: join(init.directory, JOURNAL_FILE),
+      appender: init.appender,
+      records: init.records,
+      compactAfter: init.compactAfter,
+      size: () => memory.size,
+      capacity: () => memory.capacity,
+      clock: init.clock,
+      onWrite: (ok) => (this.#writesOk = ok),
+    });
   }
 
   /**
@@ -160,27 +131,27 @@ export class FileRevocationStore implements RevocationStore {
       for (const stale of [`${path}${COMPACT_SUFFIX}`, `${path}.tmp`, join(directory, PROBE_FILE)]) await unlink(stale).catch(() => {});
       const scan = await readJournal(path, {
         mode: 'replay',
-        parse: parseStateRecord,
+        // applyRecord checks each record as it applies it (a TypeError marks the line unreadable).
+        parse: (value) => (Array.isArray(value) ? (value as unknown as StateRecord) : null),
         onLine: (records) => {
           for (const record of records) memory.applyRecord(record);
         },
       });
       // A store smaller than its journal (maxEntries lowered) folds the heaviest subjects.
       const fitted = memory.transact(() => memory.fitCapacity());
-      let { validEnd: end, lines } = scan;
-      if (scan.validEnd === 0 || scan.version !== JOURNAL_VERSION) {
+      let { validEnd: end, records } = scan;
+      const fresh = scan.validEnd === 0 || scan.version !== JOURNAL_VERSION;
+      if (fresh) {
         // No journal yet, a torn header, or format 1: write the state as a fresh format-2 file.
         memory.sweep();
-        ({ bytes: end, lines } = await replaceJournal(directory, memory.exportRecords()));
+        ({ bytes: end, records } = await replaceJournal(directory, memory.exportRecords()));
       }
       const appender = await JournalAppender.open(path, end);
-      if (scan.validEnd !== 0 && scan.version === JOURNAL_VERSION && fitted.records.length > 0) {
+      if (!fresh && fitted.records.length > 0) {
         await appender.append(frameLine(fitted.records));
-        lines++;
+        records += fitted.records.length;
       }
-      const store = new FileRevocationStore({ memory, directory, appender, release, compactAfter, clock, lines, tornBytes: scan.tornBytes });
-      store.#maybeCompact();
-      return store;
+      return new FileRevocationStore({ memory, directory, appender, records, release, compactAfter, clock, tornBytes: scan.tornBytes });
     } catch (error) {
       release();
       throw error;
@@ -219,15 +190,16 @@ export class FileRevocationStore implements RevocationStore {
     return this.#memory.size;
   }
 
-  /** Entries, capacity and failed writes, for metrics. */
+  /** Entries, capacity, commits and failed writes, for metrics. */
   get stats(): FileRevocationStoreStats {
+    const counts = this.#commits.counts;
     return {
       entries: this.#memory.size,
       capacity: this.#memory.capacity,
-      failedWrites: { ...this.#failed },
+      failedWrites: { commit: counts.failedCommits, compaction: counts.failedCompactions, probe: this.#failedProbes },
       tornBytesAtOpen: this.#tornBytesAtOpen,
-      commits: this.#commits,
-      compactions: this.#compactions,
+      commits: counts.commits,
+      compactions: counts.compactions,
     };
   }
 
@@ -308,13 +280,17 @@ export class FileRevocationStore implements RevocationStore {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.#flushed().catch(() => {});
     this.#closed = true;
-    const compaction = this.#compaction;
-    this.#compaction = undefined;
-    await compaction?.job.cancel();
-    await this.#appender?.close();
+    await this.#commits.close();
     this.#release();
+  }
+
+  /** Runs one memory transaction and resolves with its answer once its records are committed. */
+  #durably<T>(fn: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new StateUnavailableError());
+    const t = this.#memory.transact(fn);
+    const data = t.records.length === 0 ? undefined : frameLine(t.records);
+    return this.#commits.commit(data, t.records.length, t.undo).then(() => t.value);
   }
 
   async #probe(): Promise<void> {
@@ -332,158 +308,15 @@ export class FileRevocationStore implements RevocationStore {
       }
       this.#writesOk = true;
     } catch {
-      this.#failed.probe++;
+      this.#failedProbes++;
       this.#writesOk = false;
     } finally {
       this.#lastProbe = performance.now();
     }
   }
-
-  /**
-   * Runs one memory transaction and resolves once its records are committed. An answer that
-   * changed nothing still waits for what is queued before it: it may have read a change not yet
-   * on disk.
-   */
-  #durably<T>(fn: () => T): Promise<T> {
-    if (this.#closed) return Promise.reject(new StateUnavailableError());
-    const t = this.#memory.transact(fn);
-    const data = t.records.length === 0 ? undefined : frameLine(t.records);
-    const promise = new Promise<void>((resolve, reject) => this.#queue.push({ data, undo: t.undo, resolve, reject }));
-    this.#flushing ??= this.#flush();
-    return promise.then(() => t.value);
-  }
-
-  #flushed(): Promise<void> {
-    return this.#flushing?.catch(() => {}) ?? Promise.resolve();
-  }
-
-  /** Commits everything queued, one write and one `fdatasync` per batch, until the queue is empty. */
-  async #flush(): Promise<void> {
-    // Yield first: a batch with nothing to write would otherwise finish before `#flushing` is set.
-    await null;
-    try {
-      for (;;) {
-        if (this.#compaction?.settled === true) await this.#finishCompaction();
-        if (this.#queue.length === 0) break;
-        const batch = this.#queue;
-        this.#queue = [];
-        const lines = batch.flatMap((p) => (p.data === undefined ? [] : [p.data]));
-        try {
-          if (lines.length > 0) {
-            const appender = await this.#writable();
-            await appender.append(lines.length === 1 ? lines[0]! : Buffer.concat(lines));
-            this.#end = appender.end;
-            this.#commits++;
-            this.#lines += lines.length;
-            this.#writesOk = true;
-          }
-          for (const p of batch) p.resolve();
-        } catch {
-          // Not durable (the journal is cut back to its last whole line): undo this batch and
-          // every transaction applied after it, newest first, so nothing answered or visible
-          // rests on it and a retry writes again; every one of them is answered 503.
-          this.#failed.commit++;
-          this.#writesOk = false;
-          const failed = [...batch, ...this.#queue];
-          this.#queue = [];
-          for (let i = failed.length - 1; i >= 0; i--) failed[i]!.undo();
-          for (const p of failed) p.reject(new StateUnavailableError());
-        }
-        this.#maybeCompact();
-      }
-    } finally {
-      this.#flushing = undefined;
-    }
-  }
-
-  /** The open journal, its directory synced after a compaction's rename. */
-  async #writable(): Promise<JournalAppender> {
-    if (!this.#directorySynced) {
-      syncDirectory(this.#directory);
-      this.#directorySynced = true;
-    }
-    this.#appender ??= await JournalAppender.open(this.#path, this.#end);
-    return this.#appender;
-  }
-
-  /** Starts a background compaction when the journal holds twice the live entries (and `compactAfter` lines). */
-  #maybeCompact(): void {
-    if (this.#compaction !== undefined || this.#closed || performance.now() < this.#compactNotBefore) return;
-    if (this.#lines < Math.max(this.#compactAfter, 2 * this.#memory.size)) return;
-    const temp = `${this.#path}${COMPACT_SUFFIX}`;
-    const end = this.#end;
-    const job = startCompaction({ path: this.#path, end, temp, nowMs: this.#clock(), maxEntries: this.#memory.capacity });
-    const state: Compaction = { job, end, temp, settled: false };
-    this.#compaction = state;
-    job.done.then(
-      (result) => (state.result = result),
-      () => {},
-    ).finally(() => {
-      state.settled = true;
-      if (this.#compaction === state) this.#flushing ??= this.#flush();
-    });
-  }
-
-  /**
-   * Inside the flush (no commit runs meanwhile): appends to the compacted file what was committed
-   * since its start, syncs it and renames it over the journal. Any failure before the rename
-   * leaves the old journal in place and retries later.
-   */
-  async #finishCompaction(): Promise<void> {
-    const state = this.#compaction!;
-    this.#compaction = undefined;
-    const result = state.result;
-    const failed = (): void => {
-      this.#failed.compaction++;
-      this.#compactNotBefore = performance.now() + COMPACTION_BACKOFF_MS;
-    };
-    if (result === undefined) return failed();
-    let suffixLines: number;
-    let suffixBytes: number;
-    try {
-      compactionHooks.afterStep?.('written');
-      const appender = await this.#writable();
-      suffixBytes = this.#end - state.end;
-      const suffix = await appender.readRange(state.end, suffixBytes);
-      suffixLines = countLines(suffix);
-      const handle = await open(state.temp, 'r+');
-      try {
-        await writeAll(handle, suffix, result.bytes);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
-      compactionHooks.afterStep?.('appended');
-      await rename(state.temp, this.#path);
-    } catch {
-      await unlink(state.temp).catch(() => {});
-      return failed();
-    }
-    compactionHooks.afterStep?.('renamed');
-    // The new file is the journal now; the old handle points to an unlinked file.
-    const old = this.#appender;
-    this.#appender = undefined;
-    await old?.close();
-    this.#end = result.bytes + suffixBytes;
-    this.#lines = result.lines + suffixLines;
-    this.#directorySynced = false;
-    this.#compactions++;
-    try {
-      await this.#writable();
-      compactionHooks.afterStep?.('synced');
-    } catch {
-      // the next commit syncs the directory and opens the journal, or fails with a 503
-    }
-  }
 }
 
 const PROBE_BYTES = Buffer.alloc(4096, 0x2e);
-
-function countLines(data: Buffer): number {
-  let lines = 0;
-  for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, i + 1)) lines++;
-  return lines;
-}
 
 /** Writes `records` as the directory's journal: a full, synced file renamed over it, then the directory synced. */
 async function replaceJournal(directory: string, records: readonly StateRecord[]): Promise<CompactionResult> {

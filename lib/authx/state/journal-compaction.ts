@@ -32,6 +32,8 @@ export interface CompactionResult {
   readonly bytes: number;
   /** Its lines after the header. */
   readonly lines: number;
+  /** The records in them. */
+  readonly records: number;
 }
 
 /** A compaction under way. */
@@ -106,7 +108,7 @@ export async function writeJournalFile(path: string, records: readonly StateReco
     throw error;
   }
   await handle.close();
-  return { bytes: position, lines };
+  return { bytes: position, lines, records: records.length };
 }
 
 /**

@@ -52,7 +52,7 @@ export interface JournalScan {
 export interface ReadJournalOptions<T> {
   /** Checks one decoded record; `null` makes its line unreadable. */
   parse: (value: unknown) => T | null;
-  /** Called with each valid line's records, in file order, its offset and (with `lines`) its bytes, newline included, valid during the call only. */
+  /** Called with each valid line's records, in file order (a `TypeError` it throws marks the line unreadable), its offset and (with `lines`) its bytes, newline included, valid during the call only. */
   onLine?: (records: T[], offset: number, line: Buffer | undefined) => void;
   /** Pass each line's bytes to `onLine` (a repair copies them). */
   lines?: boolean;
@@ -151,7 +151,13 @@ class LineReader<T> {
     this.#lines++;
     this.#records += records.length;
     this.#validEnd = offset + (lf - start) + 1;
-    this.#options.onLine?.(records, offset, this.#options.lines === true ? buffer.subarray(start, lf + 1) : undefined);
+    try {
+      this.#options.onLine?.(records, offset, this.#options.lines === true ? buffer.subarray(start, lf + 1) : undefined);
+    } catch (error) {
+      // A record the consumer cannot apply (it validates as it applies) is as unreadable as a bad checksum.
+      if (!(error instanceof TypeError)) throw error;
+      this.damageOrThrow(offset, lf - start + 1, 'unreadable record');
+    }
   }
 
   damageOrThrow(offset: number, length: number, reason: string): void {

@@ -38,7 +38,7 @@ for (const step of ['written', 'appended', 'renamed', 'synced']) {
     assert.equal(signal, 'SIGKILL', `the process ended otherwise (${code}): ${stderr}`);
     // Every whole line names an acknowledged revocation; a last line cut by the kill does not count.
     const acked = stdout.slice(0, stdout.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
-    assert.ok(acked.length > 30, `${acked.length} acknowledged`);
+    assert.ok(acked.length >= 30, `${acked.length} acknowledged`);
     const store = await FileRevocationStore.open({ directory });
     try {
       const lost = acked.filter((jti) => !store.isRevoked({ jti, sub: 'nobody', issuedAtMs: Date.now(), fid: undefined }));

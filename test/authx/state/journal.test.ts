@@ -138,6 +138,19 @@ test('a format-1 journal (bare JSON lines) is read, and rewritten as format 2 wi
   assert.match(text.split('\n')[1]!, /^[0-9a-f]{8} \[\[.*\["j","old-1",/);
 });
 
+test('a line with a good checksum but a record this version cannot apply is refused, not skipped', async () => {
+  const directory = await journalOf(['known']);
+  const path = join(directory, JOURNAL);
+  const offset = readFileSync(path).length;
+  appendFileSync(path, frameLine([['q', 'a record kind from elsewhere']]));
+  appendFileSync(path, frameLine([['j', 'after', exp(), 'after', Date.now()]]));
+  await assert.rejects(FileRevocationStore.open({ directory }), { code: 'ERR_STATE_JOURNAL_DAMAGED', offset, message: /\(unreadable record\)/ });
+  assert.deepEqual(
+    (await FileRevocationStore.check(directory)).damage.map((d) => [d.offset, d.reason]),
+    [[offset, 'unreadable record']],
+  );
+});
+
 test('a file that is no journal at all is refused at byte 0', async () => {
   const directory = fresh();
   writeFileSync(join(directory, JOURNAL), 'hello\n');
