@@ -10,7 +10,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { FileRevocationStore, JournalError } from '../../../lib/index.ts';
+import { AuthX, FileRevocationStore, JournalError } from '../../../lib/index.ts';
 import { frameLine, JOURNAL_HEADER, JournalAppender, type JournalHandle } from '../../../lib/authx/state/journal.ts';
 import { readJournal } from '../../../lib/authx/state/journal-reader.ts';
 import { parseStateRecord } from '../../../lib/authx/state/memory-revocation-store.ts';
@@ -167,6 +167,29 @@ test('replay reads a journal larger than its read buffer, lines across buffer ed
   const scan = await readJournal(path, { mode: 'replay', parse: parseStateRecord, onLine: (records) => (count += records.length) });
   assert.equal(count, 20_000);
   assert.equal(scan.validEnd, scan.size);
+});
+
+test('a refresh costs one journal line and one fdatasync (claim and mark together); a reuse after a reopen is still refused', async () => {
+  const directory = fresh();
+  let store = await FileRevocationStore.open({ directory });
+  const secretKey = 'journal-test-secret-0123456789-abcdefghij';
+  let auth = new AuthX({ secretKey, revocationStore: store });
+  let refresh = auth.createTokenPair('alice').refresh_token;
+  const first = refresh;
+  for (let i = 0; i < 3; i++) {
+    const before = { commits: store.stats.commits, lines: readFileSync(join(directory, JOURNAL), 'utf8').split('\n').length };
+    refresh = (await auth.rotateRefreshToken(refresh)).refresh_token;
+    assert.equal(store.stats.commits - before.commits, 1, 'one commit (one fdatasync) per refresh');
+    assert.equal(readFileSync(join(directory, JOURNAL), 'utf8').split('\n').length - before.lines, 1, 'one journal line per refresh');
+  }
+  await store.close();
+  store = await FileRevocationStore.open({ directory });
+  auth = new AuthX({ secretKey, revocationStore: store });
+  try {
+    await assert.rejects(auth.rotateRefreshToken(first), { code: 'ERR_REFRESH_TOKEN_REUSED' });
+  } finally {
+    await store.close();
+  }
 });
 
 /** A file handle over a Buffer that fails as told. */
