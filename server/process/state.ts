@@ -56,9 +56,10 @@ export async function openServerState(env: Readonly<Record<string, string | unde
     log('state: memory only (DATA_DIR=:memory:): revocations are lost when this process stops');
     return { mode: 'memory', revocationStore: new MemoryRevocationStore(), counterStore: undefined, stateReady: async () => true, close: async () => {} };
   }
+  const maxEntries = readMaxEntries(env.DATA_DIR_MAX_ENTRIES);
   let store: FileRevocationStore;
   try {
-    store = await FileRevocationStore.open({ directory: dataDir });
+    store = await FileRevocationStore.open({ directory: dataDir, ...(maxEntries === undefined ? {} : { maxEntries }) });
   } catch (error) {
     const { code } = error as { code?: unknown };
     // A damaged journal or one of a newer format: the message names the file, the byte and the remedy.
@@ -80,6 +81,18 @@ export async function openServerState(env: Readonly<Record<string, string | unde
       stateWriteFailures: () => Object.entries(store.stats.failedWrites),
     },
   };
+}
+
+/** Most `DATA_DIR_MAX_ENTRIES` accepts: ten million entries are some 2 GB of heap. */
+const MAX_DATA_DIR_ENTRIES = 10_000_000;
+
+/** `DATA_DIR_MAX_ENTRIES`: the DATA_DIR store's capacity, or `undefined` for the library's default. */
+function readMaxEntries(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,8}$/.test(value) || Number(value) < 1 || Number(value) > MAX_DATA_DIR_ENTRIES) {
+    throw new ServerConfigError(`DATA_DIR_MAX_ENTRIES must be a whole number from 1 to ${MAX_DATA_DIR_ENTRIES}`);
+  }
+  return Number(value);
 }
 
 interface RedisClient {
