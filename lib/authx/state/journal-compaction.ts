@@ -49,8 +49,11 @@ export const RECORDS_PER_LINE = 32;
 export const IN_THREAD_LIMIT: number = 4 * 1024 * 1024;
 const WRITE_CHUNK = 256 * 1024;
 
-/** Test hooks: called after each step of a compaction's commit (file-revocation-store.ts). */
-export const compactionHooks: { afterStep?: (step: CompactionStep) => void } = {};
+/**
+ * Test hooks: called after each step of a compaction's commit (journal-commits.ts); the in-thread
+ * limit to use instead of {@link IN_THREAD_LIMIT}; the worker's `execArgv` instead of this process's.
+ */
+export const compactionHooks: { afterStep?: (step: CompactionStep) => void; inThreadLimit?: number; workerExecArgv?: string[] } = {};
 
 /** The steps of a compaction's commit, in order. */
 export type CompactionStep = 'written' | 'appended' | 'renamed' | 'synced';
@@ -118,26 +121,46 @@ export async function writeJournalFile(path: string, records: readonly StateReco
  * @throws Never (failures reject `done`).
  */
 export function startCompaction(request: CompactionRequest): CompactionJob {
-  if (request.end <= IN_THREAD_LIMIT) {
+  if (request.end <= (compactionHooks.inThreadLimit ?? IN_THREAD_LIMIT)) {
     const done = writeCompacted(request);
     return { done, cancel: () => done.then(() => unlink(request.temp), () => {}).catch(() => {}) };
   }
-  // The worker runs this very file (.ts under tsx or type stripping, .js when built).
-  const url = new URL(import.meta.url);
-  const worker = new Worker(url, { workerData: { authxCompaction: request } });
+  let cancelled = false;
+  let worker: Worker | undefined;
   const done = new Promise<CompactionResult>((resolve, reject) => {
+    try {
+      // The worker runs this very file (.ts under tsx or type stripping, .js when built).
+      const execArgv = compactionHooks.workerExecArgv;
+      worker = new Worker(new URL(import.meta.url), { workerData: { authxCompaction: request }, ...(execArgv === undefined ? {} : { execArgv }) });
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    let answered = false;
+    let fallingBack = false;
     worker.once('message', (message: { result?: CompactionResult; error?: { message: string; code?: unknown } }) => {
+      answered = true;
       if (message.result !== undefined) resolve(message.result);
       else reject(Object.assign(new Error(message.error?.message ?? 'compaction failed'), { code: message.error?.code }));
     });
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`compaction worker exited (${code})`)));
+    // A worker that cannot run this file (a loader the process has and its threads do not):
+    // compact here rather than never; the event loop then waits for it, once.
+    worker.once('error', () => {
+      if (answered || cancelled) return;
+      fallingBack = true;
+      writeCompacted(request).then(resolve, reject);
+    });
+    worker.once('exit', (code) => {
+      if (!answered && !fallingBack) reject(new Error(`compaction worker exited (${code}) without an answer`));
+    });
   });
   done.catch(() => {});
   return {
     done,
     cancel: async () => {
-      await worker.terminate();
+      cancelled = true;
+      await worker?.terminate();
+      await done.catch(() => {});
       await unlink(request.temp).catch(() => {});
     },
   };

@@ -14,6 +14,7 @@ import { AuthX, FileRevocationStore, JournalError } from '../../../lib/index.ts'
 import { frameLine, JOURNAL_HEADER, JournalAppender, type JournalHandle } from '../../../lib/authx/state/journal.ts';
 import { readJournal } from '../../../lib/authx/state/journal-reader.ts';
 import { parseStateRecord } from '../../../lib/authx/state/memory-revocation-store.ts';
+import { compactionHooks } from '../../../lib/authx/state/journal-compaction.ts';
 
 const dirs: string[] = [];
 const fresh = (): string => {
@@ -189,6 +190,37 @@ test('a refresh costs one journal line and one fdatasync (claim and mark togethe
     await assert.rejects(auth.rotateRefreshToken(first), { code: 'ERR_REFRESH_TOKEN_REUSED' });
   } finally {
     await store.close();
+  }
+});
+
+test('a compaction in a worker thread (and in this thread when the worker cannot load the code) keeps every entry', async () => {
+  for (const workerExecArgv of [undefined, []]) {
+    const directory = fresh();
+    compactionHooks.inThreadLimit = 0; // every compaction goes to a worker
+    if (workerExecArgv !== undefined) compactionHooks.workerExecArgv = workerExecArgv; // no tsx there on Node 20
+    try {
+      let store = await FileRevocationStore.open({ directory, compactAfter: 50 });
+      for (let i = 0; i < 40; i++) await store.revoke(`kept-${i}`, exp(), owner(`kept-${i}`));
+      for (let i = 0; i < 40 && store.stats.compactions === 0; i++) {
+        await store.revoke('kept-0', exp(), owner('kept-0')); // lines, no entries: a compaction comes
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      for (let i = 0; store.stats.compactions === 0 && i < 200; i++) {
+        await store.revoke(`late-${i}`, exp(), owner(`late-${i}`));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(store.stats.compactions, 1, JSON.stringify(store.stats));
+      await store.close();
+      store = await FileRevocationStore.open({ directory });
+      try {
+        for (let i = 0; i < 40; i++) assert.equal(store.isRevoked(q(`kept-${i}`)), true, `kept-${i}`);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      delete compactionHooks.inThreadLimit;
+      delete compactionHooks.workerExecArgv;
+    }
   }
 });
 
