@@ -49,6 +49,8 @@ export function mountTmpfs(bytes: number = 1024 * 1024): SmallDisk {
 export interface Ext4Disk extends SmallDisk {
   /** `mount -o remount,abort`: every write from now on fails with `EROFS`, open files included. */
   abort(): void;
+  /** Unmounts and mounts the image again (a repaired disk), as it was last written. */
+  remount(): void;
 }
 
 /**
@@ -74,7 +76,14 @@ export function mountExt4(): Ext4Disk {
     execFileSync('umount', [dir]);
     rmSync(home, { recursive: true, force: true });
   });
-  return { ...disk, abort: () => void execFileSync('mount', ['-o', 'remount,abort', dir]) };
+  return {
+    ...disk,
+    abort: () => void execFileSync('mount', ['-o', 'remount,abort', dir]),
+    remount: () => {
+      execFileSync('umount', [dir]);
+      execFileSync('mount', ['-o', 'loop', image, dir]);
+    },
+  };
 }
 
 function diskAt(dir: string, unmount: () => void): SmallDisk {
