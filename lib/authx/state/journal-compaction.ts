@@ -7,6 +7,7 @@
  * meanwhile and renames (file-revocation-store.ts); any failure leaves the old journal in place.
  */
 import { open, unlink } from 'node:fs/promises';
+import { constants, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { MemoryRevocationStore, parseStateRecord, type StateRecord } from './memory-revocation-store.ts';
 import { frameLine, JOURNAL_HEADER, writeAll } from './journal.ts';
@@ -168,6 +169,13 @@ export function startCompaction(request: CompactionRequest): CompactionJob {
 
 if (!isMainThread && parentPort !== null && (workerData as { authxCompaction?: unknown } | null)?.authxCompaction !== undefined) {
   const port = parentPort;
+  try {
+    // Background work: on Linux this lowers only this thread, so on a busy machine the event
+    // loop's thread gets a core first (docs/performance.md).
+    setPriority(constants.priority.PRIORITY_LOW);
+  } catch {
+    // not allowed here: compact at the normal priority
+  }
   writeCompacted((workerData as { authxCompaction: CompactionRequest }).authxCompaction).then(
     (result) => port.postMessage({ result }),
     (error: unknown) => {
