@@ -28,6 +28,7 @@ import '../authx/state/revocation-stores.test.ts';
 import '../authx/state/revocation.test.ts';
 import '../authx/state/sqlite-revocation-store.test.ts';
 import '../authx/tokens/rotation.test.ts';
+import '../authx/tokens/sessions.test.ts';
 import '../authx/typed-claims.test.ts';
 import '../authx/units.test.ts';
 import '../authx/adapters/websocket-adapter.test.ts';

@@ -18,7 +18,7 @@ import { checkJournal, repairJournal, type JournalReport, type JournalRepair } f
 import { frameLine, JOURNAL_FILE, JOURNAL_VERSION, JournalAppender, syncDirectory, writeAll } from './journal.ts';
 import { readJournal } from './journal-reader.ts';
 import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
-import type { Owner, Retirement, RetireResult, RevocationCheck, RevocationStore, RevokeResult } from './revocation.ts';
+import type { Owner, Retirement, RetireResult, RevocationCheck, RevocationStore, RevokeResult, SessionRecord } from './revocation.ts';
 
 export { DirectoryInUseError } from './data-dir-lock.ts';
 export { JournalError } from './journal.ts';
@@ -251,6 +251,26 @@ export class FileRevocationStore implements RevocationStore {
    */
   retire(retirement: Retirement): Promise<RetireResult> {
     return this.#durably(() => this.#memory.retire(retirement));
+  }
+
+  /**
+   * Resolves once the session record is on disk.
+   *
+   * @example await store.recordSession(session)
+   * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
+   */
+  async recordSession(session: SessionRecord): Promise<void> {
+    await this.#durably(() => this.#memory.recordSession(session));
+  }
+
+  /**
+   * Synchronous: the state is in memory.
+   *
+   * @example store.listSessions("user1")
+   * @throws Never.
+   */
+  listSessions(subject: string): SessionRecord[] {
+    return this.#memory.listSessions(subject);
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   assertKey,
   assertOwner,
   assertRetirement,
+  assertSession,
   assertTime,
   DEFAULT_MAX_ENTRIES_PER_SUBJECT,
   type Owner,
@@ -20,6 +21,7 @@ import {
   type RevocationCheck,
   type RevocationStore,
   type RevokeResult,
+  type SessionRecord,
 } from './revocation.ts';
 
 /** Options of {@link MemoryRevocationStore}. */
@@ -42,7 +44,8 @@ export interface MemoryRevocationStoreOptions {
  * - `j`/`f`: a revoked token / family; `s`: a subject cut-off;
  * - `x`: a fold: the subject's cut-off moves up to `cutoffMs` and every entry of the subject it covers is dropped;
  * - `m`/`c`: a family's rotation mark / a retirement claim (as exported by a compaction);
- * - `r`: a rotation's retirement: claim and mark in one record.
+ * - `r`: a rotation's retirement: claim and mark (and the session's last use) in one record;
+ * - `n`: a session record (dropped with its family by `f`).
  */
 export type StateRecord =
   | readonly ['j', jti: string, expiresAt: number, subject: string | null, coversMs: number]
@@ -51,7 +54,8 @@ export type StateRecord =
   | readonly ['x', subject: string, cutoffMs: number, expiresAt: number]
   | readonly ['m', fid: string, markMs: number, expiresAt: number, subject: string | null]
   | readonly ['c', key: string, value: string, expiresAt: number, subject: string | null, coversMs: number]
-  | readonly ['r', key: string, value: string, expiresAt: number, subject: string, coversMs: number, fid: string | null, retiredMs: number, markExpiresAt: number];
+  | readonly ['r', key: string, value: string, expiresAt: number, subject: string, coversMs: number, fid: string | null, retiredMs: number, markExpiresAt: number, sessionUsedMs?: number, sessionExpiresAt?: number]
+  | readonly ['n', id: string, subject: string, createdAt: number, lastUsedAt: number, expiresAt: number, userAgent: string | null, network: string | null];
 
 /** What {@link MemoryRevocationStore.transact} reports about one operation. */
 export interface Transaction<T> {
@@ -79,6 +83,12 @@ interface Claim extends Owned {
   value: string;
 }
 
+interface SessionEntry extends Owned {
+  createdAt: number;
+  userAgent: string | null;
+  network: string | null;
+}
+
 interface Cutoff {
   cutoffMs: number;
   expiresAt: number;
@@ -90,7 +100,7 @@ interface Share {
   cutoffExpiresAt: number;
 }
 
-type Kind = 'j' | 'f' | 'm' | 'c';
+type Kind = 'j' | 'f' | 'm' | 'c' | 'n';
 
 /**
  * In-memory revocation store of one process. Lookups drop what they find expired; writes sweep
@@ -104,6 +114,7 @@ export class MemoryRevocationStore implements RevocationStore {
   readonly #families = new Map<string, Owned>();
   readonly #marks = new Map<string, Owned>();
   readonly #claims = new Map<string, Claim>();
+  readonly #sessions = new Map<string, SessionEntry>();
   readonly #cutoffs = new Map<string, Cutoff>();
   readonly #shares = new Map<string, Share>();
   readonly #maxEntries: number;
@@ -135,7 +146,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** Number of entries held, expired ones not yet swept included. */
   get size(): number {
-    return this.#tokens.size + this.#families.size + this.#marks.size + this.#claims.size + this.#cutoffs.size;
+    return this.#tokens.size + this.#families.size + this.#marks.size + this.#claims.size + this.#sessions.size + this.#cutoffs.size;
   }
 
   /** The most entries this store holds (`maxEntries`). */
@@ -184,8 +195,10 @@ export class MemoryRevocationStore implements RevocationStore {
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
     const result = this.#ownedEntry('f', fid, expiresAt, owner);
-    // A revoked family refuses every token the mark retired and more: the mark is of no use now.
+    // A revoked family refuses every token the mark retired and more: the mark is of no use now,
+    // and the session it was has ended.
     this.#drop('m', fid);
+    this.#drop('n', fid);
     return result;
   }
 
@@ -222,9 +235,66 @@ export class MemoryRevocationStore implements RevocationStore {
     if (family !== undefined && mark !== undefined && mark.coversMs >= family.retiredMs) return { outcome: 'retired' };
     const adds = (expiresAt > now ? 1 : 0) + (family !== undefined && mark === undefined && family.expiresAt > now ? 1 : 0);
     this.#admit(owner, adds, now);
-    this.#record(['r', key, value, expiresAt, owner.subject, owner.coversMs, family?.fid ?? null, family?.retiredMs ?? 0, family?.expiresAt ?? 0]);
+    const session = retirement.session;
+    this.#record(['r', key, value, expiresAt, owner.subject, owner.coversMs, family?.fid ?? null, family?.retiredMs ?? 0, family?.expiresAt ?? 0, session?.lastUsedAt ?? 0, session?.expiresAt ?? 0]);
     this.#applyRetirement(key, value, expiresAt, owner.subject, owner.coversMs, family, now);
+    if (family !== undefined && session !== undefined) this.#touchSession(family.fid, session.lastUsedAt, session.expiresAt, now);
     return { outcome: 'claimed' };
+  }
+
+  /**
+   * Creates or replaces a session record, counted in its subject's share.
+   *
+   * @example store.recordSession({ id: fid, subject, createdAt, lastUsedAt: createdAt, expiresAt, userAgent: null, network: null })
+   * @throws {TypeError} When the record is invalid.
+   * @throws {RevocationStoreFullError} When the store is full and folding frees nothing.
+   */
+  recordSession(session: SessionRecord): void {
+    assertSession(session);
+    const now = this.#now();
+    if (session.expiresAt <= now) return;
+    const known = this.#live(this.#sessions, session.id, now);
+    const folded = known === undefined ? this.#admit({ subject: session.subject, coversMs: session.lastUsedAt, cutoffExpiresAt: session.expiresAt }, 1, now) : false;
+    const cutoff = this.#cutoffs.get(session.subject);
+    if (folded && cutoff !== undefined && session.lastUsedAt <= cutoff.cutoffMs) return;
+    this.#record(['n', session.id, session.subject, session.createdAt, session.lastUsedAt, session.expiresAt, session.userAgent, session.network]);
+    this.#putSession(session, now);
+  }
+
+  /**
+   * The subject's live sessions, in no particular order.
+   *
+   * @example store.listSessions("user1")
+   * @throws Never.
+   */
+  listSessions(subject: string): SessionRecord[] {
+    const now = this.#now();
+    const share = this.#shares.get(subject);
+    if (share === undefined) return [];
+    const found: SessionRecord[] = [];
+    for (const ref of share.refs) {
+      if (ref[0] !== 'n') continue;
+      const id = ref.slice(1);
+      const e = this.#sessions.get(id);
+      if (e === undefined || e.expiresAt <= now) continue;
+      found.push({ id, subject, createdAt: e.createdAt, lastUsedAt: e.coversMs, expiresAt: e.expiresAt, userAgent: e.userAgent, network: e.network });
+    }
+    return found;
+  }
+
+  #putSession(session: SessionRecord, now: number): void {
+    const entry: SessionEntry = {
+      expiresAt: session.expiresAt, subject: session.subject, coversMs: session.lastUsedAt,
+      createdAt: session.createdAt, userAgent: session.userAgent, network: session.network,
+    };
+    this.#put('n', session.id, entry, now);
+  }
+
+  #touchSession(fid: string, lastUsedAt: number, expiresAt: number, now: number): void {
+    const known = this.#live(this.#sessions, fid, now);
+    if (known === undefined) return;
+    const entry: SessionEntry = { ...known, coversMs: Math.max(known.coversMs, lastUsedAt), expiresAt: Math.max(known.expiresAt, expiresAt) };
+    this.#put('n', fid, entry, now);
   }
 
   /**
@@ -274,6 +344,9 @@ export class MemoryRevocationStore implements RevocationStore {
     for (const [fid, e] of this.#families) if (e.expiresAt > now) records.push(['f', fid, e.expiresAt, e.subject, e.coversMs]);
     for (const [fid, e] of this.#marks) if (e.expiresAt > now) records.push(['m', fid, e.coversMs, e.expiresAt, e.subject]);
     for (const [key, e] of this.#claims) if (e.expiresAt > now) records.push(['c', key, e.value, e.expiresAt, e.subject, e.coversMs]);
+    for (const [id, e] of this.#sessions) {
+      if (e.expiresAt > now && e.subject !== null) records.push(['n', id, e.subject, e.createdAt, e.coversMs, e.expiresAt, e.userAgent, e.network]);
+    }
     return records;
   }
 
@@ -294,7 +367,10 @@ export class MemoryRevocationStore implements RevocationStore {
         case 'j':
         case 'f':
           if (valid[2] > now) this.#put(valid[0], valid[1], { expiresAt: valid[2], subject: valid[3], coversMs: valid[4] }, 0);
-          if (valid[0] === 'f') this.#drop('m', valid[1]);
+          if (valid[0] === 'f') {
+            this.#drop('m', valid[1]);
+            this.#drop('n', valid[1]);
+          }
           return;
         case 's':
           if (valid[3] > now) this.#raiseCutoff(valid[1], valid[2], valid[3]);
@@ -311,8 +387,14 @@ export class MemoryRevocationStore implements RevocationStore {
         case 'r': {
           const family = valid[6] === null ? undefined : { fid: valid[6], retiredMs: valid[7], expiresAt: valid[8] };
           this.#applyRetirement(valid[1], valid[2], valid[3], valid[4], valid[5], family, now);
+          if (family !== undefined && (valid[9] ?? 0) > 0) this.#touchSession(family.fid, valid[9] ?? 0, valid[10] ?? 0, now);
           return;
         }
+        case 'n':
+          if (valid[5] > now) {
+            this.#putSession({ id: valid[1], subject: valid[2], createdAt: valid[3], lastUsedAt: valid[4], expiresAt: valid[5], userAgent: valid[6], network: valid[7] }, 0);
+          }
+          return;
       }
     } finally {
       this.#replaying = false;
@@ -519,6 +601,8 @@ export class MemoryRevocationStore implements RevocationStore {
         return this.#marks;
       case 'c':
         return this.#claims;
+      case 'n':
+        return this.#sessions;
     }
   }
 
@@ -534,7 +618,7 @@ export class MemoryRevocationStore implements RevocationStore {
   #dropExpired(map: Map<string, Owned>, key: string, entry: Owned): void {
     map.delete(key);
     if (entry.subject === null) return;
-    const kind = map === this.#tokens ? 'j' : map === this.#families ? 'f' : map === this.#marks ? 'm' : 'c';
+    const kind = this.#kindOf(map);
     const share = this.#shares.get(entry.subject);
     if (share === undefined) return;
     share.refs.delete(kind + key);
@@ -553,16 +637,24 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   #sweep(now: number): void {
-    for (const map of [this.#tokens, this.#families, this.#marks, this.#claims]) {
+    for (const map of [this.#tokens, this.#families, this.#marks, this.#claims, this.#sessions] as Map<string, Owned>[]) {
       for (const [key, entry] of map) {
         if (entry.expiresAt > now) continue;
         if (this.#undo === null) this.#dropExpired(map, key, entry);
-        else this.#drop(map === this.#tokens ? 'j' : map === this.#families ? 'f' : map === this.#marks ? 'm' : 'c', key);
+        else this.#drop(this.#kindOf(map), key);
       }
     }
     for (const [sub, c] of this.#cutoffs) if (c.expiresAt <= now) this.#delete(this.#cutoffs, sub);
     this.#lastSweep = now;
     this.#nextSweep = now + this.#sweepInterval;
+  }
+
+  #kindOf(map: Map<string, Owned>): Kind {
+    if (map === this.#tokens) return 'j';
+    if (map === this.#families) return 'f';
+    if (map === this.#marks) return 'm';
+    if (map === this.#claims) return 'c';
+    return 'n';
   }
 
   #now(): number {
@@ -607,9 +699,15 @@ export function parseStateRecord(value: unknown): StateRecord | null {
       if (v.length === 4 && str(v[1]) && typeof v[2] === 'string' && num(v[3])) return ['c', v[1], v[2], v[3], null, Number.MAX_SAFE_INTEGER];
       return null;
     case 'r':
-      return v.length === 9 && str(v[1]) && typeof v[2] === 'string' && num(v[3]) && str(v[4]) && num(v[5]) && (v[6] === null || str(v[6])) && num(v[7]) && num(v[8])
-        ? ['r', v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]]
+      if (!(v.length === 9 || v.length === 11) || !str(v[1]) || typeof v[2] !== 'string' || !num(v[3]) || !str(v[4]) || !num(v[5]) || !(v[6] === null || str(v[6])) || !num(v[7]) || !num(v[8])) return null;
+      if (v.length === 9) return ['r', v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]];
+      return num(v[9]) && num(v[10]) ? ['r', v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]] : null;
+    case 'n': {
+      const meta = (x: unknown): x is string | null => x === null || (typeof x === 'string' && x.length <= 512);
+      return v.length === 8 && str(v[1]) && str(v[2]) && num(v[3]) && num(v[4]) && num(v[5]) && meta(v[6]) && meta(v[7])
+        ? ['n', v[1], v[2], v[3], v[4], v[5], v[6], v[7]]
         : null;
+    }
     default:
       return null;
   }

@@ -20,6 +20,8 @@ import {
   type RevocationCheck,
   type RevocationStore,
   type RevokeResult,
+  type SessionRecord,
+  assertSession,
 } from './revocation.ts';
 
 /** Options of {@link RedisRevocationStore}. */
@@ -38,7 +40,7 @@ export interface RedisRevocationStoreOptions {
 
 const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs', 'clock', 'maxEntriesPerSubject']);
 
-// Every owned entry (j: token, f: family, m: rotation mark, c: claim) is a key whose value starts
+// Every owned entry (j: token, f: family, m: rotation mark, c: claim, u: session) is a key whose value starts
 // with the newest issue ms it covers; the subject's share is a sorted set of the entries' key
 // suffixes scored by expiry. A fold raises the cut-off and deletes the covered entries.
 
@@ -80,11 +82,11 @@ end
 `;
 
 // ARGV[7]: member (j:<jti> or f:<fid>), ARGV[8]: covers ms, ARGV[9]: ttl, ARGV[10]: expiresAt,
-// ARGV[11]: a member to drop (the family's mark) or ''.
+// ARGV[11...]: members to drop (a revoked family's mark and session).
 const OWNED = `${ADMIT}
-if ARGV[11] ~= '' then
-  redis.call('DEL', prefix .. ARGV[11])
-  redis.call('ZREM', KEYS[1], ARGV[11])
+for i = 11, #ARGV do
+  redis.call('DEL', prefix .. ARGV[i])
+  redis.call('ZREM', KEYS[1], ARGV[i])
 end
 if folded and tonumber(ARGV[8]) <= tonumber(redis.call('GET', KEYS[2])) then return 'subject' end
 keep(ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
@@ -106,8 +108,41 @@ if ARGV[11] ~= '' then
   local known = tonumber(redis.call('GET', KEYS[4]) or '')
   if known and known > ms then ms = known end
   keep(ARGV[11], string.format('%d', ms), tonumber(ARGV[13]), tonumber(ARGV[14]))
+  local used = tonumber(ARGV[16])
+  local session = redis.call('GET', KEYS[5])
+  if used > 0 and session then
+    local was, meta = string.match(session, '^(%d+) (.*)$')
+    if tonumber(was) > used then used = tonumber(was) end
+    keep(string.sub(KEYS[5], #prefix + 1), string.format('%d', used) .. ' ' .. meta, tonumber(ARGV[17]), tonumber(ARGV[18]))
+  end
 end
 return {'claimed'}`;
+
+// ARGV[7]: session member (u:<fid>), ARGV[8]: "<lastUsedAt> <meta>", ARGV[9]: ttl, ARGV[10]:
+// expiresAt, ARGV[11]: lastUsedAt.
+const SESSION = `local existed = redis.call('EXISTS', ARGV[1] .. ARGV[7]) == 1
+${ADMIT.replace("local adds = tonumber(ARGV[3])", "local adds = tonumber(ARGV[3])\nif existed then adds = 0 end")}
+if folded and tonumber(ARGV[11]) <= tonumber(redis.call('GET', KEYS[2])) then return 0 end
+keep(ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
+return 1`;
+
+// KEYS[1]: share. ARGV[1]: prefix, ARGV[2]: now. Every live session: member, expiry, value.
+const SESSIONS = `
+local found = {}
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'WITHSCORES')) do table.insert(found, m) end
+local out = {}
+for i = 1, #found, 2 do
+  local member = found[i]
+  if string.sub(member, 1, 2) == 'u:' then
+    local value = redis.call('GET', ARGV[1] .. member)
+    if value then
+      table.insert(out, string.sub(member, 3))
+      table.insert(out, found[i + 1])
+      table.insert(out, value)
+    end
+  end
+end
+return out`;
 
 // KEYS: cut-off key. ARGV: cut-off ms, ttl seconds. The cut-off and its expiry only grow.
 const CUTOFF = `
@@ -181,7 +216,7 @@ export class RedisRevocationStore implements RevocationStore {
     assertKey(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
-    return this.#owned(`j:${jti}`, expiresAt, owner, '');
+    return this.#owned(`j:${jti}`, expiresAt, owner, []);
   }
 
   /**
@@ -205,7 +240,7 @@ export class RedisRevocationStore implements RevocationStore {
     assertKey(fid, 'fid');
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
-    return this.#owned(`f:${fid}`, expiresAt, owner, `m:${fid}`);
+    return this.#owned(`f:${fid}`, expiresAt, owner, [`m:${fid}`, `u:${fid}`]);
   }
 
   /**
@@ -221,19 +256,65 @@ export class RedisRevocationStore implements RevocationStore {
     const claimTtl = expiresAt > now ? ttl(expiresAt, now) : '0';
     const markMember = family === undefined ? '' : `m:${family.fid}`;
     const adds = (claimTtl === '0' ? 0 : 1) + (family === undefined ? 0 : 1);
-    const keys = [this.#key('n', owner.subject), this.#key('s', owner.subject), this.#key('c', key), family === undefined ? this.#key('m', '') : this.#key('m', family.fid)];
+    const keys = [
+      this.#key('n', owner.subject), this.#key('s', owner.subject), this.#key('c', key),
+      family === undefined ? this.#key('m', '') : this.#key('m', family.fid), family === undefined ? this.#key('u', '') : this.#key('u', family.fid),
+    ];
+    const session = retirement.session;
     const args = [
       this.#prefix, String(now), String(adds), String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
       `c:${key}`, value, claimTtl, String(Math.ceil(expiresAt)),
       markMember, String(Math.floor(family?.retiredMs ?? 0)), family === undefined ? '1' : ttl(family.expiresAt, now), String(Math.ceil(family?.expiresAt ?? 0)),
       String(Math.floor(owner.coversMs)),
+      String(Math.floor(session?.lastUsedAt ?? 0)), session === undefined ? '1' : ttl(session.expiresAt, now), String(Math.ceil(session?.expiresAt ?? 0)),
     ];
-    const reply = await this.#send(['EVAL', RETIRE, '4', ...keys, ...args]);
+    const reply = await this.#send(['EVAL', RETIRE, '5', ...keys, ...args]);
     if (!Array.isArray(reply)) throw new StateUnavailableError();
     const [outcome, found, mark] = (reply as unknown[]).map((v) => (v === null || v === undefined ? '' : String(v)));
     if (outcome === 'claimed') return { outcome: 'claimed' };
     if (outcome === 'taken') return { outcome: 'taken', value: found ?? '', markMs: Number(mark) };
     return { outcome: 'retired' };
+  }
+
+  /**
+   * One Lua script: counted in the subject's share, folded with it when the share is full.
+   *
+   * @example await store.recordSession(session)
+   * @throws {TypeError | StateUnavailableError} As {@link revoke}.
+   */
+  async recordSession(session: SessionRecord): Promise<void> {
+    assertSession(session);
+    const now = this.#now();
+    if (session.expiresAt <= now) return;
+    const keys = [this.#key('n', session.subject), this.#key('s', session.subject)];
+    const value = `${Math.floor(session.lastUsedAt)} ${JSON.stringify([session.createdAt, session.userAgent, session.network])}`;
+    const args = [
+      this.#prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(session.expiresAt, now),
+      `u:${session.id}`, value, ttl(session.expiresAt, now), String(Math.ceil(session.expiresAt)), String(Math.floor(session.lastUsedAt)),
+    ];
+    await this.#send(['EVAL', SESSION, '2', ...keys, ...args]);
+  }
+
+  /**
+   * One Lua script over the subject's share.
+   *
+   * @example await store.listSessions("user1")
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async listSessions(subject: string): Promise<SessionRecord[]> {
+    assertKey(subject, 'subject');
+    const reply = await this.#send(['EVAL', SESSIONS, '1', this.#key('n', subject), this.#prefix, String(this.#now())]);
+    if (!Array.isArray(reply)) throw new StateUnavailableError();
+    const items = (reply as unknown[]).map(String);
+    const found: SessionRecord[] = [];
+    for (let i = 0; i + 2 < items.length; i += 3) {
+      const [id, expires, value] = [items[i]!, items[i + 1]!, items[i + 2]!];
+      const match = /^(\d+) (.*)$/.exec(value);
+      if (match === null) throw new StateUnavailableError();
+      const [createdAt, userAgent, network] = JSON.parse(match[2]!) as [number, string | null, string | null];
+      found.push({ id, subject, createdAt, lastUsedAt: Number(match[1]), expiresAt: Number(expires), userAgent, network });
+    }
+    return found;
   }
 
   /**
@@ -251,17 +332,17 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   /** A token (`j:`) or family (`f:`) entry in its subject's share, folded when the share is full (one script). */
-  async #owned(member: string, expiresAt: number, owner: Owner, drop: string): Promise<RevokeResult> {
+  async #owned(member: string, expiresAt: number, owner: Owner, drop: readonly string[]): Promise<RevokeResult> {
     const now = this.#now();
-    if (expiresAt <= now && drop === '') return 'token';
+    if (expiresAt <= now && drop.length === 0) return 'token';
     const keys = [this.#key('n', owner.subject), this.#key('s', owner.subject)];
     const live = expiresAt > now;
     const args = [
       this.#prefix, String(now), live ? '1' : '0', String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
-      member, String(Math.floor(owner.coversMs)), ttl(expiresAt, now), String(Math.ceil(expiresAt)), drop,
+      member, String(Math.floor(owner.coversMs)), ttl(expiresAt, now), String(Math.ceil(expiresAt)), ...drop,
     ];
     if (!live) {
-      await this.#send(['DEL', `${this.#prefix}${drop}`]);
+      await this.#send(['DEL', ...drop.map((d) => `${this.#prefix}${d}`)]);
       return 'token';
     }
     const reply = await this.#send(['EVAL', OWNED, '2', ...keys, ...args]);

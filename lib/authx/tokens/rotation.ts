@@ -108,7 +108,9 @@ export class RefreshRotation {
     const successorEnd = Math.floor(successorMs / 1000) + lifetime + Math.ceil(this.#config.clockTolerance);
     const owner = { subject: payload.sub, coversMs: issuedMs, cutoffExpiresAt: Math.max(successorEnd, this.familyExpiry(payload)) };
     const family = payload.fid === undefined ? undefined : { fid: payload.fid, retiredMs: issuedMs, expiresAt: successorEnd };
-    const found = await this.#store.retire({ key: retirementKey(payload.jti), value: encodeSuccessor(candidate), expiresAt: claimEnd, family, owner });
+    // The session, if the family is one, is used now: its last use moves up in the same write.
+    const session = family === undefined ? undefined : { lastUsedAt: successorMs, expiresAt: successorEnd };
+    const found = await this.#store.retire({ key: retirementKey(payload.jti), value: encodeSuccessor(candidate), expiresAt: claimEnd, family, owner, session });
     if (found?.outcome === 'claimed') return this.#issue(payload, candidate, false);
     if (found?.outcome === 'taken') {
       const successor = decodeSuccessor(found.value);

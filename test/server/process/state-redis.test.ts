@@ -58,6 +58,18 @@ test('a logout on A is refused on B at once (access and refresh token)', async (
   assert.equal((await fetch(`${b.url}/refresh`, post(session.refresh))).status, 401);
 });
 
+test('a session ended on A is refused on B at once, and B lists what A recorded', async () => {
+  const first = await login(a.url);
+  const second = await login(b.url);
+  const listed = await (await fetch(`${b.url}/sessions`, auth(second.access))).json() as { sessions: { id: string; current: boolean }[] };
+  assert.equal(listed.sessions.length >= 2, true);
+  const firstId = listed.sessions.find((s) => !s.current)!.id;
+  assert.equal((await fetch(`${a.url}/sessions/${firstId}`, { method: 'DELETE', headers: { authorization: `Bearer ${second.access}` } })).status, 204);
+  assert.equal((await fetch(`${b.url}/protected`, auth(first.access))).status, 401);
+  assert.equal((await fetch(`${b.url}/refresh`, post(first.refresh))).status, 401);
+  assert.equal((await fetch(`${b.url}/protected`, auth(second.access))).status, 200);
+});
+
 test('failed logins alternating between A and B get 429 at the same count as on one instance', async () => {
   const firstRefusal = async (urls: string[], username: string): Promise<number> => {
     for (let attempt = 1; attempt <= 30; attempt++) {
