@@ -122,8 +122,9 @@ test('a damaged journal stops the start naming the file, the byte and the remedy
   await first.stop();
   const path = join(DATA_DIR, 'revocations.journal');
   const lines = readFileSync(path, 'utf8').split('\n');
-  const offset = Buffer.byteLength(`${lines.slice(0, 2).join('\n')}\n`);
-  lines[2] = lines[2]!.replace('"j"', '"J"'); // the second logout's line, mid-file
+  const damagedLine = lines.map((line, i) => (line.includes('[["j",') ? i : -1)).filter((i) => i >= 0)[1]!; // the second logout's line, mid-file
+  const offset = Buffer.byteLength(`${lines.slice(0, damagedLine).join('\n')}\n`);
+  lines[damagedLine] = lines[damagedLine]!.replace('[["j",', '[["J",');
   writeFileSync(path, lines.join('\n'));
   const refused = await expectStartFailure({ DATA_DIR });
   assert.equal(refused.code, 1);
