@@ -32,7 +32,16 @@ export {
   type SessionRecord,
 } from './authx/state/revocation.ts';
 export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, type RotateOptions, type RotatedTokens } from './authx/tokens/rotation.ts';
-export { FileRevocationStore, DirectoryInUseError, type FileRevocationStoreOptions } from './authx/state/file-revocation-store.ts';
+export {
+  FileRevocationStore,
+  DirectoryInUseError,
+  JournalError,
+  type FileRevocationStoreOptions,
+  type FileRevocationStoreStats,
+  type JournalDamage,
+  type JournalReport,
+  type JournalRepair,
+} from './authx/state/file-revocation-store.ts';
 export { RedisRevocationStore, type RedisRevocationStoreOptions } from './authx/state/redis-revocation-store.ts';
 export { redisCommand, type RedisCommand, type RedisClientLike } from './authx/state/redis-client.ts';
 export { hasScopes, scopeCovers, isScopeToken, type ScopeMatch } from './authx/tokens/scopes.ts';

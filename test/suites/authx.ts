@@ -15,6 +15,8 @@ import '../authx/adapters/fastify-adapter.test.ts';
 import '../authx/adapters/fetch-adapter.test.ts';
 import '../authx/state/contract-edges.test.ts';
 import '../authx/state/file-revocation-store.test.ts';
+import '../authx/state/file-store-faults.test.ts';
+import '../authx/state/journal.test.ts';
 import '../authx/adapters/hono-adapter.test.ts';
 import '../authx/http/http-errors.test.ts';
 import '../authx/http/implicit-refresh.test.ts';
