@@ -19,6 +19,7 @@ export { parseAuthorizationHeader } from './authx/http/authorization-header.ts';
 export { parseCookieHeader, getCookie } from './authx/http/cookie-header.ts';
 export { type SetCookieOptions } from './authx/http/cookies.ts';
 export { checkCsrf, createCsrfValue } from './authx/http/csrf.ts';
+export { DEFAULT_MAX_SESSIONS, type SessionInfo, type SessionMetadata } from './authx/tokens/sessions.ts';
 export { MemoryRevocationStore, DEFAULT_MAX_REVOKED_ENTRIES, parseStateRecord, type MemoryRevocationStoreOptions, type StateRecord, type Transaction } from './authx/state/memory-revocation-store.ts';
 export {
   DEFAULT_MAX_ENTRIES_PER_SUBJECT,
@@ -28,9 +29,19 @@ export {
   type Retirement,
   type RetireResult,
   type RevokeResult,
+  type SessionRecord,
 } from './authx/state/revocation.ts';
 export { DEFAULT_REUSE_GRACE_SECONDS, retirementKey, type RotateOptions, type RotatedTokens } from './authx/tokens/rotation.ts';
-export { FileRevocationStore, DirectoryInUseError, type FileRevocationStoreOptions } from './authx/state/file-revocation-store.ts';
+export {
+  FileRevocationStore,
+  DirectoryInUseError,
+  JournalError,
+  type FileRevocationStoreOptions,
+  type FileRevocationStoreStats,
+  type JournalDamage,
+  type JournalReport,
+  type JournalRepair,
+} from './authx/state/file-revocation-store.ts';
 export { RedisRevocationStore, type RedisRevocationStoreOptions } from './authx/state/redis-revocation-store.ts';
 export { redisCommand, RedisUnavailableError, type RedisCommand, type RedisClientLike } from './authx/state/redis-client.ts';
 export { RedisTracking, type RedisTrackingOptions } from './authx/state/redis-tracking.ts';

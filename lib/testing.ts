@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { Owner, RevocationCheck, RevocationStore } from './authx/state/revocation.ts';
+import type { Owner, RevocationCheck, RevocationStore, SessionRecord } from './authx/state/revocation.ts';
 
 /** What the suite asks of a new store: fresh state (or keys no other test uses) and this share. */
 export interface StoreFactoryOptions {
@@ -25,7 +25,7 @@ export type StoreFactory = (options: StoreFactoryOptions) => RevocationStore | P
 /**
  * Registers the contract's tests under `describe(name)`: semantics of each kind of entry,
  * expiry, cut-off monotonicity, the rotation's atomic claim and mark under concurrency (and a
- * lost answer), per-subject fairness, and argument checks. Every key is random, so a shared
+ * lost answer), per-subject fairness, session records, and argument checks. Every key is random, so a shared
  * store (Redis) may serve every test.
  *
  * @example describeRevocationStore('MemoryRevocationStore', (o) => new MemoryRevocationStore(o))
@@ -175,6 +175,84 @@ export function describeRevocationStore(name: string, make: StoreFactory): void 
       assert.equal(await store.isRevoked(check({ fid, sub })), true);
     });
 
+    const session = (subject: string, over: Partial<SessionRecord> = {}): SessionRecord => ({
+      id: id('f'), subject, createdAt: now() - 1000, lastUsedAt: now() - 1000, expiresAt: sec() + 300, userAgent: 'curl/8', network: '192.0.2.0/24', ...over,
+    });
+    const sorted = (list: readonly SessionRecord[]): SessionRecord[] => [...list].sort((a, b) => a.id.localeCompare(b.id));
+
+    test('sessions: recorded, listed per subject, replaced by id, and not kept once expired', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const a = session(sub);
+      const b = session(sub, { userAgent: null, network: null });
+      await store.recordSession(a);
+      await store.recordSession(b);
+      await store.recordSession(session(id('s')));
+      await store.recordSession(session(sub, { expiresAt: sec() - 1 }));
+      assert.deepEqual(sorted(await store.listSessions(sub)), sorted([a, b]));
+      const later = { ...a, lastUsedAt: a.lastUsedAt + 500, expiresAt: a.expiresAt + 60 };
+      await store.recordSession(later);
+      assert.deepEqual(sorted(await store.listSessions(sub)), sorted([later, b]));
+      assert.deepEqual(await store.listSessions(id('s')), []);
+    });
+
+    test('sessions: a rotation moves the last use up in the same write; revoking the family ends the session', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const a = session(sub);
+      await store.recordSession(a);
+      const used = a.lastUsedAt + 2000;
+      await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid: a.id, retiredMs: a.lastUsedAt, expiresAt: sec() + 600 }, owner: owner(sub, a.lastUsedAt), session: { lastUsedAt: used, expiresAt: sec() + 600 } });
+      assert.deepEqual(await store.listSessions(sub), [{ ...a, lastUsedAt: used, expiresAt: sec() + 600 }]);
+      await store.revokeFamily(a.id, sec() + 600, owner(sub));
+      assert.deepEqual(await store.listSessions(sub), []);
+      assert.equal(await store.isRevoked(check({ sub, fid: a.id })), true);
+    });
+
+    test('sessions count in the share: past it they are folded with the rest, the subject\'s tokens refused', async () => {
+      const store = await make({ maxEntriesPerSubject: 3 });
+      const sub = id('s');
+      const base = now() - 1000;
+      for (let i = 0; i < 4; i++) await store.recordSession(session(sub, { createdAt: base + 10 * i, lastUsedAt: base + 10 * i }));
+      assert.ok((await store.listSessions(sub)).length < 4);
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: base })), true, 'the older sessions\' tokens are refused');
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: base + 30 })), false, 'the login that folded keeps its own tokens');
+    });
+
+    test('a family revoked with an end already past changes nothing: its mark and session stay', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const a = session(sub);
+      await store.recordSession(a);
+      const retiredMs = now() - 10;
+      await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid: a.id, retiredMs, expiresAt: sec() + 300 }, owner: owner(sub, retiredMs) });
+      await store.revokeFamily(a.id, sec() - 1, owner(sub));
+      assert.equal(await store.isRevoked(check({ sub, fid: a.id })), false);
+      assert.equal((await store.listSessions(sub)).length, 1, 'the session is still there');
+      const again = await store.retire({ key: `rt:${id('j')}`, value: 'w', expiresAt: sec() - 1, family: { fid: a.id, retiredMs, expiresAt: sec() + 300 }, owner: owner(sub, retiredMs) });
+      assert.deepEqual(again, { outcome: 'retired' }, 'the mark still refuses the retired token');
+    });
+
+    test('retire refuses a family revoked meanwhile: no successor for a logged-out session', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const fid = id('f');
+      await store.revokeFamily(fid, sec() + 300, owner(sub));
+      const found = await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid, retiredMs: now() - 10, expiresAt: sec() + 300 }, owner: owner(sub) });
+      assert.deepEqual(found, { outcome: 'retired' });
+    });
+
+    test('a fold stops before keepFromMs: the tokens the folding write hands out still work', async () => {
+      const store = await make({ maxEntriesPerSubject: 2 });
+      const sub = id('s');
+      const t = now();
+      for (let i = 0; i < 2; i++) await store.revoke(id('j'), sec() + 60, owner(sub, t - 50));
+      await store.retire({ key: `rt:${id('j')}`, value: 'v', expiresAt: sec() + 30, family: { fid: id('f'), retiredMs: t - 50, expiresAt: sec() + 300 }, owner: { ...owner(sub, t - 50), keepFromMs: t - 20 } });
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: t - 50 })), true, 'folded');
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: t - 20 })), false, 'not at or after keepFromMs');
+      assert.equal(await store.isRevoked(check({ sub, issuedAtMs: t + 60_000 })), false);
+    });
+
     test('bad arguments are TypeErrors', async () => {
       const store = await make(big);
       const sub = id('s');
@@ -184,6 +262,7 @@ export function describeRevocationStore(name: string, make: StoreFactory): void 
       await assert.rejects(async () => store.revokeSubject(sub, Number.NaN, sec() + 5), TypeError);
       await assert.rejects(async () => store.retire({ key: 'k', value: 7 as never, expiresAt: sec() + 5, owner: owner(sub) }), TypeError);
       await assert.rejects(async () => store.retire({ key: 'k', value: 'v', expiresAt: sec() + 5, family: { fid: '', retiredMs: 1, expiresAt: 1 }, owner: owner(sub) }), TypeError);
+      await assert.rejects(async () => store.recordSession({ ...session(sub), id: '' }), TypeError);
     });
   });
 }

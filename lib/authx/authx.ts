@@ -16,6 +16,8 @@ import { TokenExtractor, type AnyRequest, type GetTokenOptions, type RequestToke
 import { MemoryRevocationStore } from './state/memory-revocation-store.ts';
 import { assertKey, assertTime, REVOCATION_STORE_METHODS, type Owner, type RevocationStore, type RevokeResult } from './state/revocation.ts';
 import { issuedAtMs } from './tokens/token-id.ts';
+import { cleanNetwork, cleanUserAgent, listSessions, maxSessionsOf, SESSION_OPTION_NAMES, type SessionInfo, type SessionMetadata } from './tokens/sessions.ts';
+import { decodeJwt } from '../core/jwt.ts';
 import { RefreshRotation, type RotatedTokens, type RotateOptions } from './tokens/rotation.ts';
 import { TokenFactory, type CreateTokenArgs, type CreateTokenOptions, type TokenPair, type TokenPairOptions } from './tokens/tokens.ts';
 import { TokenVerifier, type TokenPayload, type VerifyTokenOptions } from './tokens/token-verifier.ts';
@@ -152,6 +154,91 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
     const { fresh: _fresh, expiresIn: _expiresIn, refreshExpiresIn, ...shared } = options ?? {};
     const refresh_token = this.#factory.create(subject, 'refresh', shared, refreshExpiresIn, family);
     return { access_token, refresh_token, token_type: 'bearer' };
+  }
+
+  /**
+   * Starts a session: a token pair of a new family, recorded in the revocation store with the
+   * client's metadata, so the user can list it ({@link listSessions}) and end it
+   * ({@link endSession}). Recording needs the store, so this returns a Promise, where
+   * {@link createTokenPair} (which records nothing) stays synchronous. Past `maxSessions`
+   * (default 100) the user's oldest sessions are ended first.
+   *
+   * @example const { access_token, refresh_token, sessionId } = await auth.createSession("user1", { userAgent: req.headers["user-agent"] })
+   * @throws {TypeError | RangeError} As {@link createTokenPair}, or for bad metadata.
+   * @throws {StateUnavailableError} When the store cannot be reached (503).
+   */
+  async createSession(subject: string, ...args: CreateTokenArgs<Claims, TokenPairOptions<Claims> & SessionMetadata>): Promise<TokenPair & { sessionId: string }> {
+    const given: (TokenPairOptions<Claims> & SessionMetadata) | undefined = args[0];
+    assertKnownOptions(given, [...PAIR_OPTION_NAMES, ...SESSION_OPTION_NAMES], 'createSession options');
+    const { userAgent, network, maxSessions, ...pairOptions } = given ?? {};
+    const meta = { userAgent: cleanUserAgent(userAgent), network: cleanNetwork(network), max: maxSessionsOf(maxSessions) };
+    if (pairOptions.data !== undefined && Object.hasOwn(pairOptions.data, 'fid')) throw new TypeError('createSession starts its own family: data may not name fid');
+    const pair = (this.createTokenPair as (subject: string, options?: TokenPairOptions<Claims>) => TokenPair)(subject, pairOptions);
+    const claims = decodeJwt(pair.refresh_token).payload as { jti: string; iat: number; exp: number; fid: string };
+    const createdAt = issuedAtMs(claims.jti, claims.iat);
+    const existing = await listSessions(this.#store, subject);
+    // Oldest first past the bound, keeping room for this one.
+    for (const old of existing.slice(meta.max - 1).reverse()) await this.#endSession(subject, old.id, createdAt);
+    await this.#store.recordSession({
+      id: claims.fid, subject, createdAt, lastUsedAt: createdAt, expiresAt: claims.exp + Math.ceil(this.#clockTolerance),
+      userAgent: meta.userAgent, network: meta.network,
+    });
+    return { ...pair, sessionId: claims.fid };
+  }
+
+  /**
+   * The user's sessions, newest first (times in seconds). A session ended, expired or folded
+   * into a "logged out everywhere" cut-off is not listed.
+   *
+   * @example for (const s of await auth.listSessions("user1")) console.log(s.id, s.userAgent)
+   * @throws {TypeError} When `subject` is not a non-empty string.
+   * @throws {StateUnavailableError} When the store cannot be reached (503).
+   */
+  async listSessions(subject: string): Promise<SessionInfo[]> {
+    assertKey(subject, 'subject');
+    return listSessions(this.#store, subject);
+  }
+
+  /**
+   * Ends one of the user's sessions: its family is revoked, so every access and refresh token
+   * of it is refused at once. Answers `false` (and changes nothing) when the user has no live
+   * session with that id, whoever else may have one.
+   *
+   * @example if (!(await auth.endSession("user1", id))) answer404()
+   * @throws {TypeError} When an argument is not a non-empty string.
+   * @throws {StateUnavailableError} When the store cannot be reached (503).
+   */
+  async endSession(subject: string, id: string): Promise<boolean> {
+    assertKey(subject, 'subject');
+    return this.#endSession(subject, id, undefined);
+  }
+
+  /** Ends a session; a fold it causes keeps tokens issued from `keepFromMs` (a login in progress). */
+  async #endSession(subject: string, id: string, keepFromMs: number | undefined): Promise<boolean> {
+    if (typeof id !== 'string' || id === '' || id.length > 1024) return false;
+    const found = (await this.#store.listSessions(subject)).find((s) => s.id === id && s.subject === subject);
+    if (found === undefined) return false;
+    const nowMs = this.#clock();
+    const end = Math.max(found.expiresAt, this.#rotation.familyExpiry(undefined));
+    await this.#store.revokeFamily(id, end, { ...this.#owner(subject, nowMs, end), keepFromMs });
+    return true;
+  }
+
+  /**
+   * Ends every session of the user except `currentId` ("sign out of other devices"); answers how
+   * many were ended.
+   *
+   * @example await auth.endOtherSessions(payload.sub, payload.fid)
+   * @throws {TypeError} When `subject` is not a non-empty string.
+   * @throws {StateUnavailableError} When the store cannot be reached (503).
+   */
+  async endOtherSessions(subject: string, currentId: string | undefined): Promise<number> {
+    assertKey(subject, 'subject');
+    let ended = 0;
+    for (const session of await listSessions(this.#store, subject)) {
+      if (session.id !== currentId && (await this.endSession(subject, session.id))) ended++;
+    }
+    return ended;
   }
 
   /**

@@ -51,7 +51,8 @@ export function durationToSeconds(value: Duration, name: string): number {
  * days; for 15 minutes write 900 or "15m" (or "250h" if you do mean 10.4 days)`.
  */
 function millisecondsMessage(value: number, name: string): string {
-  const seconds = Math.max(1, Math.round(value / 1000));
+  // value is at least 60000 here, so this is at least a minute.
+  const seconds = Math.round(value / 1000);
   const meant = unitString(seconds);
   const asSeconds = unitString(Math.floor(value));
   return `${name} is ${String(value)}: milliseconds? Durations are seconds here, so that is ${humanize(value)}; `
@@ -66,9 +67,9 @@ function unitString(seconds: number): string | undefined {
   return count < 1e9 ? `"${String(count)}${unit}"` : undefined;
 }
 
-/** `10.4 days`: seconds in the largest unit they fill, to one decimal. */
+/** `10.4 days`: seconds (at least one) in the largest unit they fill, to one decimal. */
 function humanize(seconds: number): string {
-  const [unit, size] = UNIT_NAMES.find(([, s]) => seconds >= s) ?? ['second', 1];
+  const [unit, size] = UNIT_NAMES.find(([, s]) => seconds >= s)!;
   const count = Math.round((seconds / size) * 10) / 10;
   return `${String(count)} ${unit}${count === 1 ? '' : 's'}`;
 }

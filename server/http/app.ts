@@ -38,14 +38,17 @@ export type { ServerOptions, ServerTimeouts, ThrottleLimit } from './options.ts'
 const FIFTEEN_MINUTES = 15 * 60;
 const HANDLER_OPTION_NAMES = [
   'auth', 'secretKey', 'algorithm', 'jwks', 'users', 'log', 'clock', 'usernameAddressLimit', 'usernameLimit', 'addressLimit', 'knownAddressDays',
-  'refreshLimit', 'counterStore', 'reuseGraceSeconds', 'logoutRevokesFamily', 'trustProxy',
+  'refreshLimit', 'counterStore', 'reuseGraceSeconds', 'logoutRevokesFamily', 'trustProxy', 'maxSessions',
   'maxPendingPasswordChecks', 'closeConnections', 'revocationStore',
   'onUnexpectedError', 'logFormat', 'metrics', 'readiness', 'opsEndpoints',
 ];
 const TIMEOUT_OPTION_NAMES = ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'checkIntervalMs'];
 
-/** The paths of the five routes (the metrics' `route` label values, with {@link OPS_PATHS}). */
-export const ROUTE_PATHS: readonly string[] = ['/', '/login', '/protected', '/refresh', '/logout', '/.well-known/jwks.json'];
+/** The label of `DELETE /sessions/{id}` in logs and metrics. */
+const SESSION_PATH = '/sessions/{id}';
+
+/** The paths of the routes (the metrics' `route` label values, with {@link OPS_PATHS}). */
+export const ROUTE_PATHS: readonly string[] = ['/', '/login', '/protected', '/refresh', '/logout', '/sessions', '/sessions/{id}', '/.well-known/jwks.json'];
 
 /**
  * The request handler: routing, the five routes, error answers and the access log.
@@ -112,8 +115,9 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   }
   const logoutRevokesFamily = options.logoutRevokesFamily ?? true;
   if (typeof logoutRevokesFamily !== 'boolean') throw new TypeError('logoutRevokesFamily must be a boolean');
-  const { root, login, protectedRoute, refresh, logout } = createRoutes({
-    auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, maxPendingPasswordChecks,
+  const maxSessions = positiveInteger(options.maxSessions, 100, 'maxSessions');
+  const { root, login, protectedRoute, refresh, logout, listSessions, endOtherSessions, endSession } = createRoutes({
+    auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, maxPendingPasswordChecks, maxSessions,
     trustProxy: options.trustProxy === true, send, syncTokens, cachedTokens, log: eventSink(log, options.logFormat ?? 'text'), reuseGraceSeconds, logoutRevokesFamily,
   });
 
@@ -123,6 +127,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
     ['/protected', { GET: protectedRoute }],
     ['/refresh', { POST: refresh }],
     ['/logout', { POST: logout }],
+    ['/sessions', { GET: listSessions, DELETE: endOtherSessions }],
   ]);
   if (options.jwks !== undefined) {
     // Verifiers cache it; a new key should be published a few minutes before it signs.
@@ -134,19 +139,21 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
       },
     });
   }
-  const knownPaths = new Set(serveOps ? [...routes.keys(), ...OPS_PATHS] : routes.keys());
+  const knownPaths = new Set(serveOps ? [...routes.keys(), SESSION_PATH, ...OPS_PATHS] : [...routes.keys(), SESSION_PATH]);
   const observe = createRequestObserver({ log, format: options.logFormat ?? 'text', knownPaths, metrics });
   const ops = { readiness, metrics, closing };
 
   return (req, res) => {
     const path = pathOf(req.url);
-    observe(req, res, path);
+    // One label for every session id: logs and metrics stay bounded and never hold an id.
+    const sessionId = path.startsWith('/sessions/') ? path.slice('/sessions/'.length) : undefined;
+    observe(req, res, sessionId === undefined ? path : SESSION_PATH);
     // A transfer coding other than chunked (gzip, ...) is one this server does not undo: 501
     // (RFC 9112 section 6.1), and the connection closed, since where the body ends is unclear.
     const coding = req.headers['transfer-encoding'];
     if (coding !== undefined && coding.toLowerCase() !== 'chunked') return send(res, 501, { detail: 'Not Implemented' }, { connection: 'close' });
     if (serveOps && answerOpsRequest(req, res, path, ops)) return;
-    const methods = routes.get(path);
+    const methods = sessionId === undefined ? routes.get(path) : sessionMethods(sessionId, endSession);
     if (methods === undefined) return send(res, 404, { detail: 'Not Found' });
     const route = Object.hasOwn(methods, req.method ?? '') ? methods[req.method ?? ''] : undefined;
     if (route === undefined) return send(res, 405, { detail: 'Method Not Allowed' }, { allow: Object.keys(methods).join(', ') });
@@ -237,4 +244,10 @@ function makeAuth(options: ServerOptions): AuthX {
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** `DELETE /sessions/{id}`: an id of this library's shape (a UUID), or none (404). */
+function sessionMethods(id: string, endSession: (id: string) => Route): Readonly<Record<string, Route>> | undefined {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return undefined;
+  return { DELETE: endSession(id) };
 }

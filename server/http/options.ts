@@ -75,6 +75,8 @@ export interface ServerOptions {
    * Give a shared store (Redis) when several processes serve the same users.
    */
   counterStore?: CounterStore;
+  /** Sessions one user keeps (`GET /sessions`); past it a login ends the oldest first. Default 100. */
+  maxSessions?: number;
   /**
    * Seconds after a `/refresh` during which the same refresh token gets the same new refresh
    * token again (a retry after a lost answer), unless that new one was used; 0 to 60, default 10.

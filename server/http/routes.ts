@@ -11,7 +11,7 @@ import type { AuthX } from '../../lib/authx/authx.ts';
 import { readJsonBody } from '../../lib/authx/http/body.ts';
 import type { TokenPayload } from '../../lib/authx/tokens/token-verifier.ts';
 import { JWTDecodeError } from '../../lib/core/errors.ts';
-import { addressThrottleKey } from '../login/address-key.ts';
+import { addressThrottleKey, networkHint } from '../login/address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
 
 /** How `verifyTokenSync`'s TypeError begins when the store answered with a Promise. */
@@ -41,6 +41,8 @@ export interface RouteContext {
   perRefresh: LoginThrottle;
   /** Individual revocations one subject may hold; past it a logout revokes all its tokens. */
   maxPendingPasswordChecks: number;
+  /** Sessions one user keeps; past it a login ends the oldest. */
+  maxSessions: number;
   trustProxy: boolean;
   send: Send;
   /**
@@ -69,6 +71,10 @@ export interface Routes {
   protectedRoute: Route;
   refresh: Route;
   logout: Route;
+  /** `GET /sessions`, `DELETE /sessions` (every other session), `DELETE /sessions/{id}`. */
+  listSessions: Route;
+  endOtherSessions: Route;
+  endSession: (id: string) => Route;
 }
 
 const ROOT_ANSWER = {
@@ -127,8 +133,14 @@ export function createRoutes(context: RouteContext): Routes {
       if (begun && !valid) await perAddress.end(addressKey, true);
     }
     if (!valid) return send(res, 401, INVALID_CREDENTIALS);
-    await Promise.all([perAddress.end(addressKey, false), perUsernameAddress.reset(pairKey), perUsername.reset(userKey), knownPairs.remember(pairKey)]);
-    const { access_token, refresh_token } = auth.createTokenPair(username);
+    // Every login is a session the user can list and end (docs/server.md): recorded with the
+    // client's User-Agent (cleaned, bounded) and the /24 or /48 it came from, never a token. The
+    // throttle resets (and a success's address take-back) go out with it, in the same round trip.
+    const userAgent = req.headers['user-agent'];
+    const [{ access_token, refresh_token }] = await Promise.all([
+      auth.createSession(username, { userAgent, network: networkHint(addressKey), maxSessions: context.maxSessions }),
+      perAddress.end(addressKey, false), perUsernameAddress.reset(pairKey), perUsername.reset(userKey), knownPairs.remember(pairKey),
+    ]);
     send(res, 200, { access_token, token_type: 'bearer', refresh_token });
   };
 
@@ -196,7 +208,32 @@ export function createRoutes(context: RouteContext): Routes {
     send(res, 200, { message: 'Token revoked' });
   };
 
-  return { root: (_req, res) => send(res, 200, ROOT_ANSWER), login, protectedRoute, refresh, logout };
+  // The sessions of the access token's user; `current` is the one the token belongs to.
+  const caller = async (req: IncomingMessage): Promise<TokenPayload> => {
+    const payload = await auth.verifyToken(await auth.getAccessTokenFromRequest(req));
+    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
+    return payload;
+  };
+  const listSessions: Route = async (req, res) => {
+    const payload = await caller(req);
+    const sessions = (await auth.listSessions(payload.sub)).map((s) => ({
+      id: s.id, created_at: s.createdAt, last_used_at: s.lastUsedAt, expires_at: s.expiresAt, user_agent: s.userAgent, current: s.id === payload.fid,
+    }));
+    send(res, 200, { sessions });
+  };
+  const endOtherSessions: Route = async (req, res) => {
+    const payload = await caller(req);
+    await auth.endOtherSessions(payload.sub, payload.fid);
+    sendEmpty(res, 204);
+  };
+  // Another user's id gets the same 404 as an unknown one: ids of others cannot be probed.
+  const endSession = (id: string): Route => async (req, res) => {
+    const payload = await caller(req);
+    if (!(await auth.endSession(payload.sub, id))) return send(res, 404, { detail: 'Session not found' });
+    sendEmpty(res, 204);
+  };
+
+  return { root: (_req, res) => send(res, 200, ROOT_ANSWER), login, protectedRoute, refresh, logout, listSessions, endOtherSessions, endSession };
 }
 
 /**
@@ -237,4 +274,10 @@ function forwardedAddress(entry: string): string | undefined {
   const colon = entry.lastIndexOf(':');
   if (colon > 0 && /^\d{1,5}$/.test(entry.slice(colon + 1)) && isIPv4(entry.slice(0, colon))) return entry.slice(0, colon);
   return undefined;
+}
+
+/** An answer without a body (204): no content type, no length beyond zero. */
+function sendEmpty(res: ServerResponse, status: number): void {
+  res.writeHead(status);
+  res.end();
 }

@@ -39,3 +39,18 @@ function expandIPv6(address: string): number[] {
   const right = tail === undefined ? [] : parse(tail);
   return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
+
+/**
+ * A coarse network hint for a session record, from an address or its throttle key: an IPv4
+ * address's /24, an IPv6 address's /48; `undefined` for anything else. Never the address itself.
+ *
+ * @example networkHint("192.0.2.77") // "192.0.2.0/24"
+ * @example networkHint("2001:db8:1:2::/64") // "2001:db8:1::/48"
+ * @throws Never.
+ */
+export function networkHint(address: string): string | undefined {
+  const key = addressThrottleKey(address);
+  if (isIPv4(key)) return `${key.split('.').slice(0, 3).join('.')}.0/24`;
+  const v6 = /^((?:[0-9a-f]{1,4}:){3})[0-9a-f]{1,4}::\/64$/.exec(key);
+  return v6 === null ? undefined : `${v6[1]}:/48`;
+}

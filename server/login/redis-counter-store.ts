@@ -6,8 +6,7 @@
  * lives without a TTL. Each counter is one key, so on a cluster each hit is one command on the
  * node of its slot. Example server only.
  */
-import { redisLink, type RedisClientLike, type RedisLink } from '../../lib/authx/state/redis-client.ts';
-import { RedisScript, runScript } from '../../lib/authx/state/redis-scripts.ts';
+import { redisLink, RedisScript, runScript, type RedisClientLike, type RedisLink } from '../../lib/authx/state/redis-client.ts';
 import { StateUnavailableError } from '../../lib/authx/authx-errors.ts';
 import type { CounterHit, CounterSteps, CounterStore, InOrderResult } from './counter-store.ts';
 import { assertKnownOptions } from '../../lib/core/option-names.ts';

@@ -41,6 +41,10 @@ export interface ServerMetricsOptions {
 export interface MetricsSources {
   /** Entries in the revocation store (revoked tokens not yet expired). */
   revocationEntries?: () => number;
+  /** Most entries the revocation store holds (DATA_DIR). */
+  revocationCapacity?: () => number;
+  /** Failed state writes so far, by a fixed kind (`commit`, `compaction`, `probe`; DATA_DIR). */
+  stateWriteFailures?: () => Iterable<readonly [string, number]>;
   /** Entries per throttle, by a fixed throttle name (e.g. `usernameLimit`, `addressLimit`). */
   throttleEntries?: () => Iterable<readonly [string, number]>;
   /** Log lines dropped so far (slow or failed sink). */
@@ -101,6 +105,13 @@ export class ServerMetrics {
     this.#roundTrips = r.histogram({ name: 'authx_state_store_round_trip_seconds', help: 'Round-trip time of state-store operations, in seconds.', buckets: ROUND_TRIP_BUCKETS }).labels();
     const single = (read: (() => number) | undefined): Array<readonly [readonly string[], number]> => (read === undefined ? [] : [[[], read()]]);
     r.gauge({ name: 'authx_revocation_store_entries', help: 'Entries in the revocation store.', collect: () => single(this.#sources.revocationEntries) });
+    r.gauge({ name: 'authx_revocation_store_capacity', help: 'Most entries the revocation store holds (DATA_DIR store).', collect: () => single(this.#sources.revocationCapacity) });
+    r.collectedCounter({
+      name: 'authx_state_write_failures_total',
+      help: 'Failed DATA_DIR writes by kind: commit (journal commit, answered 503), compaction, probe (readiness write probe).',
+      labelNames: ['kind'],
+      collect: () => [...(this.#sources.stateWriteFailures?.() ?? [])].map(([kind, value]) => [[kind], value] as const),
+    });
     r.gauge({
       name: 'authx_throttle_entries',
       help: 'Keys held by each in-memory throttle store, by throttle name.',

@@ -54,6 +54,11 @@ async function start(): Promise<void> {
     const { runHashPassword } = await import('../login/hash-password.ts');
     return runHashPassword(process.stdin, process.stderr, process.stdout);
   }
+  if (process.argv[2] === 'state') {
+    const { runStateCli } = await import('./state-cli.ts');
+    process.exitCode = await runStateCli(process.argv.slice(3), process.stdout, process.stderr);
+    return;
+  }
   const config = readServerConfig(process.env);
   const ops = readOpsConfig(process.env);
   const workers = readWorkerCount(process.env);
@@ -86,6 +91,7 @@ async function start(): Promise<void> {
   // 'exit' listener could not await it. A process that ends otherwise still loses its DATA_DIR
   // lock through the lock's own synchronous exit hook (lib/authx/state/data-dir-lock.ts).
   const state = await openServerState(process.env, { log: (line) => writeSafely(process.stderr, `${linePrefix}${line}\n`) });
+  if (state.metricsSources !== undefined) metrics.setSources(state.metricsSources);
   const readiness = new Readiness({ checks: [{ name: 'state store', check: metrics.timeStateCheck(state.stateReady) }] });
   const server = createServer({
     secretKey: config.secretKey,

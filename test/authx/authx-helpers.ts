@@ -3,7 +3,7 @@
  * library's codec), and real `node:http` servers on port 0.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthX, type AuthXConfig } from '../../lib/index.ts';
 
@@ -89,4 +89,34 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
  */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** What {@link rawRequest} received. */
+export interface RawAnswer {
+  status: number;
+  headers: IncomingMessage['headers'];
+  text: string;
+}
+
+/**
+ * One request through `node:http`'s client, for what `fetch` cannot send: a GET with a body, an
+ * absolute-form target (`GET http://localhost/logout`, RFC 9112 section 3.2.2).
+ *
+ * @example await rawRequest(server.url, "http://localhost/logout", { headers: { cookie } })
+ * @throws {Error} When the connection fails.
+ */
+export function rawRequest(base: string, target: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawAnswer> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
+    const req = request({ host: hostname, port: Number(port), path: target, method: options.method ?? 'GET', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }

@@ -213,6 +213,8 @@ describe('sync and async verification', () => {
         revokeSubject: async () => {},
         revokeFamily: async () => 'token' as const,
         retire: async () => ({ outcome: 'claimed' as const }),
+        recordSession: async () => {},
+        listSessions: async () => [],
       },
     });
     const token = auth.createAccessToken('user1');

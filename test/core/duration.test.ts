@@ -48,7 +48,14 @@ test('more than a year of seconds is refused; exactly a year is not', () => {
   assert.throws(() => durationToSeconds(1e15 + 1, 'expiresIn'), {
     message: 'expiresIn is 1000000000000001: milliseconds? Durations are seconds here, so that is 11574074074.1 days; for 11574074.1 days write 1000000000000',
   });
-  // A fraction of a second in milliseconds rounds up to one second.
+  // Nine digits is the longest a duration string may be: one more and no string is offered.
+  assert.throws(() => durationToSeconds(999_999_999, 'x'), { message: /write 1000000 or "1000000s" \(or "999999999s" if you do mean 11574\.1 days\)$/ });
+  assert.throws(() => durationToSeconds(1_000_000_000, 'x'), { message: /write 1000000 or "1000000s"$/ });
+  // Each unit where it fits exactly, and the readings at the unit boundaries.
+  assert.throws(() => durationToSeconds(604_800_000, 'x'), { message: /so that is 7000 days; for 7 days write 604800 or "1w" \(or "1000w" if you do mean 7000 days\)$/ });
+  assert.throws(() => durationToSeconds(3_600_000, 'x'), { message: /so that is 41\.7 days; for 1 hour write 3600 or "1h" \(or "1000h" if you do mean 41\.7 days\)$/ });
+  assert.throws(() => durationToSeconds(120_000, 'x'), { message: /so that is 1\.4 days; for 2 minutes write 120 or "2m" \(or "2000m" if you do mean 1\.4 days\)$/ });
+  // A fractional number: the milliseconds reading is rounded, the seconds reading floored (as durations are).
   assert.throws(() => durationToSeconds(YEAR + 0.5, 'x'), { message: /for 8\.8 hours write 31536 or "31536s" \(or "365d" if you do mean 365 days\)$/ });
 });
 

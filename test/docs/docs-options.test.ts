@@ -110,7 +110,9 @@ const COMPONENTS: Component[] = [
 
 /** Option lists given as prose: each name must appear in backticks in that section. */
 const PROSE_LISTS = [
-  { name: 'adapter guards (required)', page: 'docs/frameworks.md', section: 'What every adapter does', names: () => optionList('lib/authx/adapters/guard.ts') },
+  { name: 'adapter guards (required)', page: 'docs/frameworks.md', section: 'What every adapter does', names: () => optionList('lib/authx/adapters/guard.ts', 'GUARD_OPTIONS') },
+  { name: 'adapter logout', page: 'docs/frameworks.md', section: 'A cookie session in each framework', names: () => optionList('lib/authx/adapters/guard.ts', 'LOGOUT_OPTIONS') },
+  { name: 'adapter refresh', page: 'docs/frameworks.md', section: 'A cookie session in each framework', names: () => optionList('lib/authx/adapters/guard.ts', 'REFRESH_OPTIONS') },
   { name: 'websocketAuth', page: 'docs/frameworks.md', section: 'WebSocket (`ws`)', names: () => optionList('lib/authx/adapters/websocket.ts') },
   { name: 'ImplicitRefresh', page: 'docs/frameworks.md', section: 'Implicit refresh', names: () => optionList('lib/authx/http/implicit-refresh.ts') },
 ];

@@ -13,4 +13,5 @@ import '../server/process/server-config.test.ts';
 import '../server/http/server-hardening.test.ts';
 import '../server/ops/server-ops.test.ts';
 import '../server/process/state-cutoff.test.ts';
+import '../server/process/state-data-dir.test.ts';
 import '../server/login/user-store.test.ts';

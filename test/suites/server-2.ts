@@ -13,4 +13,5 @@ import '../server/http/server-edge.test.ts';
 import '../server/ops/server-metrics.test.ts';
 import '../server/http/server-routes.test.ts';
 import '../server/process/redis-settings.test.ts';
+import '../server/http/sessions-routes.test.ts';
 import '../server/process/state-redis.test.ts';

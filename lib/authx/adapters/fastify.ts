@@ -2,19 +2,28 @@
  * The Fastify 5 adapter, `authx-node/fastify`: the guard as a route hook, an error handler that
  * answers only the library's errors and hands every other error to the parent handler, a plugin
  * (fastify-plugin semantics: not encapsulated) decorating `request.authx` and adding implicit
- * refresh, and cookies set with `reply.header`. Fastify is imported for its types only.
+ * refresh, and the session operations on Fastify's own `request`/`reply`: token getters, refresh
+ * token rotation, logout with revocation, cookies set with `reply.header`. Fastify is imported
+ * for its types only.
  */
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthX } from '../authx.ts';
 import type { SetCookieOptions } from '../http/cookies.ts';
 import { ImplicitRefresh, type ImplicitRefreshOptions } from '../http/implicit-refresh.ts';
+import type { RequestToken } from '../http/request-token.ts';
+import type { RotatedTokens } from '../tokens/rotation.ts';
 import type { TokenPayload } from '../tokens/token-verifier.ts';
-import { compileGuard, libraryErrorAnswer, parsedBody, type GuardOptions } from './guard.ts';
+import {
+  compileGuard, findToken, libraryErrorAnswer, logoutCookieValues, logoutFrom, parsedBody, rotateFrom,
+  type GuardOptions, type LogoutOptions, type LogoutResult, type RefreshOptions, type TokenLookupOptions,
+} from './guard.ts';
 import { assertKnownOptions } from '../../core/option-names.ts';
 
-export type { GuardOptions } from './guard.ts';
+export type { GuardOptions, LogoutOptions, LogoutResult, RefreshOptions, TokenLookupOptions } from './guard.ts';
 
 const ONREQUEST_FIX = 'use the guard as a preValidation or preHandler hook, not onRequest';
+/** The methods whose body Fastify never parses (its default `bodyless` methods): such a body holds no token. */
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE']);
 
 /** A route hook: use it as `onRequest`, `preValidation` or `preHandler` (the `json` location needs the latter two). */
 export type FastifyGuardHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -45,6 +54,14 @@ export interface FastifyAuth<C extends object = Record<string, unknown>> {
   unsetRefreshCookies(reply: FastifyReply): void;
   /** Deletes every token and CSRF cookie (logout). */
   unsetCookies(reply: FastifyReply): void;
+  /** Finds the access token of a request (the `json` location reads `request.body`: call it from preValidation on). */
+  getAccessToken(request: FastifyRequest, options?: TokenLookupOptions): Promise<RequestToken>;
+  /** Finds the refresh token of a request. */
+  getRefreshToken(request: FastifyRequest, options?: TokenLookupOptions): Promise<RequestToken>;
+  /** Finds the request's refresh token and rotates it: a new pair, the old refresh token retired (docs/rotation.md). */
+  rotateRefreshToken(request: FastifyRequest, options?: RefreshOptions): Promise<RotatedTokens>;
+  /** Verifies the request's token (access by default), revokes its session, and deletes the cookies. */
+  logout(request: FastifyRequest, reply: FastifyReply, options?: LogoutOptions): Promise<LogoutResult>;
 }
 
 /**
@@ -91,8 +108,7 @@ export function fastifyAuth<C extends object>(auth: AuthX<C>): FastifyAuth<C> {
     required(options) {
       const guard = compileGuard(auth, options, 'required() options');
       return async (request) => {
-        // In onRequest Fastify has not parsed the body yet: parsedBody says so rather than hang.
-        const payload = await guard(request.raw, () => parsedBody(request.body, request.headers, ONREQUEST_FIX));
+        const payload = await guard(request.raw, () => bodyOf(request));
         payloads.set(request, payload);
       };
     },
@@ -114,6 +130,24 @@ export function fastifyAuth<C extends object>(auth: AuthX<C>): FastifyAuth<C> {
     unsetAccessCookies: (reply) => setCookies(reply, auth.cookieHeaderValues('access', null)),
     unsetRefreshCookies: (reply) => setCookies(reply, auth.cookieHeaderValues('refresh', null)),
     unsetCookies: (reply) => setCookies(reply, [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]),
+    getAccessToken: (request, options) => findToken(auth, request.raw, 'access', options, () => bodyOf(request), 'getAccessToken options'),
+    getRefreshToken: (request, options) => findToken(auth, request.raw, 'refresh', options, () => bodyOf(request), 'getRefreshToken options'),
+    rotateRefreshToken: (request, options) => rotateFrom(auth, request.raw, options, () => bodyOf(request), 'rotateRefreshToken options'),
+    async logout(request, reply, options) {
+      const result = await logoutFrom(auth, request.raw, options, () => bodyOf(request), 'logout options');
+      setCookies(reply, logoutCookieValues(auth));
+      return result;
+    },
   };
 }
 
+/**
+ * The body Fastify parsed, for the `json` location. A GET (HEAD, TRACE) body is never parsed, so
+ * it holds no token (401 as a missing token, never a 500 a client can cause). Another method's
+ * declared JSON body without a parsed value means the guard runs in onRequest, before parsing:
+ * `parsedBody` says so rather than hang.
+ */
+function bodyOf(request: FastifyRequest): unknown {
+  if (request.body === undefined && BODYLESS_METHODS.has(request.method)) return undefined;
+  return parsedBody(request.body, request.headers, ONREQUEST_FIX);
+}

@@ -1,19 +1,25 @@
 /**
  * The Hono adapter, `authx-node/hono`: the guard as middleware with the payload in the context
- * (`c.get("authx")`), an error handler for `app.onError` that answers only the library's errors,
- * implicit refresh as app middleware, and cookies set with `c.header`. Hono is imported for its
- * types only; the package does not depend on it.
+ * (`c.get("authx")`), an error handler for `app.onError` that answers the library's errors and
+ * gives every other error Hono's default treatment (logged, a plain 500), implicit refresh as app
+ * middleware, and the session operations on Hono's context `c`: token getters, refresh token
+ * rotation, logout with revocation, cookies set with `c.header`. Hono is imported for its types
+ * only; the package does not depend on it.
  */
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import type { AuthX } from '../authx.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { SetCookieOptions } from '../http/cookies.ts';
 import { ImplicitRefresh, type ImplicitRefreshOptions } from '../http/implicit-refresh.ts';
-import { isJsonContentType } from '../http/request-token.ts';
+import { isJsonContentType, type RequestToken } from '../http/request-token.ts';
+import type { RotatedTokens } from '../tokens/rotation.ts';
 import type { TokenPayload } from '../tokens/token-verifier.ts';
-import { compileGuard, libraryErrorAnswer, type GuardOptions } from './guard.ts';
+import {
+  compileGuard, findToken, libraryErrorAnswer, logoutCookieValues, logoutFrom, rotateFrom,
+  type GuardOptions, type LogoutOptions, type LogoutResult, type RefreshOptions, type TokenLookupOptions,
+} from './guard.ts';
 
-export type { GuardOptions } from './guard.ts';
+export type { GuardOptions, LogoutOptions, LogoutResult, RefreshOptions, TokenLookupOptions } from './guard.ts';
 
 /** The context variables the guard sets: `c.get("authx")` is the verified payload. */
 export interface AuthXVariables<C extends object = Record<string, unknown>> {
@@ -26,7 +32,8 @@ export interface HonoAuth<C extends object = Record<string, unknown>> {
   required(options?: GuardOptions): MiddlewareHandler<{ Variables: AuthXVariables<C> }>;
   /**
    * For `app.onError`: library errors get their answer; Hono's `HTTPException`s keep their own
-   * response; any other error is rethrown, to the server's own handling.
+   * response; any other error gets what Hono's default handler gives it: `console.error(error)`
+   * and a plain `500 Internal Server Error`, so a bug is never a silent empty 500.
    */
   readonly errorHandler: ErrorHandler;
   /** App middleware renewing cookie access tokens close to expiry. */
@@ -41,6 +48,14 @@ export interface HonoAuth<C extends object = Record<string, unknown>> {
   unsetRefreshCookies(c: Context): void;
   /** Deletes every token and CSRF cookie (logout). */
   unsetCookies(c: Context): void;
+  /** Finds the access token of the request of `c` (the `json` location reads the body into Hono's cache). */
+  getAccessToken(c: Context, options?: TokenLookupOptions): Promise<RequestToken>;
+  /** Finds the refresh token of the request of `c`. */
+  getRefreshToken(c: Context, options?: TokenLookupOptions): Promise<RequestToken>;
+  /** Finds the request's refresh token and rotates it: a new pair, the old refresh token retired (docs/rotation.md). */
+  rotateRefreshToken(c: Context, options?: RefreshOptions): Promise<RotatedTokens>;
+  /** Verifies the request's token (access by default), revokes its session, and deletes the cookies. */
+  logout(c: Context, options?: LogoutOptions): Promise<LogoutResult>;
 }
 
 /**
@@ -74,7 +89,10 @@ export function honoAuth<C extends object>(auth: AuthX<C>): HonoAuth<C> {
       }
       const own = (error as { getResponse?: unknown }).getResponse;
       if (typeof own === 'function') return own.call(error) as Response;
-      throw error;
+      // Hono's default handler, which app.onError replaced: rethrowing from here would reach the
+      // server as an empty 500 with no log line, hiding the bug.
+      console.error(error);
+      return c.text('Internal Server Error', 500);
     },
     implicitRefresh(options) {
       const refresh = new ImplicitRefresh<C>(auth, options);
@@ -89,6 +107,14 @@ export function honoAuth<C extends object>(auth: AuthX<C>): HonoAuth<C> {
     unsetAccessCookies: (c) => setCookies(c, auth.cookieHeaderValues('access', null)),
     unsetRefreshCookies: (c) => setCookies(c, auth.cookieHeaderValues('refresh', null)),
     unsetCookies: (c) => setCookies(c, [...auth.cookieHeaderValues('access', null), ...auth.cookieHeaderValues('refresh', null)]),
+    getAccessToken: (c, options) => findToken(auth, c.req.raw, 'access', options, () => cachedJson(c, limit), 'getAccessToken options'),
+    getRefreshToken: (c, options) => findToken(auth, c.req.raw, 'refresh', options, () => cachedJson(c, limit), 'getRefreshToken options'),
+    rotateRefreshToken: (c, options) => rotateFrom(auth, c.req.raw, options, () => cachedJson(c, limit), 'rotateRefreshToken options'),
+    async logout(c, options) {
+      const result = await logoutFrom(auth, c.req.raw, options, () => cachedJson(c, limit), 'logout options');
+      setCookies(c, logoutCookieValues(auth));
+      return result;
+    },
   };
 }
 

@@ -21,9 +21,10 @@ export interface ImplicitRefreshOptions {
   delta?: Duration;
   /**
    * Paths never refreshed (`JWT_IMPLICIT_REFRESH_ROUTE_EXCLUDE`). Matched after both sides are
-   * brought to one spelling (percent-decoded, lower case, repeated and trailing slashes and dot
-   * segments removed), so `/LOGOUT`, `/logout/`, `//logout` or `/%6Cogout`, which a router may
-   * still send to the same handler, are excluded too.
+   * brought to one spelling (an absolute-form target reduced to its path, percent-decoded, lower
+   * case, repeated and trailing slashes and dot segments removed), so `/LOGOUT`, `/logout/`,
+   * `//logout`, `/%6Cogout` or `http://host/logout`, which a router may still send to the same
+   * handler, are excluded too.
    */
   excludeRoutes?: readonly string[];
   /** Paths always considered, whatever the method (`JWT_IMPLICIT_REFRESH_ROUTE_INCLUDE`); matched as `excludeRoutes`. */
@@ -81,7 +82,8 @@ export class ImplicitRefresh<C extends object = Record<string, unknown>> {
 
   /**
    * Whether a request's method and path are refreshed at all (AuthX's order: excluded routes,
-   * included routes, excluded methods, included methods).
+   * included routes, excluded methods, included methods). An absolute-form target
+   * (`http://host/logout`) counts as its path.
    *
    * @example refresh.appliesTo("GET", "/logout") // false when "/logout" is excluded
    * @throws Never.
@@ -150,12 +152,18 @@ function stringSet(value: readonly string[] | undefined, name: string, upper: bo
   return new Set(upper ? value.map((v) => v.toUpperCase()) : value);
 }
 
+/** RFC 9112 section 3.2.2: the scheme and authority of an absolute-form target (`http://host`). */
+const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i;
+
 /**
- * One spelling for every way a path may name a route: percent-decoded (left as sent when the
- * escapes are broken), lower case, without empty or `.` segments, `..` applied. Generous on
- * purpose: a spelling no router would route the same way only errs towards excluding.
+ * One spelling for every way a path may name a route: an absolute-form target reduced to its
+ * path (`GET http://localhost/logout`, which Node hands over as the request URL and Fastify and
+ * Express still route to `/logout`), percent-decoded (left as sent when the escapes are broken),
+ * lower case, without empty or `.` segments, `..` applied. Generous on purpose: a spelling no
+ * router would route the same way only errs towards excluding.
  */
-function routeKey(path: string): string {
+function routeKey(target: string): string {
+  const path = target.replace(ABSOLUTE_FORM, '');
   let decoded = path;
   try {
     decoded = decodeURIComponent(path);

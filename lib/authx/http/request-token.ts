@@ -78,6 +78,7 @@ export class TokenExtractor {
    * @throws {InvalidAuthorizationHeaderError} For a malformed or other-scheme `Authorization` header.
    * @throws {MalformedTokenError} When the JSON body holds a non-string under the token key.
    * @throws {BodyError} (from `readJsonBody`) When a JSON body is too large or not valid JSON.
+   * @throws {TypeError} When `req` is no request (Hono's `c.req` instead of `c.req.raw`).
    */
   async find(req: AnyRequest, type: TokenType, locations: readonly TokenLocation[], body?: () => unknown): Promise<RequestToken> {
     const headers = headerReader(req);
@@ -190,12 +191,16 @@ function notFound(type: TokenType, locations: readonly TokenLocation[], search: 
 
 function headerReader(req: AnyRequest): HeaderGetter {
   if (isWhatwgRequest(req)) return (name) => req.headers.get(name) ?? undefined;
-  const headers = req.headers;
+  const headers = (req as Partial<IncomingMessage> | null)?.headers;
+  // Hono's c.req (a HonoRequest) has no headers object: it wraps the Request in c.req.raw.
+  if (typeof headers !== 'object' || headers === null) throw new TypeError(NOT_A_REQUEST);
   return (name) => {
     const value = headers[name];
     return Array.isArray(value) ? value.join(', ') : value;
   };
 }
+
+const NOT_A_REQUEST = 'req must be a node:http IncomingMessage (Express\'s req, Fastify\'s request.raw) or a WHATWG Request (Hono\'s c.req.raw); the adapters\' getAccessToken, getRefreshToken, rotateRefreshToken and logout take the framework\'s own objects';
 
 function countRawHeader(req: IncomingMessage, lowerCaseName: string): number {
   const raw = req.rawHeaders;

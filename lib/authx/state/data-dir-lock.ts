@@ -38,11 +38,15 @@ export function lockDirectory(directory: string): () => void {
   const temp = join(directory, `lock.${process.pid}.tmp`);
   const fd = openSync(temp, 'w', 0o644);
   try {
-    writeSync(fd, `${process.pid}\n`);
+    writeAllSync(fd, Buffer.from(`${process.pid}\n`, 'latin1'));
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
+    // A full disk (ENOSPC) or a short write: no half-written lock, no file left behind.
     closeSync(fd);
+    unlinkQuietly(temp);
+    throw error;
   }
+  closeSync(fd);
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -66,7 +70,7 @@ export function lockDirectory(directory: string): () => void {
       }
     }
   } finally {
-    unlinkSync(temp);
+    unlinkQuietly(temp);
   }
   let released = false;
   return () => {
@@ -82,6 +86,23 @@ export function lockDirectory(directory: string): () => void {
 }
 
 let exitHookInstalled = false;
+
+/** Writes all of `data` from the start of `fd`, looping over short writes; a zero-byte write is `EIO`. */
+function writeAllSync(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length; ) {
+    const written = writeSync(fd, data, done, data.length - done, done);
+    if (!(written > 0)) throw Object.assign(new Error(`write stored 0 of ${data.length - done} bytes`), { code: 'EIO' });
+    done += written;
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
 
 /** On exit, even through `process.exit`, this process's locks are removed (a SIGKILL leaves them: stale, taken over). */
 function releaseAllHere(): void {

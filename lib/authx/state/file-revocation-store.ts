@@ -1,20 +1,29 @@
 /**
  * `FileRevocationStore` (exported by `authx-node`): the revocation model on one machine's disk,
  * with `node:fs` only. State is held in a `MemoryRevocationStore` (lookups stay synchronous) and
- * every change is appended to a journal and fsync'd before the write resolves, so a change that
- * was acknowledged survives a SIGKILL or a power cut. Concurrent writes share one fsync (group
- * commit). Compaction rewrites the journal with the live entries only, so the file stays bounded.
+ * every change is committed to a journal (journal.ts: write loop, `fdatasync`, CRC per line,
+ * cut back on failure) before the write resolves, so a change that was acknowledged survives a
+ * SIGKILL or a power cut. Concurrent writes share one commit (group commit). Compaction
+ * rewrites the journal with the live entries only, in the background (journal-compaction.ts).
  * Files hold `jti`s, subjects, family ids and claim values: never a token, password or secret.
  */
-import { mkdirSync, accessSync, constants as fsConstants, openSync, fsyncSync, closeSync } from 'node:fs';
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateUnavailableError } from '../authx-errors.ts';
 import { lockDirectory } from './data-dir-lock.ts';
-import { MemoryRevocationStore, parseStateRecord } from './memory-revocation-store.ts';
-import type { Owner, Retirement, RetireResult, RevocationCheck, RevocationStore, RevokeResult } from './revocation.ts';
+import { writeJournalFile, type CompactionResult } from './journal-compaction.ts';
+import { COMPACT_SUFFIX, JournalCommits } from './journal-commits.ts';
+import { checkJournal, repairJournal, type JournalReport, type JournalRepair } from './journal-repair.ts';
+import { frameLine, JOURNAL_FILE, JOURNAL_VERSION, JournalAppender, syncDirectory, writeAll } from './journal.ts';
+import { readJournal } from './journal-reader.ts';
+import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
+import type { Owner, Retirement, RetireResult, RevocationCheck, RevocationStore, RevokeResult, SessionRecord } from './revocation.ts';
 
 export { DirectoryInUseError } from './data-dir-lock.ts';
+export { JournalError } from './journal.ts';
+export type { JournalDamage } from './journal-reader.ts';
+export type { JournalReport, JournalRepair } from './journal-repair.ts';
 
 /** Options of {@link FileRevocationStore.open}. */
 export interface FileRevocationStoreOptions {
@@ -26,20 +35,30 @@ export interface FileRevocationStoreOptions {
   maxEntriesPerSubject?: number;
   /** Clock in milliseconds; default `Date.now`. */
   clock?: () => number;
-  /** Journal lines appended before a compaction (at least twice the live entries); default 10000. */
+  /** Journal records before a compaction (at least 1.25 per live entry); default 10000. */
   compactAfter?: number;
 }
 
-const OPTION_NAMES = new Set(['directory', 'maxEntries', 'maxEntriesPerSubject', 'clock', 'compactAfter']);
-const JOURNAL = 'revocations.journal';
-
-/** One transaction waiting for the disk: its lines (none for a read that waits), how to undo it. */
-interface Pending {
-  lines: string;
-  undo: () => void;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/** What {@link FileRevocationStore.stats} reports (for metrics). */
+export interface FileRevocationStoreStats {
+  /** Live entries held. */
+  readonly entries: number;
+  /** `maxEntries`. */
+  readonly capacity: number;
+  /** Failed writes since open, by kind: journal commits, compactions, readiness probes. */
+  readonly failedWrites: { readonly commit: number; readonly compaction: number; readonly probe: number };
+  /** Bytes of a torn last write cut off the journal at open (a crash mid-write); 0 when none. */
+  readonly tornBytesAtOpen: number;
+  /** Journal commits since open: each is one write and one `fdatasync` (a batch of concurrent changes shares one). */
+  readonly commits: number;
+  /** Compactions completed since open. */
+  readonly compactions: number;
 }
+
+const OPTION_NAMES = new Set(['directory', 'maxEntries', 'maxEntriesPerSubject', 'clock', 'compactAfter']);
+const PROBE_FILE = 'probe.tmp';
+/** Readiness probes are at most this often (ms); one in flight is shared. */
+const PROBE_INTERVAL_MS = 1_000;
 
 /**
  * A durable revocation store in a directory. Open it with {@link FileRevocationStore.open};
@@ -52,36 +71,50 @@ interface Pending {
 export class FileRevocationStore implements RevocationStore {
   readonly #memory: MemoryRevocationStore;
   readonly #directory: string;
-  readonly #compactAfter: number;
   readonly #release: () => void;
-  #journal: FileHandle;
-  #lines: number;
-  #queue: Pending[] = [];
-  #flushing: Promise<void> | undefined;
+  readonly #commits: JournalCommits;
+  readonly #tornBytesAtOpen: number;
   #closed = false;
+  #writesOk = true;
+  #lastProbe = Number.NEGATIVE_INFINITY;
+  #probing: Promise<void> | undefined;
+  #failedProbes = 0;
 
-  private constructor(memory: MemoryRevocationStore, directory: string, journal: FileHandle, release: () => void, compactAfter: number) {
-    this.#memory = memory;
-    this.#directory = directory;
-    this.#journal = journal;
-    this.#release = release;
-    this.#compactAfter = compactAfter;
-    this.#lines = 0;
+  private constructor(init: { memory: MemoryRevocationStore; directory: string; appender: JournalAppender; records: number; release: () => void; compactAfter: number; clock: () => number; tornBytes: number }) {
+    this.#memory = init.memory;
+    this.#directory = init.directory;
+    this.#release = init.release;
+    this.#tornBytesAtOpen = init.tornBytes;
+    const memory = init.memory;
+    this.#commits = new JournalCommits({
+      directory: init.directory,
+      path: join(init.directory, JOURNAL_FILE),
+      appender: init.appender,
+      records: init.records,
+      compactAfter: init.compactAfter,
+      size: () => memory.size,
+      capacity: () => memory.capacity,
+      clock: init.clock,
+      onWrite: (ok) => (this.#writesOk = ok),
+    });
   }
 
   /**
-   * Creates the directory if needed, locks it, replays the journal, drops expired entries
-   * (compaction) and opens the journal for appending.
+   * Creates the directory if needed, locks it, replays the journal (cutting off a torn last
+   * write) and opens it for appending. A journal without a header (none yet, or format 1) is
+   * written afresh first.
    *
    * @throws {TypeError | RangeError} When an option is invalid or unknown.
    * @throws {DirectoryInUseError} `ERR_STATE_DIR_IN_USE` when a live process owns the directory.
-   * @throws {Error} With the `fs` error `code` (`EACCES`, `ENOTDIR`, `EROFS`, ...) when the
-   *   directory cannot be created, written or read. Messages name the directory only.
+   * @throws {JournalError} `ERR_STATE_JOURNAL_DAMAGED` (with the file, the byte offset and how to
+   *   repair) or `ERR_STATE_JOURNAL_VERSION` (a newer format).
+   * @throws {Error} With the `fs` error `code` (`EACCES`, `ENOTDIR`, `EROFS`, `ENOSPC`, ...) when
+   *   the directory cannot be created, written or read. Messages name the directory only.
    */
   static async open(options: FileRevocationStoreOptions): Promise<FileRevocationStore> {
     if (typeof options !== 'object' || options === null) throw new TypeError('FileRevocationStore options must be an object');
     for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown FileRevocationStore option "${name}"`);
-    const { directory, compactAfter = 10_000 } = options;
+    const { directory, compactAfter = 10_000, clock = Date.now } = options;
     if (typeof directory !== 'string' || directory === '') throw new TypeError('directory must be a non-empty string');
     if (!Number.isSafeInteger(compactAfter) || compactAfter < 1) throw new RangeError('compactAfter must be a positive integer');
     const memory = new MemoryRevocationStore({
@@ -93,13 +126,58 @@ export class FileRevocationStore implements RevocationStore {
     accessSync(directory, fsConstants.W_OK | fsConstants.R_OK);
     const release = lockDirectory(directory);
     try {
-      await replay(join(directory, JOURNAL), memory);
-      const journal = await compact(directory, memory);
-      return new FileRevocationStore(memory, directory, journal, release, compactAfter);
+      const path = join(directory, JOURNAL_FILE);
+      // A compaction killed before its rename left its file: the journal is still the truth.
+      for (const stale of [`${path}${COMPACT_SUFFIX}`, `${path}.tmp`, join(directory, PROBE_FILE)]) await unlink(stale).catch(() => {});
+      const scan = await readJournal(path, {
+        mode: 'replay',
+        // applyRecord checks each record as it applies it (a TypeError marks the line unreadable).
+        parse: (value) => (Array.isArray(value) ? (value as unknown as StateRecord) : null),
+        onLine: (records) => {
+          for (const record of records) memory.applyRecord(record);
+        },
+      });
+      // A store smaller than its journal (maxEntries lowered) folds the heaviest subjects.
+      const fitted = memory.transact(() => memory.fitCapacity());
+      let { validEnd: end, records } = scan;
+      const fresh = scan.validEnd === 0 || scan.version !== JOURNAL_VERSION;
+      if (fresh) {
+        // No journal yet, a torn header, or format 1: write the state as a fresh format-2 file.
+        memory.sweep();
+        ({ bytes: end, records } = await replaceJournal(directory, memory.exportRecords()));
+      }
+      const appender = await JournalAppender.open(path, end);
+      if (!fresh && fitted.records.length > 0) {
+        await appender.append(frameLine(fitted.records));
+        records += fitted.records.length;
+      }
+      return new FileRevocationStore({ memory, directory, appender, records, release, compactAfter, clock, tornBytes: scan.tornBytes });
     } catch (error) {
       release();
       throw error;
     }
+  }
+
+  /**
+   * Reads the journal in `directory` and reports its damaged lines (read-only; no lock taken).
+   *
+   * @example const report = await FileRevocationStore.check('./data') // report.damage.length === 0
+   * @throws {JournalError} For a journal of a newer format. @throws {Error} With the `fs` error code.
+   */
+  static check(directory: string): Promise<JournalReport> {
+    return checkJournal(directory);
+  }
+
+  /**
+   * Rewrites the journal in `directory` with every line that reads back whole, keeping the old
+   * file as `revocations.journal.damaged-<time>`; takes the directory's lock (no server may run).
+   *
+   * @example const { repaired, damage, backup } = await FileRevocationStore.repair('./data')
+   * @throws {DirectoryInUseError} When a live process owns the directory.
+   * @throws {JournalError} For a journal of a newer format. @throws {Error} With the `fs` error code.
+   */
+  static repair(directory: string): Promise<JournalRepair> {
+    return repairJournal(directory);
   }
 
   /** The directory this store owns. */
@@ -110,6 +188,19 @@ export class FileRevocationStore implements RevocationStore {
   /** Live entries held (see `MemoryRevocationStore#size`). */
   get size(): number {
     return this.#memory.size;
+  }
+
+  /** Entries, capacity, commits and failed writes, for metrics. */
+  get stats(): FileRevocationStoreStats {
+    const counts = this.#commits.counts;
+    return {
+      entries: this.#memory.size,
+      capacity: this.#memory.capacity,
+      failedWrites: { commit: counts.failedCommits, compaction: counts.failedCompactions, probe: this.#failedProbes },
+      tornBytesAtOpen: this.#tornBytesAtOpen,
+      commits: counts.commits,
+      compactions: counts.compactions,
+    };
   }
 
   /**
@@ -123,8 +214,8 @@ export class FileRevocationStore implements RevocationStore {
   }
 
   /**
-   * Resolves once the revocation is on disk; a write that fails is undone in memory first, so
-   * a retry writes again.
+   * Resolves once the revocation is on disk; a write that fails is undone in memory first (with
+   * every write applied after it), so nothing rests on it and a retry writes again.
    *
    * @example await store.revoke(payload.jti, payload.exp, owner)
    * @throws {TypeError | RevocationStoreFullError} As `MemoryRevocationStore#revoke`.
@@ -151,9 +242,9 @@ export class FileRevocationStore implements RevocationStore {
   }
 
   /**
-   * Claim and mark in one journal record (one fsync). Atomic within the process (the memory
-   * decides synchronously); every answer, a lost race's included, waits for the journal, so no
-   * caller acts on a state a crash could undo.
+   * Claim and mark in one journal line (one commit, one `fdatasync`). Atomic within the process
+   * (the memory decides synchronously); every answer, a lost race's included, waits for the
+   * journal, so no caller acts on a state a crash could undo.
    *
    * @example const found = await store.retire(retirement)
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
@@ -163,142 +254,101 @@ export class FileRevocationStore implements RevocationStore {
   }
 
   /**
-   * Whether the store can take writes: open, and its directory still writable.
+   * Resolves once the session record is on disk.
+   *
+   * @example await store.recordSession(session)
+   * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
+   */
+  async recordSession(session: SessionRecord): Promise<void> {
+    await this.#durably(() => this.#memory.recordSession(session));
+  }
+
+  /**
+   * Synchronous: the state is in memory.
+   *
+   * @example store.listSessions("user1")
+   * @throws Never.
+   */
+  listSessions(subject: string): SessionRecord[] {
+    return this.#memory.listSessions(subject);
+  }
+
+  /**
+   * Whether the store can take writes: open, below its capacity, and its last write (a journal
+   * commit or a write probe: a small file written and `fdatasync`ed in the directory, at most
+   * once a second) succeeded. A probe older than a second is redone before answering.
    *
    * @example if (!(await store.isReady())) answer503()
    * @throws Never.
    */
   async isReady(): Promise<boolean> {
     if (this.#closed) return false;
-    try {
-      accessSync(this.#directory, fsConstants.W_OK);
-      return true;
-    } catch {
-      return false;
+    if (performance.now() - this.#lastProbe >= PROBE_INTERVAL_MS) {
+      this.#probing ??= this.#probe().finally(() => {
+        this.#probing = undefined;
+      });
+      await this.#probing;
     }
+    return !this.#closed && this.#writesOk && this.#memory.size < this.#memory.capacity;
   }
 
   /**
-   * Waits for pending writes, closes the journal and releases the directory's lock.
+   * Waits for pending writes, stops a compaction, closes the journal and releases the lock.
    *
    * @example await store.close()
    * @throws Never.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.#flushed().catch(() => {});
     this.#closed = true;
-    await this.#journal.close().catch(() => {});
+    await this.#commits.close();
     this.#release();
   }
 
-  /**
-   * Runs one memory transaction and resolves once its records are durable. An answer that changed
-   * nothing still waits for what is queued before it: it may have read a change not yet on disk.
-   */
+  /** Runs one memory transaction and resolves with its answer once its records are committed. */
   #durably<T>(fn: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(new StateUnavailableError());
     const t = this.#memory.transact(fn);
-    const lines = t.records.map((r) => `${JSON.stringify(r)}\n`).join('');
-    const promise = new Promise<void>((resolve, reject) => this.#queue.push({ lines, undo: t.undo, resolve, reject }));
-    this.#flushing ??= this.#flush();
-    return promise.then(() => t.value);
+    const data = t.records.length === 0 ? undefined : frameLine(t.records);
+    return this.#commits.commit(data, t.records.length, t.undo).then(() => t.value);
   }
 
-  #flushed(): Promise<void> {
-    return this.#flushing?.catch(() => {}) ?? Promise.resolve();
-  }
-
-  /** Writes everything queued, one write and one fsync per batch, until the queue is empty. */
-  async #flush(): Promise<void> {
-    // Yield first: a batch with nothing to write would otherwise finish before `#flushing` is set.
-    await null;
+  async #probe(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue;
-        this.#queue = [];
-        const text = batch.map((p) => p.lines).join('');
-        try {
-          if (text !== '') {
-            await this.#journal.write(text);
-            await this.#journal.datasync();
-            this.#lines += batch.length;
-          }
-          for (const p of batch) p.resolve();
-        } catch {
-          // Not durable: undo this batch and every transaction applied after it (newest first),
-          // so nothing answered or visible rests on it and a retry writes again.
-          const failed = [...batch, ...this.#queue];
-          this.#queue = [];
-          for (let i = failed.length - 1; i >= 0; i--) failed[i]!.undo();
-          for (const p of failed) p.reject(new StateUnavailableError());
-        }
-        if (this.#lines >= Math.max(this.#compactAfter, 2 * this.#memory.size)) {
-          try {
-            const fresh = await compact(this.#directory, this.#memory);
-            await this.#journal.close().catch(() => {});
-            this.#journal = fresh;
-            this.#lines = 0;
-          } catch {
-            // Compaction is an optimisation: keep appending to the old journal and retry later.
-            this.#lines = 0;
-          }
-        }
+      // A new block each time (written, synced, removed): rewriting one kept in place would
+      // succeed on a full disk.
+      const path = join(this.#directory, PROBE_FILE);
+      const handle = await open(path, 'w', 0o600);
+      try {
+        await writeAll(handle, PROBE_BYTES, 0);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+        await unlink(path).catch(() => {});
       }
+      this.#writesOk = true;
+    } catch {
+      this.#failedProbes++;
+      this.#writesOk = false;
     } finally {
-      this.#flushing = undefined;
+      this.#lastProbe = performance.now();
     }
   }
 }
 
-/** Loads every valid journal line; a torn last line (crash mid-write) is skipped. */
-async function replay(path: string, memory: MemoryRevocationStore): Promise<void> {
-  let text: string;
+const PROBE_BYTES = Buffer.alloc(4096, 0x2e);
+
+/** Writes `records` as the directory's journal: a full, synced file renamed over it, then the directory synced. */
+async function replaceJournal(directory: string, records: readonly StateRecord[]): Promise<CompactionResult> {
+  const path = join(directory, JOURNAL_FILE);
+  const temp = `${path}${COMPACT_SUFFIX}`;
+  const result = await writeJournalFile(temp, records);
   try {
-    text = await readFile(path, 'utf8');
+    await rename(temp, path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    await unlink(temp).catch(() => {});
     throw error;
   }
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    const valid = parseStateRecord(record);
-    if (valid !== null) memory.applyRecord(valid);
-  }
-  memory.fitCapacity();
-}
-
-/** Writes the live entries to a new journal, fsyncs it and renames it over the old one. */
-async function compact(directory: string, memory: MemoryRevocationStore): Promise<FileHandle> {
-  memory.sweep();
-  const path = join(directory, JOURNAL);
-  const temp = `${path}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.write(memory.exportRecords().map((r) => `${JSON.stringify(r)}\n`).join(''));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  syncDirectory(directory); // the rename itself must survive a power cut
-  return open(path, 'a', 0o600);
-}
-
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  syncDirectory(directory);
+  return result;
 }

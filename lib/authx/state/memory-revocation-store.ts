@@ -12,14 +12,17 @@ import {
   assertKey,
   assertOwner,
   assertRetirement,
+  assertSession,
   assertTime,
   DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  foldCutoffMs,
   type Owner,
   type Retirement,
   type RetireResult,
   type RevocationCheck,
   type RevocationStore,
   type RevokeResult,
+  type SessionRecord,
 } from './revocation.ts';
 
 /** Options of {@link MemoryRevocationStore}. */
@@ -42,7 +45,8 @@ export interface MemoryRevocationStoreOptions {
  * - `j`/`f`: a revoked token / family; `s`: a subject cut-off;
  * - `x`: a fold: the subject's cut-off moves up to `cutoffMs` and every entry of the subject it covers is dropped;
  * - `m`/`c`: a family's rotation mark / a retirement claim (as exported by a compaction);
- * - `r`: a rotation's retirement: claim and mark in one record.
+ * - `r`: a rotation's retirement: claim and mark (and the session's last use) in one record;
+ * - `n`: a session record (dropped with its family by `f`).
  */
 export type StateRecord =
   | readonly ['j', jti: string, expiresAt: number, subject: string | null, coversMs: number]
@@ -51,7 +55,8 @@ export type StateRecord =
   | readonly ['x', subject: string, cutoffMs: number, expiresAt: number]
   | readonly ['m', fid: string, markMs: number, expiresAt: number, subject: string | null]
   | readonly ['c', key: string, value: string, expiresAt: number, subject: string | null, coversMs: number]
-  | readonly ['r', key: string, value: string, expiresAt: number, subject: string, coversMs: number, fid: string | null, retiredMs: number, markExpiresAt: number];
+  | readonly ['r', key: string, value: string, expiresAt: number, subject: string, coversMs: number, fid: string | null, retiredMs: number, markExpiresAt: number, sessionUsedMs?: number, sessionExpiresAt?: number]
+  | readonly ['n', id: string, subject: string, createdAt: number, lastUsedAt: number, expiresAt: number, userAgent: string | null, network: string | null];
 
 /** What {@link MemoryRevocationStore.transact} reports about one operation. */
 export interface Transaction<T> {
@@ -79,6 +84,12 @@ interface Claim extends Owned {
   value: string;
 }
 
+interface SessionEntry extends Owned {
+  createdAt: number;
+  userAgent: string | null;
+  network: string | null;
+}
+
 interface Cutoff {
   cutoffMs: number;
   expiresAt: number;
@@ -90,7 +101,7 @@ interface Share {
   cutoffExpiresAt: number;
 }
 
-type Kind = 'j' | 'f' | 'm' | 'c';
+type Kind = 'j' | 'f' | 'm' | 'c' | 'n';
 
 /**
  * In-memory revocation store of one process. Lookups drop what they find expired; writes sweep
@@ -104,6 +115,7 @@ export class MemoryRevocationStore implements RevocationStore {
   readonly #families = new Map<string, Owned>();
   readonly #marks = new Map<string, Owned>();
   readonly #claims = new Map<string, Claim>();
+  readonly #sessions = new Map<string, SessionEntry>();
   readonly #cutoffs = new Map<string, Cutoff>();
   readonly #shares = new Map<string, Share>();
   readonly #maxEntries: number;
@@ -135,7 +147,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** Number of entries held, expired ones not yet swept included. */
   get size(): number {
-    return this.#tokens.size + this.#families.size + this.#marks.size + this.#claims.size + this.#cutoffs.size;
+    return this.#tokens.size + this.#families.size + this.#marks.size + this.#claims.size + this.#sessions.size + this.#cutoffs.size;
   }
 
   /** The most entries this store holds (`maxEntries`). */
@@ -171,7 +183,7 @@ export class MemoryRevocationStore implements RevocationStore {
     assertKey(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
-    return this.#ownedEntry('j', jti, expiresAt, owner);
+    return this.#atomic(() => this.#ownedEntry('j', jti, expiresAt, owner));
   }
 
   /**
@@ -183,10 +195,16 @@ export class MemoryRevocationStore implements RevocationStore {
     assertKey(fid, 'fid');
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
-    const result = this.#ownedEntry('f', fid, expiresAt, owner);
-    // A revoked family refuses every token the mark retired and more: the mark is of no use now.
-    this.#drop('m', fid);
-    return result;
+    // An end already past revokes nothing, so it must not drop the mark or the session either.
+    if (expiresAt <= this.#now()) return 'token';
+    return this.#atomic(() => {
+      const result = this.#ownedEntry('f', fid, expiresAt, owner);
+      // A revoked family refuses every token the mark retired and more: the mark is of no use
+      // now, and the session it was has ended.
+      this.#drop('m', fid);
+      this.#drop('n', fid);
+      return result;
+    });
   }
 
   /**
@@ -200,9 +218,11 @@ export class MemoryRevocationStore implements RevocationStore {
     assertTime(expiresAt, 'expiresAt');
     const now = this.#now();
     if (expiresAt <= now) return;
-    if (!this.#cutoffs.has(subject)) this.#makeRoom(now, subject);
-    this.#record(['s', subject, cutoffMs, expiresAt]);
-    this.#raiseCutoff(subject, cutoffMs, expiresAt);
+    this.#atomic(() => {
+      if (!this.#cutoffs.has(subject)) this.#makeRoom(now);
+      this.#record(['s', subject, cutoffMs, expiresAt]);
+      this.#raiseCutoff(subject, cutoffMs, expiresAt);
+    });
   }
 
   /**
@@ -214,17 +234,85 @@ export class MemoryRevocationStore implements RevocationStore {
    */
   retire(retirement: Retirement): RetireResult {
     assertRetirement(retirement);
+    return this.#atomic(() => this.#retire(retirement));
+  }
+
+  #retire(retirement: Retirement): RetireResult {
     const { key, value, expiresAt, family, owner } = retirement;
     const now = this.#now();
     const mark = family === undefined ? undefined : this.#live(this.#marks, family.fid, now);
     const known = this.#live(this.#claims, key, now);
     if (known !== undefined) return { outcome: 'taken', value: known.value, markMs: mark?.coversMs ?? 0 };
     if (family !== undefined && mark !== undefined && mark.coversMs >= family.retiredMs) return { outcome: 'retired' };
+    // A family revoked meanwhile (a logout racing the rotation) never gets a successor.
+    if (family !== undefined && this.#live(this.#families, family.fid, now) !== undefined) return { outcome: 'retired' };
     const adds = (expiresAt > now ? 1 : 0) + (family !== undefined && mark === undefined && family.expiresAt > now ? 1 : 0);
     this.#admit(owner, adds, now);
-    this.#record(['r', key, value, expiresAt, owner.subject, owner.coversMs, family?.fid ?? null, family?.retiredMs ?? 0, family?.expiresAt ?? 0]);
+    const session = retirement.session;
+    this.#record(['r', key, value, expiresAt, owner.subject, owner.coversMs, family?.fid ?? null, family?.retiredMs ?? 0, family?.expiresAt ?? 0, session?.lastUsedAt ?? 0, session?.expiresAt ?? 0]);
     this.#applyRetirement(key, value, expiresAt, owner.subject, owner.coversMs, family, now);
+    if (family !== undefined && session !== undefined) this.#touchSession(family.fid, session.lastUsedAt, session.expiresAt, now);
     return { outcome: 'claimed' };
+  }
+
+  /**
+   * Creates or replaces a session record, counted in its subject's share.
+   *
+   * @example store.recordSession({ id: fid, subject, createdAt, lastUsedAt: createdAt, expiresAt, userAgent: null, network: null })
+   * @throws {TypeError} When the record is invalid.
+   * @throws {RevocationStoreFullError} When the store is full and folding frees nothing.
+   */
+  recordSession(session: SessionRecord): void {
+    assertSession(session);
+    this.#atomic(() => this.#recordSession(session));
+  }
+
+  #recordSession(session: SessionRecord): void {
+    const now = this.#now();
+    if (session.expiresAt <= now) return;
+    const known = this.#live(this.#sessions, session.id, now);
+    const owner = { subject: session.subject, coversMs: session.lastUsedAt, cutoffExpiresAt: session.expiresAt, keepFromMs: session.createdAt };
+    const folded = known === undefined ? this.#admit(owner, 1, now) : false;
+    const cutoff = this.#cutoffs.get(session.subject);
+    if (folded && cutoff !== undefined && session.lastUsedAt <= cutoff.cutoffMs) return;
+    this.#record(['n', session.id, session.subject, session.createdAt, session.lastUsedAt, session.expiresAt, session.userAgent, session.network]);
+    this.#putSession(session, now);
+  }
+
+  /**
+   * The subject's live sessions, in no particular order.
+   *
+   * @example store.listSessions("user1")
+   * @throws Never.
+   */
+  listSessions(subject: string): SessionRecord[] {
+    const now = this.#now();
+    const share = this.#shares.get(subject);
+    if (share === undefined) return [];
+    const found: SessionRecord[] = [];
+    for (const ref of share.refs) {
+      if (ref[0] !== 'n') continue;
+      const id = ref.slice(1);
+      const e = this.#sessions.get(id);
+      if (e === undefined || e.expiresAt <= now) continue;
+      found.push({ id, subject, createdAt: e.createdAt, lastUsedAt: e.coversMs, expiresAt: e.expiresAt, userAgent: e.userAgent, network: e.network });
+    }
+    return found;
+  }
+
+  #putSession(session: SessionRecord, now: number): void {
+    const entry: SessionEntry = {
+      expiresAt: session.expiresAt, subject: session.subject, coversMs: session.lastUsedAt,
+      createdAt: session.createdAt, userAgent: session.userAgent, network: session.network,
+    };
+    this.#put('n', session.id, entry, now);
+  }
+
+  #touchSession(fid: string, lastUsedAt: number, expiresAt: number, now: number): void {
+    const known = this.#live(this.#sessions, fid, now);
+    if (known === undefined) return;
+    const entry: SessionEntry = { ...known, coversMs: Math.max(known.coversMs, lastUsedAt), expiresAt: Math.max(known.expiresAt, expiresAt) };
+    this.#put('n', fid, entry, now);
   }
 
   /**
@@ -274,6 +362,9 @@ export class MemoryRevocationStore implements RevocationStore {
     for (const [fid, e] of this.#families) if (e.expiresAt > now) records.push(['f', fid, e.expiresAt, e.subject, e.coversMs]);
     for (const [fid, e] of this.#marks) if (e.expiresAt > now) records.push(['m', fid, e.coversMs, e.expiresAt, e.subject]);
     for (const [key, e] of this.#claims) if (e.expiresAt > now) records.push(['c', key, e.value, e.expiresAt, e.subject, e.coversMs]);
+    for (const [id, e] of this.#sessions) {
+      if (e.expiresAt > now && e.subject !== null) records.push(['n', id, e.subject, e.createdAt, e.coversMs, e.expiresAt, e.userAgent, e.network]);
+    }
     return records;
   }
 
@@ -292,25 +383,47 @@ export class MemoryRevocationStore implements RevocationStore {
     try {
       switch (valid[0]) {
         case 'j':
-        case 'f':
-          if (valid[2] > now) this.#put(valid[0], valid[1], { expiresAt: valid[2], subject: valid[3], coversMs: valid[4] }, 0);
-          if (valid[0] === 'f') this.#drop('m', valid[1]);
+        case 'f': {
+          if (valid[2] <= now) return; // dead when written or since: it changed nothing then either
+          // As the live path: the later expiry and the higher instant win, whatever the order.
+          const known = this.#map(valid[0]).get(valid[1]);
+          this.#put(valid[0], valid[1], {
+            expiresAt: Math.max(valid[2], known?.expiresAt ?? 0), subject: valid[3], coversMs: Math.max(valid[4], known?.coversMs ?? valid[4]),
+          }, 0);
+          if (valid[0] === 'f') {
+            this.#drop('m', valid[1]);
+            this.#drop('n', valid[1]);
+          }
           return;
+        }
         case 's':
           if (valid[3] > now) this.#raiseCutoff(valid[1], valid[2], valid[3]);
           return;
         case 'x':
           this.#fold(valid[1], valid[2], valid[3]);
           return;
-        case 'm':
-          if (valid[3] > now) this.#put('m', valid[1], { expiresAt: valid[3], subject: valid[4], coversMs: valid[2] }, 0);
+        case 'm': {
+          if (valid[3] <= now) return;
+          const known = this.#marks.get(valid[1]);
+          this.#put('m', valid[1], { expiresAt: Math.max(valid[3], known?.expiresAt ?? 0), subject: valid[4], coversMs: Math.max(valid[2], known?.coversMs ?? valid[2]) }, 0);
           return;
+        }
         case 'c':
           if (valid[3] > now) this.#put('c', valid[1], claimEntry(valid[3], valid[4], valid[5], valid[2]), 0);
           return;
         case 'r': {
           const family = valid[6] === null ? undefined : { fid: valid[6], retiredMs: valid[7], expiresAt: valid[8] };
           this.#applyRetirement(valid[1], valid[2], valid[3], valid[4], valid[5], family, now);
+          if (family !== undefined && (valid[9] ?? 0) > 0) this.#touchSession(family.fid, valid[9] ?? 0, valid[10] ?? 0, now);
+          return;
+        }
+        case 'n': {
+          if (valid[5] <= now) return;
+          const known = this.#sessions.get(valid[1]);
+          this.#putSession({
+            id: valid[1], subject: valid[2], createdAt: valid[3], lastUsedAt: Math.max(valid[4], known?.coversMs ?? valid[4]),
+            expiresAt: Math.max(valid[5], known?.expiresAt ?? 0), userAgent: valid[6], network: valid[7],
+          }, 0);
           return;
         }
       }
@@ -330,7 +443,8 @@ export class MemoryRevocationStore implements RevocationStore {
     const now = this.#now();
     this.#sweep(now);
     let folded = 0;
-    while (this.size > this.#maxEntries && this.#foldHeaviest(now)) folded++;
+    const stuck = new Set<string>();
+    while (this.size > this.#maxEntries && this.#foldHeaviest(now, stuck)) folded++;
     return folded;
   }
 
@@ -342,6 +456,24 @@ export class MemoryRevocationStore implements RevocationStore {
    */
   sweep(): void {
     this.#sweep(this.#now());
+  }
+
+  /**
+   * Runs one public write so that, when it throws, it has changed nothing (a fold it made on the
+   * way included); inside {@link transact} the transaction already does that.
+   */
+  #atomic<T>(fn: () => T): T {
+    if (this.#undo !== null) return fn();
+    const undo: (() => void)[] = [];
+    this.#undo = undo;
+    try {
+      return fn();
+    } catch (error) {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+      throw error;
+    } finally {
+      this.#undo = null;
+    }
   }
 
   /** A `j` or `f` entry with its owner: folded into the subject's cut-off when its share is full. */
@@ -379,19 +511,19 @@ export class MemoryRevocationStore implements RevocationStore {
     if (share !== undefined && share.refs.size + adds > this.#maxPerSubject) {
       this.#purge(owner.subject, share, now);
       if (share.refs.size + adds > this.#maxPerSubject) {
-        const cutoffMs = Math.max(this.#clock(), owner.coversMs);
+        const cutoffMs = foldCutoffMs(this.#clock(), owner);
         const expiresAt = Math.max(share.cutoffExpiresAt, owner.cutoffExpiresAt);
         this.#record(['x', owner.subject, cutoffMs, expiresAt]);
         this.#fold(owner.subject, cutoffMs, expiresAt);
         folded = true;
       }
     }
-    this.#makeRoom(now, owner.subject, adds);
+    this.#makeRoom(now, adds);
     return folded;
   }
 
   /** Frees room for `adds` entries in a full store by folding the heaviest subjects. */
-  #makeRoom(now: number, subject: string, adds = 1): void {
+  #makeRoom(now: number, adds = 1): void {
     if (this.#replaying) return;
     if (this.size + adds <= this.#maxEntries) {
       if (now >= this.#nextSweep) this.#sweep(now);
@@ -400,28 +532,40 @@ export class MemoryRevocationStore implements RevocationStore {
     // Full: sweep (at most once a second, so a store full of live entries is not rescanned on
     // every call), then fold whoever holds the most, until there is room.
     if (now > this.#lastSweep) this.#sweep(now);
+    const stuck = new Set<string>();
     while (this.size + adds > this.#maxEntries) {
-      if (!this.#foldHeaviest(now, subject)) throw new RevocationStoreFullError(this.#maxEntries);
+      if (!this.#foldHeaviest(now, stuck)) throw new RevocationStoreFullError(this.#maxEntries);
     }
   }
 
   /** Folds the subject with the most entries (at least two, so a fold frees something). */
-  #foldHeaviest(now: number, preferred?: string): boolean {
-    let heaviest: string | undefined;
-    let most = 1;
-    for (const [subject, share] of this.#shares) {
-      if (share.refs.size > most || (share.refs.size === most && subject === preferred && heaviest !== undefined)) {
-        heaviest = subject;
-        most = share.refs.size;
+  #foldHeaviest(now: number, stuck: Set<string>): boolean {
+    for (;;) {
+      let heaviest: string | undefined;
+      let most = 1;
+      for (const [subject, share] of this.#shares) {
+        if (share.refs.size > most && !stuck.has(subject)) {
+          heaviest = subject;
+          most = share.refs.size;
+        }
       }
+      if (heaviest === undefined) return false;
+      if (this.#foldOne(heaviest, now)) return true;
+      stuck.add(heaviest);
     }
-    if (heaviest === undefined) return false;
+  }
+
+  /** Folds `heaviest` at the present instant; answers whether that freed anything. */
+  #foldOne(heaviest: string, now: number): boolean {
     const share = this.#shares.get(heaviest)!;
     const cutoffMs = this.#clock();
     const expiresAt = Math.max(share.cutoffExpiresAt, now + 1);
+    const before = this.size;
     this.#record(['x', heaviest, cutoffMs, expiresAt]);
     this.#fold(heaviest, cutoffMs, expiresAt);
-    return true;
+    // Entries newer than the clock (another instance's, or a legacy record) cannot be folded:
+    // report no progress rather than loop.
+    return this.size < before;
   }
 
   /** Raises `subject`'s cut-off to `cutoffMs` and drops every entry of the subject it covers. */
@@ -519,6 +663,8 @@ export class MemoryRevocationStore implements RevocationStore {
         return this.#marks;
       case 'c':
         return this.#claims;
+      case 'n':
+        return this.#sessions;
     }
   }
 
@@ -534,7 +680,7 @@ export class MemoryRevocationStore implements RevocationStore {
   #dropExpired(map: Map<string, Owned>, key: string, entry: Owned): void {
     map.delete(key);
     if (entry.subject === null) return;
-    const kind = map === this.#tokens ? 'j' : map === this.#families ? 'f' : map === this.#marks ? 'm' : 'c';
+    const kind = this.#kindOf(map);
     const share = this.#shares.get(entry.subject);
     if (share === undefined) return;
     share.refs.delete(kind + key);
@@ -553,16 +699,24 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   #sweep(now: number): void {
-    for (const map of [this.#tokens, this.#families, this.#marks, this.#claims]) {
+    for (const map of [this.#tokens, this.#families, this.#marks, this.#claims, this.#sessions] as Map<string, Owned>[]) {
       for (const [key, entry] of map) {
         if (entry.expiresAt > now) continue;
         if (this.#undo === null) this.#dropExpired(map, key, entry);
-        else this.#drop(map === this.#tokens ? 'j' : map === this.#families ? 'f' : map === this.#marks ? 'm' : 'c', key);
+        else this.#drop(this.#kindOf(map), key);
       }
     }
     for (const [sub, c] of this.#cutoffs) if (c.expiresAt <= now) this.#delete(this.#cutoffs, sub);
     this.#lastSweep = now;
     this.#nextSweep = now + this.#sweepInterval;
+  }
+
+  #kindOf(map: Map<string, Owned>): Kind {
+    if (map === this.#tokens) return 'j';
+    if (map === this.#families) return 'f';
+    if (map === this.#marks) return 'm';
+    if (map === this.#claims) return 'c';
+    return 'n';
   }
 
   #now(): number {
@@ -607,9 +761,15 @@ export function parseStateRecord(value: unknown): StateRecord | null {
       if (v.length === 4 && str(v[1]) && typeof v[2] === 'string' && num(v[3])) return ['c', v[1], v[2], v[3], null, Number.MAX_SAFE_INTEGER];
       return null;
     case 'r':
-      return v.length === 9 && str(v[1]) && typeof v[2] === 'string' && num(v[3]) && str(v[4]) && num(v[5]) && (v[6] === null || str(v[6])) && num(v[7]) && num(v[8])
-        ? ['r', v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]]
+      if (!(v.length === 9 || v.length === 11) || !str(v[1]) || typeof v[2] !== 'string' || !num(v[3]) || !str(v[4]) || !num(v[5]) || !(v[6] === null || str(v[6])) || !num(v[7]) || !num(v[8])) return null;
+      if (v.length === 9) return ['r', v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]];
+      return num(v[9]) && num(v[10]) ? ['r', v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]] : null;
+    case 'n': {
+      const meta = (x: unknown): x is string | null => x === null || (typeof x === 'string' && x.length <= 512);
+      return v.length === 8 && str(v[1]) && str(v[2]) && num(v[3]) && num(v[4]) && num(v[5]) && meta(v[6]) && meta(v[7])
+        ? ['n', v[1], v[2], v[3], v[4], v[5], v[6], v[7]]
         : null;
+    }
     default:
       return null;
   }

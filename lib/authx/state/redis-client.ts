@@ -6,7 +6,14 @@
  * `ioredis` (`Redis` or `Cluster`: `call`), or any function of that shape. Every call has a
  * deadline, and every failure becomes `StateUnavailableError` (503) without the client's error
  * text, which may hold an address; only the reply's error code (`OOM`, `NOSCRIPT`, ...) is kept.
+ *
+ * Lua scripts are sent once (library-internal: {@link RedisScript}, {@link runScript}): each call
+ * is `EVALSHA <sha1>`, and only a node that does not know the script yet (`NOSCRIPT`: a new,
+ * restarted or failed-over one) gets its text, through `EVAL`, which also loads it there. Scripts
+ * that write start with `#!lua` (Redis 7): such a script is refused as a whole when Redis is out
+ * of memory (`OOM`), never half applied.
  */
+import { createHash } from 'node:crypto';
 import { StateUnavailableError } from '../authx-errors.ts';
 
 /**
@@ -198,4 +205,37 @@ function adapt(client: RedisClientLike): RawLink {
 interface IoRedisClusterShape {
   nodes(role: 'master'): IoRedisClient[];
   pipeline(commands: string[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
+}
+
+/** A script and its SHA-1, the name Redis files it under. */
+export class RedisScript {
+  readonly text: string;
+  readonly sha: string;
+
+  constructor(text: string) {
+    this.text = text;
+    this.sha = createHash('sha1').update(text).digest('hex');
+  }
+}
+
+/**
+ * Runs `script` on the node holding `keys[0]`: `EVALSHA`, then `EVAL` once if that node does
+ * not know it. With `replicas` > 0 the answer waits until that many replicas hold the writes
+ * (`WAIT`, in the same round trip).
+ *
+ * @example await runScript(link, CLAIM, [key], [value, ttl])
+ * @throws {RedisUnavailableError} When Redis does not answer in time or refuses.
+ */
+export async function runScript(link: RedisLink, script: RedisScript, keys: readonly string[], args: readonly string[], replicas = 0): Promise<unknown> {
+  const key = keys[0]!;
+  const call = (verb: 'EVALSHA' | 'EVAL'): Promise<unknown> => {
+    const command = [verb, verb === 'EVAL' ? script.text : script.sha, String(keys.length), ...keys, ...args];
+    return replicas > 0 ? link.sendReplicated(command, key, replicas) : link.send(command, key);
+  };
+  try {
+    return await call('EVALSHA');
+  } catch (error) {
+    if (!(error instanceof RedisUnavailableError) || error.reason !== 'NOSCRIPT') throw error;
+    return call('EVAL');
+  }
 }

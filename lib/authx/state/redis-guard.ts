@@ -16,9 +16,8 @@
  *   (`CLIENT TRACKINGINFO`) every `heartbeatMs` proves the invalidation stream is live.
  */
 import { StateUntrustedError } from '../authx-errors.ts';
-import { RedisUnavailableError, type RedisCommand, type RedisLink } from './redis-client.ts';
+import { RedisScript, RedisUnavailableError, runScript, type RedisCommand, type RedisLink } from './redis-client.ts';
 import { SLOTS, type RedisKeys } from './redis-keys.ts';
-import { RedisScript, runScript } from './redis-scripts.ts';
 import type { RedisTracking } from './redis-tracking.ts';
 
 /** What the guard needs from its store. */

@@ -4,24 +4,26 @@
  * Every key of one subject lives under its hash tag (`authx:{<sub>}:...`, lib/authx/state/redis-keys.ts),
  * so a verification is one `MGET` of one slot (the token's keys and the slot's epoch record),
  * and a logout or a rotation one Lua script on one node. Scripts go by SHA-1
- * (lib/authx/state/redis-scripts.ts); with `minReplicas` every write waits for replicas (`WAIT`);
+ * (lib/authx/state/redis-client.ts); with `minReplicas` every write waits for replicas (`WAIT`);
  * with `tracking` verifications are answered from a local cache Redis keeps exact
  * (lib/authx/state/redis-tracking.ts); the guard refuses a Redis that may evict and notices lost
  * data (lib/authx/state/redis-guard.ts). Every entry expires (`EX`, from the store's clock).
  * Needs Redis 7.0 or later.
  */
-import { redisLink, RedisUnavailableError, type RedisClientLike, type RedisLink } from './redis-client.ts';
+import { redisLink, RedisScript, RedisUnavailableError, runScript, type RedisClientLike, type RedisLink } from './redis-client.ts';
 import { RedisGuard } from './redis-guard.ts';
 import { RedisKeys } from './redis-keys.ts';
-import { RedisScript, runScript } from './redis-scripts.ts';
 import { RedisTracking } from './redis-tracking.ts';
 import {
   assertKey,
   assertOwner,
   assertRetirement,
   assertTime,
+  assertSession,
   DEFAULT_MAX_ENTRIES_PER_SUBJECT,
+  foldCutoffMs,
   type Owner,
+  type SessionRecord,
   type Retirement,
   type RetireResult,
   type RevocationCheck,
@@ -60,7 +62,7 @@ const OPTION_NAMES = new Set(['client', 'prefix', 'timeoutMs', 'clock', 'maxEntr
 /** The rotation's probe subject (lib/authx/tokens/rotation.ts) when `isFamilyRevoked` got none. */
 const PROBE_SUBJECT = '\u0000probe:';
 
-// Every owned entry (j: token, f: family, m: rotation mark, c: claim) is a key under its subject's
+// Every owned entry (j: token, f: family, m: rotation mark, c: claim, u: session) is a key under its subject's
 // tag whose value starts with the newest issue ms it covers; the subject's share is a sorted set
 // of the entries' suffixes scored by expiry. A fold raises the cut-off and deletes the covered
 // entries. All of them are in the subject's slot, so the undeclared entry keys are local keys.
@@ -80,6 +82,9 @@ if adds > 0 and redis.call('ZCARD', KEYS[1]) + adds > tonumber(ARGV[4]) then
   local want = tonumber(ARGV[6])
   local ttl = redis.call('TTL', KEYS[2])
   if ttl > want then want = ttl end
+  -- The cut-off replaces the entries it drops: it lives as long as the longest of them.
+  local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if top[2] and tonumber(top[2]) - now > want then want = tonumber(top[2]) - now end
   redis.call('SET', KEYS[2], string.format('%d', cut), 'EX', want)
   for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     local value = redis.call('GET', prefix .. member)
@@ -103,26 +108,28 @@ end
 `;
 
 // ARGV[7]: member (j:<jti> or f:<fid>), ARGV[8]: covers ms, ARGV[9]: ttl, ARGV[10]: expiresAt,
-// ARGV[11]: a member to drop (the family's mark) or ''.
+// ARGV[11...]: members to drop (a revoked family's mark and session).
 const OWNED = new RedisScript(`#!lua
 ${ADMIT}
-if ARGV[11] ~= '' then
-  redis.call('DEL', prefix .. ARGV[11])
-  redis.call('ZREM', KEYS[1], ARGV[11])
+for i = 11, #ARGV do
+  redis.call('DEL', prefix .. ARGV[i])
+  redis.call('ZREM', KEYS[1], ARGV[i])
 end
 if folded and tonumber(ARGV[8]) <= tonumber(redis.call('GET', KEYS[2])) then return 'subject' end
 keep(ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
 if folded then return 'subject' end
 return 'token'`);
 
-// KEYS[3]: claim, KEYS[4]: mark (a key no entry has when no family), KEYS[5]: the slot's epoch
-// record. ARGV[7]: claim member, ARGV[8]: claim value, ARGV[9]: claim ttl (0: none), ARGV[10]:
-// claim expiresAt, ARGV[11]: mark member or '', ARGV[12]: retired ms, ARGV[13]: mark ttl,
-// ARGV[14]: mark expiresAt, ARGV[15]: covers ms (the retired token's issue ms).
-// A slot without its epoch record lost its data ('lost'); a token issued before the record
-// predates what the slot remembers ('retired', as a verification would refuse it).
+// KEYS[3]: claim, KEYS[4]: mark, KEYS[5]: session, KEYS[6]: the family's revocation (keys no
+// entry has when no family), KEYS[7]: the slot's epoch record. ARGV[7]: claim member, ARGV[8]:
+// claim value, ARGV[9]: claim ttl (0: none), ARGV[10]: claim expiresAt, ARGV[11]: mark member or
+// '', ARGV[12]: retired ms, ARGV[13]: mark ttl, ARGV[14]: mark expiresAt, ARGV[15]: covers ms
+// (the retired token's issue ms), ARGV[16]: session last used ms (0: none), ARGV[17]: session
+// ttl, ARGV[18]: session expiresAt. A slot without its epoch record lost its data ('lost'); a
+// token issued before the record predates what the slot remembers ('retired', as a
+// verification would refuse it).
 const RETIRE = new RedisScript(`#!lua
-local epoch = redis.call('GET', KEYS[5])
+local epoch = redis.call('GET', KEYS[7])
 if not epoch then return {'lost'} end
 if tonumber(ARGV[15]) <= (tonumber(epoch) or math.huge) then return {'retired'} end
 local claim = redis.call('GET', KEYS[3])
@@ -130,6 +137,7 @@ local mark = 0
 if ARGV[11] ~= '' then mark = tonumber(redis.call('GET', KEYS[4]) or '0') or 0 end
 if claim then return {'taken', string.match(claim, '^%d+ (.*)$') or '', string.format('%d', mark)} end
 if ARGV[11] ~= '' and mark >= tonumber(ARGV[12]) then return {'retired'} end
+if ARGV[11] ~= '' and redis.call('EXISTS', KEYS[6]) == 1 then return {'retired'} end
 ${ADMIT}
 if tonumber(ARGV[9]) > 0 then keep(ARGV[7], ARGV[15] .. ' ' .. ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])) end
 if ARGV[11] ~= '' then
@@ -137,8 +145,43 @@ if ARGV[11] ~= '' then
   local known = tonumber(redis.call('GET', KEYS[4]) or '')
   if known and known > ms then ms = known end
   keep(ARGV[11], string.format('%d', ms), tonumber(ARGV[13]), tonumber(ARGV[14]))
+  local used = tonumber(ARGV[16])
+  local session = redis.call('GET', KEYS[5])
+  if used > 0 and session then
+    local was, meta = string.match(session, '^(%d+) (.*)$')
+    if tonumber(was) > used then used = tonumber(was) end
+    keep(string.sub(KEYS[5], #prefix + 1), string.format('%d', used) .. ' ' .. meta, tonumber(ARGV[17]), tonumber(ARGV[18]))
+  end
 end
 return {'claimed'}`);
+
+// ARGV[7]: session member (u:<fid>), ARGV[8]: "<lastUsedAt> <meta>", ARGV[9]: ttl, ARGV[10]:
+// expiresAt, ARGV[11]: lastUsedAt.
+const SESSION = new RedisScript(`#!lua
+local existed = redis.call('EXISTS', ARGV[1] .. ARGV[7]) == 1
+${ADMIT.replace('local adds = tonumber(ARGV[3])', 'local adds = tonumber(ARGV[3])\nif existed then adds = 0 end')}
+if folded and tonumber(ARGV[11]) <= tonumber(redis.call('GET', KEYS[2])) then return 0 end
+keep(ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
+return 1`);
+
+// KEYS[1]: share. ARGV[1]: the subject's key prefix, ARGV[2]: now. Every live session: member,
+// expiry, value. Reads only: it runs on a full Redis too.
+const SESSIONS = new RedisScript(`#!lua flags=no-writes
+local found = {}
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'WITHSCORES')) do table.insert(found, m) end
+local out = {}
+for i = 1, #found, 2 do
+  local member = found[i]
+  if string.sub(member, 1, 2) == 'u:' then
+    local value = redis.call('GET', ARGV[1] .. member)
+    if value then
+      table.insert(out, string.sub(member, 3))
+      table.insert(out, found[i + 1])
+      table.insert(out, value)
+    end
+  end
+end
+return out`);
 
 // KEYS: cut-off key. ARGV: cut-off ms, ttl seconds. The cut-off and its expiry only grow.
 const CUTOFF = new RedisScript(`#!lua
@@ -255,7 +298,7 @@ export class RedisRevocationStore implements RevocationStore {
     assertKey(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
-    return this.#owned(`j:${jti}`, expiresAt, owner, '');
+    return this.#owned(`j:${jti}`, expiresAt, owner, []);
   }
 
   /**
@@ -279,7 +322,7 @@ export class RedisRevocationStore implements RevocationStore {
     assertKey(fid, 'fid');
     assertTime(expiresAt, 'expiresAt');
     assertOwner(owner);
-    return this.#owned(`f:${fid}`, expiresAt, owner, `m:${fid}`);
+    return this.#owned(`f:${fid}`, expiresAt, owner, [`m:${fid}`, `u:${fid}`]);
   }
 
   /**
@@ -299,12 +342,15 @@ export class RedisRevocationStore implements RevocationStore {
     const claimTtl = expiresAt > now ? ttl(expiresAt, now) : '0';
     const markMember = family === undefined ? '' : `m:${family.fid}`;
     const adds = (claimTtl === '0' ? 0 : 1) + (family === undefined ? 0 : 1);
-    const keys = [`${prefix}n`, subject.cutoff, `${prefix}c:${key}`, `${prefix}m:${family?.fid ?? ''}`, subject.epoch];
+    const fid = family?.fid ?? '';
+    const keys = [`${prefix}n`, subject.cutoff, `${prefix}c:${key}`, `${prefix}m:${fid}`, `${prefix}u:${fid}`, `${prefix}f:${fid}`, subject.epoch];
+    const session = retirement.session;
     const args = [
-      prefix, String(now), String(adds), String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
+      prefix, String(now), String(adds), String(this.#maxPerSubject), String(Math.floor(foldCutoffMs(this.#clock(), owner))), ttl(owner.cutoffExpiresAt, now),
       `c:${key}`, value, claimTtl, String(Math.ceil(expiresAt)),
       markMember, String(Math.floor(family?.retiredMs ?? 0)), family === undefined ? '1' : ttl(family.expiresAt, now), String(Math.ceil(family?.expiresAt ?? 0)),
       String(Math.floor(owner.coversMs)),
+      String(Math.floor(session?.lastUsedAt ?? 0)), session === undefined ? '1' : ttl(session.expiresAt, now), String(Math.ceil(session?.expiresAt ?? 0)),
     ];
     const reply = await this.#script(RETIRE, keys, args);
     if (!Array.isArray(reply)) throw new RedisUnavailableError('reply');
@@ -313,6 +359,51 @@ export class RedisRevocationStore implements RevocationStore {
     if (outcome === 'taken') return { outcome: 'taken', value: found ?? '', markMs: Number(mark) };
     if (outcome === 'lost') this.#guard.epochMissing();
     return { outcome: 'retired' };
+  }
+
+  /**
+   * One Lua script on the subject's node: counted in the subject's share, folded with it when the
+   * share is full.
+   *
+   * @example await store.recordSession(session)
+   * @throws {TypeError | StateUnavailableError} As {@link revoke}.
+   */
+  async recordSession(session: SessionRecord): Promise<void> {
+    assertSession(session);
+    const now = this.#now();
+    if (session.expiresAt <= now) return;
+    const subject = this.#keys.ofSubject(session.subject);
+    const prefix = `${subject.tag}:`;
+    const value = `${Math.floor(session.lastUsedAt)} ${JSON.stringify([session.createdAt, session.userAgent, session.network])}`;
+    const args = [
+      prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(Math.min(this.#clock(), session.createdAt - 1))), ttl(session.expiresAt, now),
+      `u:${session.id}`, value, ttl(session.expiresAt, now), String(Math.ceil(session.expiresAt)), String(Math.floor(session.lastUsedAt)),
+    ];
+    await this.#script(SESSION, [`${prefix}n`, subject.cutoff], args);
+  }
+
+  /**
+   * One Lua script over the subject's share, on its node.
+   *
+   * @example await store.listSessions("user1")
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async listSessions(subject: string): Promise<SessionRecord[]> {
+    assertKey(subject, 'subject');
+    const keys = this.#keys.ofSubject(subject);
+    await this.#ready();
+    const reply = await this.#call(() => runScript(this.#link, SESSIONS, [`${keys.tag}:n`], [`${keys.tag}:`, String(this.#now())]));
+    if (!Array.isArray(reply)) throw new RedisUnavailableError('reply');
+    const items = (reply as unknown[]).map(String);
+    const found: SessionRecord[] = [];
+    for (let i = 0; i + 2 < items.length; i += 3) {
+      const [id, expires, value] = [items[i]!, items[i + 1]!, items[i + 2]!];
+      const match = /^(\d+) (.*)$/.exec(value);
+      if (match === null) throw new RedisUnavailableError('reply');
+      const [createdAt, userAgent, network] = JSON.parse(match[2]!) as [number, string | null, string | null];
+      found.push({ id, subject, createdAt, lastUsedAt: Number(match[1]), expiresAt: Number(expires), userAgent, network });
+    }
+    return found;
   }
 
   /**
@@ -378,20 +469,15 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   /** A token (`j:`) or family (`f:`) entry in its subject's share, folded when the share is full (one script). */
-  async #owned(member: string, expiresAt: number, owner: Owner, drop: string): Promise<RevokeResult> {
+  async #owned(member: string, expiresAt: number, owner: Owner, drop: readonly string[]): Promise<RevokeResult> {
     const now = this.#now();
-    if (expiresAt <= now && drop === '') return 'token';
+    // An end already past revokes nothing, so it drops nothing either (a mark, a session).
+    if (expiresAt <= now) return 'token';
     const subject = this.#keys.ofSubject(owner.subject);
     const prefix = `${subject.tag}:`;
-    if (expiresAt <= now) {
-      // Nothing left to revoke; only the family's mark, now useless, goes.
-      await this.#ready();
-      await this.#call(() => this.#link.send(['DEL', prefix + drop], prefix + drop));
-      return 'token';
-    }
     const args = [
-      prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(this.#clock())), ttl(owner.cutoffExpiresAt, now),
-      member, String(Math.floor(owner.coversMs)), ttl(expiresAt, now), String(Math.ceil(expiresAt)), drop,
+      prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(foldCutoffMs(this.#clock(), owner))), ttl(owner.cutoffExpiresAt, now),
+      member, String(Math.floor(owner.coversMs)), ttl(expiresAt, now), String(Math.ceil(expiresAt)), ...drop,
     ];
     const reply = await this.#script(OWNED, [`${prefix}n`, subject.cutoff], args);
     return String(reply) === 'subject' ? 'subject' : 'token';

@@ -44,6 +44,11 @@ export interface Owner {
   readonly coversMs: number;
   /** Seconds since the epoch until which a cut-off folding this entry must be remembered. */
   readonly cutoffExpiresAt: number;
+  /**
+   * Tokens issued at or after this instant (ms) belong to the write in progress (a login's
+   * pair, a rotation's successor): a fold this write causes stops just before it, so they work.
+   */
+  readonly keepFromMs?: number | undefined;
 }
 
 /**
@@ -71,6 +76,33 @@ export interface Retirement {
   readonly family?: { readonly fid: string; readonly retiredMs: number; readonly expiresAt: number } | undefined;
   /** The subject the claim and mark count against. */
   readonly owner: Owner;
+  /**
+   * The family's session, when it has one: on `claimed`, its `lastUsedAt` (ms) and `expiresAt`
+   * (seconds) move up to these in the same write. No session record is created by a retirement.
+   */
+  readonly session?: { readonly lastUsedAt: number; readonly expiresAt: number } | undefined;
+}
+
+/**
+ * One login session: a token family as a user sees it. `id` is the family id (`fid`); times of
+ * use are the issue instants of its tokens in milliseconds, `expiresAt` the end of its newest
+ * refresh token in seconds. Metadata is what the application chose to record (never a token).
+ */
+export interface SessionRecord {
+  /** The family id. */
+  readonly id: string;
+  /** The tokens' `sub`. */
+  readonly subject: string;
+  /** When the login issued the session's first tokens (ms). */
+  readonly createdAt: number;
+  /** When the session's newest tokens were issued (ms): the login or the last rotation. */
+  readonly lastUsedAt: number;
+  /** Seconds since the epoch when its newest refresh token expires. */
+  readonly expiresAt: number;
+  /** The client's `User-Agent`, bounded and cleaned, or `null`. */
+  readonly userAgent: string | null;
+  /** A coarse network hint (an address's /24 or /48), or `null`. */
+  readonly network: string | null;
 }
 
 /**
@@ -108,15 +140,23 @@ export interface RevocationStore {
   revokeSubject(subject: string, cutoffMs: number, expiresAt: number): void | Promise<void>;
   /**
    * Atomically, across every process sharing the store: when `key` holds a claim, answers
-   * `taken` and changes nothing; else when the family's mark covers `family.retiredMs`, answers
-   * `retired` and changes nothing; else stores the claim and moves the family's mark up to
+   * `taken` and changes nothing; else when the family is revoked or its mark covers
+   * `family.retiredMs`, answers `retired` and changes nothing; else stores the claim and moves the family's mark up to
    * `family.retiredMs` (never down, its expiry never shortened) in one write, and answers `claimed`.
    */
   retire(retirement: Retirement): RetireResult | Promise<RetireResult>;
+  /**
+   * Creates or replaces a session record, counted in its subject's share (it covers the tokens
+   * issued up to its `lastUsedAt`, so a fold at or after that instant drops it). Revoking the
+   * family (`revokeFamily` with its `id`) deletes the record in the same write.
+   */
+  recordSession(session: SessionRecord): void | Promise<void>;
+  /** The subject's sessions that have not expired, ended or been folded, in any order. */
+  listSessions(subject: string): readonly SessionRecord[] | Promise<readonly SessionRecord[]>;
 }
 
 /** The methods a store must have, for the check in `AuthX`'s constructor. */
-export const REVOCATION_STORE_METHODS: readonly string[] = Object.freeze(['isRevoked', 'revoke', 'revokeFamily', 'revokeSubject', 'retire']);
+export const REVOCATION_STORE_METHODS: readonly string[] = Object.freeze(['isRevoked', 'revoke', 'revokeFamily', 'revokeSubject', 'retire', 'recordSession', 'listSessions']);
 
 /** Default share of one subject in a store: entries of every kind together. */
 export const DEFAULT_MAX_ENTRIES_PER_SUBJECT = 1000;
@@ -150,6 +190,18 @@ export function assertOwner(owner: Owner): void {
   assertKey(owner.subject, 'owner.subject');
   assertTime(owner.coversMs, 'owner.coversMs');
   assertTime(owner.cutoffExpiresAt, 'owner.cutoffExpiresAt');
+  if (owner.keepFromMs !== undefined) assertTime(owner.keepFromMs, 'owner.keepFromMs');
+}
+
+/**
+ * Where a fold caused by a write of `owner` puts the subject's cut-off: the present instant, but
+ * never at or past the tokens the write itself is issuing.
+ *
+ * @example foldCutoffMs(Date.now(), owner)
+ * @throws Never.
+ */
+export function foldCutoffMs(nowMs: number, owner: Owner): number {
+  return owner.keepFromMs === undefined ? nowMs : Math.min(nowMs, owner.keepFromMs - 1);
 }
 
 /**
@@ -170,4 +222,28 @@ export function assertRetirement(retirement: Retirement): void {
     assertTime(retirement.family.expiresAt, 'family.expiresAt');
   }
   assertOwner(retirement.owner);
+  if (retirement.session !== undefined) {
+    if (typeof retirement.session !== 'object' || retirement.session === null) throw new TypeError('session must be an object { lastUsedAt, expiresAt }');
+    assertTime(retirement.session.lastUsedAt, 'session.lastUsedAt');
+    assertTime(retirement.session.expiresAt, 'session.expiresAt');
+  }
+}
+
+/**
+ * Checks a {@link SessionRecord}.
+ *
+ * @example assertSession(session)
+ * @throws {TypeError} When a member is missing or has the wrong type.
+ */
+export function assertSession(session: SessionRecord): void {
+  if (typeof session !== 'object' || session === null) throw new TypeError('session must be an object');
+  assertKey(session.id, 'session.id');
+  assertKey(session.subject, 'session.subject');
+  assertTime(session.createdAt, 'session.createdAt');
+  assertTime(session.lastUsedAt, 'session.lastUsedAt');
+  assertTime(session.expiresAt, 'session.expiresAt');
+  for (const name of ['userAgent', 'network'] as const) {
+    const value = session[name];
+    if (value !== null && (typeof value !== 'string' || value.length > 512)) throw new TypeError(`session.${name} must be null or a string of at most 512 characters`);
+  }
 }

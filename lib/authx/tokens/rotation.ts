@@ -99,16 +99,22 @@ export class RefreshRotation {
     const issuedMs = issuedAtMs(payload.jti, payload.iat);
     // Strictly after the presented token, so the mark that retires it never retires its successor.
     const successorMs = Math.max(nowMs, issuedMs + 1);
-    const candidate: Successor = { jti: createTokenId(successorMs), issuedAtMs: successorMs, fid: payload.fid ?? randomUUID() };
+    // A token without a family (createRefreshToken) rotates into one whose id its jti decides, so
+    // a retry lands in the same family and its mark guards the first successor too.
+    const familyId = payload.fid ?? derivedFamilyId(payload.jti);
+    const candidate: Successor = { jti: createTokenId(successorMs), issuedAtMs: successorMs, fid: familyId };
     const tokenEnd = payload.exp + Math.ceil(this.#config.clockTolerance);
     // With a family, the claim only has to outlive the race; a token without one (made by
     // createRefreshToken) has no mark, so its claim is its retirement and lives as long as it does.
     const claimEnd = payload.fid === undefined ? tokenEnd : Math.min(tokenEnd, Math.floor(nowMs / 1000) + grace + 2);
     const lifetime = Math.max(1, payload.exp - payload.iat);
     const successorEnd = Math.floor(successorMs / 1000) + lifetime + Math.ceil(this.#config.clockTolerance);
-    const owner = { subject: payload.sub, coversMs: issuedMs, cutoffExpiresAt: Math.max(successorEnd, this.familyExpiry(payload)) };
-    const family = payload.fid === undefined ? undefined : { fid: payload.fid, retiredMs: issuedMs, expiresAt: successorEnd };
-    const found = await this.#store.retire({ key: retirementKey(payload.jti), value: encodeSuccessor(candidate), expiresAt: claimEnd, family, owner });
+    // keepFromMs: a fold this write causes must not refuse the successor it hands out.
+    const owner = { subject: payload.sub, coversMs: issuedMs, cutoffExpiresAt: Math.max(successorEnd, this.familyExpiry(payload)), keepFromMs: successorMs };
+    const family = { fid: familyId, retiredMs: issuedMs, expiresAt: successorEnd };
+    // The session, if the family is one, is used now: its last use moves up in the same write.
+    const session = { lastUsedAt: successorMs, expiresAt: successorEnd };
+    const found = await this.#store.retire({ key: retirementKey(payload.jti), value: encodeSuccessor(candidate), expiresAt: claimEnd, family, owner, session });
     if (found?.outcome === 'claimed') return this.#issue(payload, candidate, false);
     if (found?.outcome === 'taken') {
       const successor = decodeSuccessor(found.value);
@@ -117,11 +123,11 @@ export class RefreshRotation {
       if (successor !== null && grace > 0 && nowMs - successor.issuedAtMs < grace * 1000 && markMs < successor.issuedAtMs) {
         return this.#issue(payload, successor, true);
       }
-      return this.#theft(payload, payload.fid ?? successor?.fid ?? candidate.fid);
+      return this.#theft(payload, familyId);
     }
     // 'retired' (the mark passed this token after its claim lapsed), or an answer this code
     // does not know: theft, never a second successor.
-    return this.#theft(payload, payload.fid ?? candidate.fid);
+    return this.#theft(payload, familyId);
   }
 
   /**
@@ -157,7 +163,9 @@ export class RefreshRotation {
     const carried = carriedOptions(payload);
     const lifetime = Math.max(1, payload.exp - payload.iat);
     const refresh_token = this.#factory.create(payload.sub, 'refresh', carried, lifetime, successor);
-    const access_token = this.#factory.create(payload.sub, 'access', carried, undefined, { fid: successor.fid });
+    // Never issued before the successor: a fold this rotation caused stops just before it.
+    const accessMs = Math.max(this.#now(), successor.issuedAtMs);
+    const access_token = this.#factory.create(payload.sub, 'access', carried, undefined, { fid: successor.fid, issuedAtMs: accessMs, jti: createTokenId(accessMs) });
     return { access_token, token_type: 'bearer', refresh_token, familyId: successor.fid, subject: payload.sub, repeated };
   }
 
@@ -185,6 +193,11 @@ export class RefreshRotation {
 export function retirementKey(jti: string): string {
   if (jti.length <= 128 && /^[\x21-\x7e]+$/.test(jti)) return `rt:${jti}`;
   return `rt#${createHash('sha256').update(jti).digest('base64url')}`;
+}
+
+/** The family a token without `fid` rotates into: fixed by its `jti`, so every retry agrees. */
+function derivedFamilyId(jti: string): string {
+  return `r-${createHash('sha256').update(jti).digest('base64url')}`;
 }
 
 function encodeSuccessor(successor: Successor): string {

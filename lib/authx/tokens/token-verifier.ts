@@ -172,6 +172,10 @@ export function toTokenPayload(payload: JwtPayload): TokenPayload {
   if (type !== 'access' && type !== 'refresh') {
     throw new ClaimInvalidError('Claim "type" must be "access" or "refresh"', { claim: 'type', reason: 'invalid_value' });
   }
+  // The store keys tokens by these: a signed token with a giant one is refused, never a 500.
+  for (const claim of ['jti', 'sub'] as const) {
+    if ((payload[claim] as string).length > 1024) throw new ClaimInvalidError(`Claim "${claim}" must be at most 1024 characters`, { claim, reason: 'invalid_value' });
+  }
   if (!Object.hasOwn(payload, 'fresh')) payload.fresh = false;
   else if (typeof payload.fresh !== 'boolean') {
     throw new ClaimInvalidError('Claim "fresh" must be a boolean', { claim: 'fresh', reason: 'invalid_type' });

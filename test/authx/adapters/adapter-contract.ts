@@ -7,12 +7,16 @@
  * - `POST /json`: the token in the JSON body; answers the body as the framework parsed it;
  * - `GET /me`, `GET /excluded`: cookie token, implicit refresh (delta 300 s, `/excluded` excluded);
  * - `POST /logout`: deletes the cookies; `POST /logout-access`: deletes the access cookies only;
+ * - `POST /session-login` sets the access and refresh cookies of {@link sessionLogin}'s pair;
+ *   `POST /refresh` rotates with the adapter's `rotateRefreshToken` and sets the new cookies;
+ *   `POST /session-logout` is the adapter's `logout` (answers `{ revoked }`);
+ *   `GET /token-locations` answers where the adapter's getters found each token;
  * - `GET /boom`: throws a plain Error.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AuthX, type TokenPayload } from '../../../lib/index.ts';
-import { inspect, SECRET, START_MS, testClock, type TestClock } from '../authx-helpers.ts';
+import { inspect, rawRequest, SECRET, START_MS, testClock, type TestClock } from '../authx-helpers.ts';
 
 export const WELCOME: unknown = {
   message: 'Welcome to AuthX Basic Authentication Example',
@@ -36,6 +40,15 @@ export function login(auth: AuthX, body: unknown): { status: number; body: unkno
   const user = typeof username === 'string' && Object.hasOwn(USERS, username) ? USERS[username] : undefined;
   if (user === undefined || user.password !== password) return { status: 401, body: { detail: 'Invalid username or password' } };
   return { status: 200, body: { access_token: auth.createAccessToken(username as string, { scopes: user.scopes }), token_type: 'bearer' } };
+}
+
+/** The `/session-login` answer: a token pair for the user, or the `/login` refusal. */
+export function sessionLogin(auth: AuthX, body: unknown): { status: number; pair?: { access_token: string; refresh_token: string }; body: unknown } {
+  const answer = login(auth, body);
+  if (answer.status !== 200) return answer;
+  const username = (body as { username: string }).username;
+  const pair = auth.createTokenPair(username, { scopes: USERS[username]!.scopes });
+  return { status: 200, pair, body: { ok: true } };
 }
 
 /** The `/protected` answer for a verified payload. */
@@ -173,6 +186,71 @@ export function describeAdapter(name: string, adapter: AdapterUnderTest): void {
       assert.equal(wrongType.status, 401);
     });
 
+    test("a cookie session with the adapter's own objects: login, refresh with rotation, logout with revocation", async () => {
+      clock.now = START_MS;
+      const jar = new Map<string, string>();
+      const keep = (response: Response): string[] => {
+        const names: string[] = [];
+        for (const line of response.headers.getSetCookie()) {
+          const pair = line.split(';', 1)[0]!;
+          const name = pair.slice(0, pair.indexOf('='));
+          const value = pair.slice(name.length + 1);
+          names.push(name);
+          if (value === '') jar.delete(name);
+          else jar.set(name, value);
+        }
+        return names;
+      };
+      const send = (path: string, method = 'GET', csrfCookie?: string): Promise<Response> => call(path, {
+        method,
+        headers: { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(csrfCookie === undefined ? {} : { 'x-csrf-token': jar.get(csrfCookie)! }) },
+      });
+
+      const loggedIn = await call('/session-login', json({ username: 'user1', password: 'password1' }));
+      assert.equal(loggedIn.status, 200);
+      assert.deepEqual(keep(loggedIn).sort(), ['access_token_cookie', 'csrf_access_token', 'csrf_refresh_token', 'refresh_token_cookie']);
+      assert.deepEqual(await (await send('/me')).json(), { username: 'user1' });
+      assert.deepEqual(await (await send('/token-locations')).json(), { access: 'cookies', refresh: 'cookies' });
+
+      // Refresh: the refresh cookie with its CSRF header; a new pair, the old refresh token retired.
+      const first = { access: jar.get('access_token_cookie')!, refresh: jar.get('refresh_token_cookie')! };
+      const noCsrf = await send('/refresh', 'POST');
+      assert.equal(noCsrf.status, 401);
+      assert.deepEqual(await noCsrf.json(), { detail: 'CSRF token is missing from the request headers' });
+      const refreshed = await send('/refresh', 'POST', 'csrf_refresh_token');
+      assert.equal(refreshed.status, 200);
+      assert.deepEqual(keep(refreshed).sort(), ['access_token_cookie', 'csrf_access_token', 'csrf_refresh_token', 'refresh_token_cookie']);
+      assert.notEqual(jar.get('refresh_token_cookie'), first.refresh);
+      assert.equal(inspect(jar.get('refresh_token_cookie')!).payload.fid, inspect(first.refresh).payload.fid, 'the same session');
+      assert.deepEqual(await (await send('/me')).json(), { username: 'user1' });
+      const second = { access: jar.get('access_token_cookie')!, refresh: jar.get('refresh_token_cookie')! };
+
+      // Logout: the access cookie with its CSRF header; the session revoked, every cookie deleted.
+      assert.equal((await send('/session-logout', 'POST')).status, 401);
+      const loggedOut = await send('/session-logout', 'POST', 'csrf_access_token');
+      assert.equal(loggedOut.status, 200);
+      assert.deepEqual(await loggedOut.json(), { revoked: 'token' });
+      assert.deepEqual(keep(loggedOut).sort(), ['access_token_cookie', 'csrf_access_token', 'csrf_refresh_token', 'refresh_token_cookie']);
+      assert.equal(jar.size, 0);
+      // Every token of the session is refused now, whoever kept a copy.
+      for (const access of [first.access, second.access]) {
+        const replay = await call('/me', { headers: { cookie: `access_token_cookie=${access}` } });
+        assert.equal(replay.status, 401);
+        assert.deepEqual(await replay.json(), { detail: 'Token has been revoked' });
+      }
+      const csrf = inspect(second.refresh).payload.csrf as string;
+      const stolen = await call('/refresh', { method: 'POST', headers: { cookie: `refresh_token_cookie=${second.refresh}`, 'x-csrf-token': csrf } });
+      assert.equal(stolen.status, 401);
+    });
+
+    test('a GET with a JSON body the framework did not parse holds no token: 401 missing token, never a 500', async () => {
+      // GET /protected searches headers, cookies and json; some frameworks never parse a GET body.
+      const answer = await rawRequest(app.url, '/protected', { headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(answer.status, 401);
+      assert.equal(answer.headers['www-authenticate'], 'Bearer');
+      assert.deepEqual(JSON.parse(answer.text), { detail: 'No access token found in the request' });
+    });
+
     test('a non-library error is passed on to the framework untouched', async () => {
       const response = await call('/boom');
       assert.equal(response.status, 500);
@@ -217,6 +295,16 @@ export function describeAdapter(name: string, adapter: AdapterUnderTest): void {
         const response = await call('/excluded', cookieFor(token));
         assert.equal(response.status, 200);
         assert.equal(refreshed(response), undefined);
+      });
+
+      test('an absolute-form target of an excluded route is not refreshed either', async () => {
+        clock.now = START_MS;
+        const token = auth.createAccessToken('user1');
+        at(10);
+        const answer = await rawRequest(app.url, 'http://localhost/excluded', { headers: { cookie: `access_token_cookie=${token}` } });
+        assert.equal(answer.status, 200);
+        assert.deepEqual(answer.headers['set-cookie'] ?? [], []);
+        clock.now = START_MS;
       });
 
       test('an expired cookie or a header token is not refreshed', async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import { expressAuth } from '../../../lib/authx/adapters/express.ts';
 import type { AuthX } from '../../../lib/index.ts';
-import { contractAuth, describeAdapter, login, protectedAnswer, REFRESH, WELCOME, type RunningApp } from './adapter-contract.ts';
+import { contractAuth, describeAdapter, login, protectedAnswer, REFRESH, sessionLogin, WELCOME, type RunningApp } from './adapter-contract.ts';
 import { testClock } from '../authx-helpers.ts';
 
 async function start(auth: AuthX): Promise<RunningApp> {
@@ -53,6 +53,26 @@ async function start(auth: AuthX): Promise<RunningApp> {
   app.post('/logout-access', (_req, res) => {
     guard.unsetAccessCookies(res);
     res.json({ ok: true });
+  });
+  app.post('/session-login', (req, res) => {
+    const answer = sessionLogin(auth, req.body);
+    if (answer.pair !== undefined) {
+      guard.setAccessCookies(res, answer.pair.access_token);
+      guard.setRefreshCookies(res, answer.pair.refresh_token);
+    }
+    res.status(answer.status).json(answer.body);
+  });
+  app.post('/refresh', async (req, res) => {
+    const { access_token, refresh_token } = await guard.rotateRefreshToken(req);
+    guard.setAccessCookies(res, access_token);
+    guard.setRefreshCookies(res, refresh_token);
+    res.json({ ok: true });
+  });
+  app.post('/session-logout', async (req, res) => {
+    res.json({ revoked: await guard.logout(req, res) });
+  });
+  app.get('/token-locations', async (req, res) => {
+    res.json({ access: (await guard.getAccessToken(req)).location, refresh: (await guard.getRefreshToken(req)).location });
   });
   app.get('/boom', () => {
     throw new Error('boom');

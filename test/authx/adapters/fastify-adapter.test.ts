@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyAuth } from '../../../lib/authx/adapters/fastify.ts';
 import type { AuthX } from '../../../lib/index.ts';
-import { contractAuth, describeAdapter, login, protectedAnswer, REFRESH, WELCOME, type RunningApp } from './adapter-contract.ts';
+import { contractAuth, describeAdapter, login, protectedAnswer, REFRESH, sessionLogin, WELCOME, type RunningApp } from './adapter-contract.ts';
 import { testClock } from '../authx-helpers.ts';
 
 async function build(auth: AuthX): Promise<FastifyInstance> {
@@ -43,6 +43,25 @@ async function build(auth: AuthX): Promise<FastifyInstance> {
     guard.unsetAccessCookies(reply);
     return { ok: true };
   });
+  app.post('/session-login', async (request, reply) => {
+    const answer = sessionLogin(auth, request.body);
+    if (answer.pair !== undefined) {
+      guard.setAccessCookies(reply, answer.pair.access_token);
+      guard.setRefreshCookies(reply, answer.pair.refresh_token);
+    }
+    return reply.code(answer.status).send(answer.body);
+  });
+  app.post('/refresh', async (request, reply) => {
+    const { access_token, refresh_token } = await guard.rotateRefreshToken(request);
+    guard.setAccessCookies(reply, access_token);
+    guard.setRefreshCookies(reply, refresh_token);
+    return { ok: true };
+  });
+  app.post('/session-logout', async (request, reply) => ({ revoked: await guard.logout(request, reply) }));
+  app.get('/token-locations', async (request) => ({
+    access: (await guard.getAccessToken(request)).location,
+    refresh: (await guard.getRefreshToken(request)).location,
+  }));
   app.get('/boom', async () => {
     throw new Error('boom');
   });

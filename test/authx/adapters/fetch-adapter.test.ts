@@ -8,13 +8,14 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { appendCookies, authenticate, authErrorResponse, fetchGuard, handleAuthErrors, withImplicitRefresh } from '../../../lib/authx/adapters/fetch.ts';
-import type { AuthX } from '../../../lib/index.ts';
-import { contractAuth, describeAdapter, login, protectedAnswer, REFRESH, WELCOME, type RunningApp } from './adapter-contract.ts';
-import { testClock } from '../authx-helpers.ts';
+import { appendCookies, authenticate, authErrorResponse, fetchAuth, fetchGuard, handleAuthErrors, withImplicitRefresh } from '../../../lib/authx/adapters/fetch.ts';
+import { AuthX } from '../../../lib/index.ts';
+import { contractAuth, describeAdapter, login, protectedAnswer, REFRESH, sessionLogin, WELCOME, type RunningApp } from './adapter-contract.ts';
+import { SECRET, testClock } from '../authx-helpers.ts';
 
 function handler(auth: AuthX): (request: Request) => Promise<Response> {
   const cookieGuard = fetchGuard(auth, { locations: ['cookies'] });
+  const session = fetchAuth(auth);
   return handleAuthErrors(withImplicitRefresh(auth, async (request) => {
     const path = new URL(request.url).pathname;
     const route = `${request.method} ${path}`;
@@ -48,6 +49,29 @@ function handler(auth: AuthX): (request: Request) => Promise<Response> {
       appendCookies(headers, auth.cookieHeaderValues('access', null));
       return Response.json({ ok: true }, { headers });
     }
+    if (route === 'POST /session-login') {
+      const answer = sessionLogin(auth, await request.json());
+      const headers = new Headers();
+      if (answer.pair !== undefined) {
+        session.setAccessCookies(headers, answer.pair.access_token);
+        session.setRefreshCookies(headers, answer.pair.refresh_token);
+      }
+      return Response.json(answer.body, { status: answer.status, headers });
+    }
+    if (route === 'POST /refresh') {
+      const { access_token, refresh_token } = await session.rotateRefreshToken(request);
+      const headers = new Headers();
+      session.setAccessCookies(headers, access_token);
+      session.setRefreshCookies(headers, refresh_token);
+      return Response.json({ ok: true }, { headers });
+    }
+    if (route === 'POST /session-logout') {
+      const headers = new Headers();
+      return Response.json({ revoked: await session.logout(request, headers) }, { headers });
+    }
+    if (route === 'GET /token-locations') {
+      return Response.json({ access: (await session.getAccessToken(request)).location, refresh: (await session.getRefreshToken(request)).location });
+    }
     if (route === 'GET /boom') throw new Error('boom');
     return Response.json({ detail: 'Not Found' }, { status: 404 });
   }, REFRESH));
@@ -57,7 +81,8 @@ function handler(auth: AuthX): (request: Request) => Promise<Response> {
 async function serveFetch(fetchHandler: (request: Request) => Promise<Response>): Promise<RunningApp> {
   const server = createServer((req: IncomingMessage, res) => {
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
+    // An absolute-form target (`GET http://localhost/x`) is a URL of its own, as a runtime reads it.
+    const request = new Request(new URL(req.url!, `http://${req.headers.host}`), {
       method: req.method!,
       headers: req.headers as Record<string, string>,
       ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
@@ -110,6 +135,44 @@ describe('fetch adapter specifics', () => {
     await request.text();
     const payload = await authenticate(auth, request, { locations: ['json'], body: () => ({ access_token: token }) });
     assert.equal(payload.sub, 'user1');
+  });
+
+  test('fetchAuth logout: family false revokes the one token; type refresh logs out with the refresh token; options are checked', async () => {
+    const clock = testClock();
+    const own = contractAuth(clock);
+    const session = fetchAuth(own);
+    const bearer = (token: string, method = 'GET'): Request => new Request('http://x/', { method, headers: { authorization: `Bearer ${token}` } });
+    const pair = own.createTokenPair('user1');
+    const headers = new Headers();
+    assert.equal(await session.logout(bearer(pair.access_token, 'POST'), headers, { family: false }), 'token');
+    assert.equal(headers.getSetCookie().length, 4, 'the app keeps tokens in cookies: all four are deleted');
+    await assert.rejects(own.verifyToken(pair.access_token), { code: 'ERR_TOKEN_REVOKED' });
+    // Only that token: the session's refresh token still rotates.
+    const rotated = await session.rotateRefreshToken(bearer(pair.refresh_token, 'POST'));
+    assert.equal(rotated.subject, 'user1');
+    // Logging out with the refresh token ends the whole session.
+    await session.logout(bearer(rotated.refresh_token, 'POST'), new Headers(), { type: 'refresh' });
+    await assert.rejects(own.verifyToken(rotated.access_token), { code: 'ERR_TOKEN_REVOKED' });
+    await assert.rejects(session.logout(bearer('x', 'POST'), new Headers(), { famly: true } as never), { name: 'TypeError', message: /^logout options: unknown option "famly"; did you mean "family"\?/ });
+    await assert.rejects(session.logout(bearer('x', 'POST'), new Headers(), { type: 'id' as never }), { name: 'TypeError', message: 'logout options: type must be "access" or "refresh"' });
+    await assert.rejects(session.rotateRefreshToken(bearer('x', 'POST'), { reuseGrace: 5 } as never), /rotateRefreshToken options: unknown option "reuseGrace"; did you mean "reuseGraceSeconds"\?/);
+    await assert.rejects(session.getAccessToken(bearer('x'), { location: ['headers'] } as never), /getAccessToken options: unknown option "location"; did you mean "locations"\?/);
+    // Without a token nothing is revoked and no cookie is deleted: the error answers.
+    const untouched = new Headers();
+    await assert.rejects(session.logout(new Request('http://x/', { method: 'POST' }), untouched), { code: 'ERR_TOKEN_MISSING' });
+    assert.equal(untouched.getSetCookie().length, 0);
+  });
+
+  test('fetchAuth: a header-only app deletes no cookies on logout; the getters read a JSON body from a clone', async () => {
+    const headerOnly = new AuthX({ secretKey: SECRET, tokenLocation: ['headers', 'json'] });
+    const session = fetchAuth(headerOnly);
+    const headers = new Headers();
+    await session.logout(new Request('http://x/', { headers: { authorization: `Bearer ${headerOnly.createAccessToken('u')}` } }), headers);
+    assert.equal(headers.getSetCookie().length, 0);
+    const refresh = headerOnly.createRefreshToken('u');
+    const request = new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: refresh }) });
+    assert.equal((await session.getRefreshToken(request)).location, 'json');
+    assert.deepEqual(await request.json(), { refresh_token: refresh });
   });
 
   test('an unknown option is a TypeError naming it', () => {

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { honoAuth } from '../../../lib/authx/adapters/hono.ts';
 import type { AuthX } from '../../../lib/index.ts';
-import { contractAuth, describeAdapter, login, protectedAnswer, REFRESH, WELCOME, type RunningApp } from './adapter-contract.ts';
+import { contractAuth, describeAdapter, login, protectedAnswer, REFRESH, sessionLogin, WELCOME, type RunningApp } from './adapter-contract.ts';
 import { testClock } from '../authx-helpers.ts';
 
 function build(auth: AuthX): Hono {
@@ -53,6 +53,22 @@ function build(auth: AuthX): Hono {
     guard.unsetAccessCookies(c);
     return c.json({ ok: true });
   });
+  app.post('/session-login', async (c) => {
+    const answer = sessionLogin(auth, await c.req.json());
+    if (answer.pair !== undefined) {
+      guard.setAccessCookies(c, answer.pair.access_token);
+      guard.setRefreshCookies(c, answer.pair.refresh_token);
+    }
+    return c.json(answer.body as object, answer.status as 200);
+  });
+  app.post('/refresh', async (c) => {
+    const { access_token, refresh_token } = await guard.rotateRefreshToken(c);
+    guard.setAccessCookies(c, access_token);
+    guard.setRefreshCookies(c, refresh_token);
+    return c.json({ ok: true });
+  });
+  app.post('/session-logout', async (c) => c.json({ revoked: await guard.logout(c) }));
+  app.get('/token-locations', async (c) => c.json({ access: (await guard.getAccessToken(c)).location, refresh: (await guard.getRefreshToken(c)).location }));
   app.get('/boom', () => {
     throw new Error('boom');
   });
@@ -79,12 +95,27 @@ async function start(auth: AuthX): Promise<RunningApp> {
   };
 }
 
-describeAdapter('Hono', {
-  start,
-  async checkPlainError(response) {
-    // Rethrown past Hono: the server's own plain 500, not the library's JSON.
-    assert.ok(!(await response.text()).includes('"detail"'));
-  },
+/** What the app logged through console.error (Hono's default error handler logs there). */
+const logged: unknown[] = [];
+
+describe('Hono, with console.error collected', () => {
+  const consoleError = console.error;
+  before(() => {
+    console.error = (...args: unknown[]) => void logged.push(args[0]);
+  });
+  after(() => {
+    console.error = consoleError;
+  });
+
+  describeAdapter('Hono', {
+    start,
+    async checkPlainError(response) {
+      // Hono's default handler's answer and log line, not the library's JSON, and never an
+      // empty 500 with nothing logged.
+      assert.equal(await response.text(), 'Internal Server Error');
+      assert.ok(logged.some((entry) => entry instanceof Error && entry.message === 'boom'), 'the error was logged');
+    },
+  });
 });
 
 describe('Hono adapter specifics', () => {
@@ -117,6 +148,37 @@ describe('Hono adapter specifics', () => {
     const response = await post('/json', '{"access_token":');
     assert.equal(response.status, 400);
     assert.equal(typeof ((await response.json()) as { detail: unknown }).detail, 'string');
+  });
+
+  test('a non-library error gets Hono\'s default treatment: logged with console.error, a plain 500', async () => {
+    const consoleError = console.error;
+    const seen: unknown[] = [];
+    console.error = (...args: unknown[]) => void seen.push(args[0]);
+    try {
+      const response = await fetch(`${app.url}/boom`);
+      assert.equal(response.status, 500);
+      assert.equal(await response.text(), 'Internal Server Error');
+      assert.equal(seen.length, 1);
+      assert.equal((seen[0] as Error).message, 'boom');
+    } finally {
+      console.error = consoleError;
+    }
+  });
+
+  test("c.req handed to the core getters is a TypeError naming c.req.raw; the adapter's getters take c", async () => {
+    const guard = honoAuth(auth);
+    const probe = new Hono();
+    probe.get('/', async (c) => {
+      // @ts-expect-error Hono's c.req is no request the library reads
+      const wrong = await auth.getAccessTokenFromRequest(c.req).then(() => 'accepted', (error: unknown) => String(error));
+      // @ts-expect-error the adapter takes the context, not c.req
+      assert.equal(typeof guard.getAccessToken.bind(guard, c.req), 'function');
+      return c.json({ wrong, right: (await guard.getAccessToken(c)).location });
+    });
+    const response = await probe.request('/', { headers: { authorization: `Bearer ${token}` } });
+    const body = (await response.json()) as { wrong: string; right: string };
+    assert.match(body.wrong, /^TypeError: req must be a node:http IncomingMessage .* or a WHATWG Request \(Hono's c\.req\.raw\)/);
+    assert.equal(body.right, 'headers');
   });
 
   test("Hono's HTTPException keeps its own answer", async () => {

@@ -117,7 +117,7 @@ describe('WebSocket upgrade authentication over real ws connections', () => {
       secretKey: SECRET,
       revocationStore: {
         isRevoked: async () => { throw new Error('store down'); },
-        revoke: async () => ({}), revokeSubject: async () => {}, revokeFamily: async () => {}, retire: async () => ({ outcome: 'claimed' as const }),
+        revoke: async () => ({}), revokeSubject: async () => {}, revokeFamily: async () => {}, retire: async () => ({ outcome: 'claimed' as const }), recordSession: async () => {}, listSessions: async () => [],
       } as never,
     });
     const brokenAuth = websocketAuth(broken, { onUnexpectedError: (error) => seen.push(error) });

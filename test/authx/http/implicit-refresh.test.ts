@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AuthX, ImplicitRefresh, MissingTokenError } from '../../../lib/index.ts';
-import { inspect, SECRET, sendJson, START_MS, startServer, testClock, type TestServer } from '../authx-helpers.ts';
+import { inspect, rawRequest, SECRET, sendJson, START_MS, startServer, testClock, type TestServer } from '../authx-helpers.ts';
 
 const clock = testClock();
 const auth = new AuthX({ secretKey: SECRET, clock, tokenLocation: ['cookies'], accessTokenExpires: 900 });
@@ -51,6 +51,20 @@ describe('implicit refresh in the node:http wrapper', () => {
     assert.equal(payload.role, 'admin');
     assert.equal(payload.fresh, false);
     assert.equal(payload.exp, Math.floor(clock.now / 1000) + 900);
+  });
+
+  test('an absolute-form target (GET http://localhost/logout) is matched by its path: no new cookie past excludeRoutes', async () => {
+    left(10);
+    const cookie = { cookie: `access_token_cookie=${token}` };
+    for (const target of ['http://localhost/logout', 'HTTP://LOCALHOST:80/logout?x=1', 'http://localhost/LOGOUT/', 'http://user@localhost/a/../logout']) {
+      const answer = await rawRequest(server.url, target, { headers: cookie });
+      assert.equal(answer.status, 200, target);
+      assert.deepEqual(answer.headers['set-cookie'] ?? [], [], target);
+    }
+    // The same target form for a route that is not excluded is refreshed as usual.
+    assert.equal((await rawRequest(server.url, 'http://localhost/page', { headers: cookie })).headers['set-cookie']?.length, 2);
+    assert.equal(refresh.appliesTo('GET', 'http://localhost/logout'), false);
+    assert.equal(refresh.appliesTo('GET', 'https://example.com/always'), true);
   });
 
   test('excluded route and excluded method: nothing; an included route wins over an excluded method', async () => {

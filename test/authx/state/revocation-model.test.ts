@@ -123,10 +123,12 @@ test('verification asks the store one question per token, synchronously for a sy
     revokeSubject: (...a) => inner.revokeSubject(...a),
     revokeFamily: (...a) => inner.revokeFamily(...a),
     retire: (r) => inner.retire(r),
+    recordSession: (s) => inner.recordSession(s),
+    listSessions: (sub) => inner.listSessions(sub),
   };
   const clock = testClock(START_MS + 123);
   const auth = makeAuth({ clock, revocationStore: store });
   const payload = auth.verifyTokenSync(auth.createAccessToken('u', { data: { fid: 'f' } }));
   assert.deepEqual(calls, [{ jti: payload.jti, sub: 'u', issuedAtMs: START_MS + 123, fid: 'f' }]);
-  assert.throws(() => makeAuth({ revocationStore: { isRevoked: () => false } as never }), /lacks the method\(s\) revoke, revokeFamily, revokeSubject, retire/);
+  assert.throws(() => makeAuth({ revocationStore: { isRevoked: () => false } as never }), /lacks the method\(s\) revoke, revokeFamily, revokeSubject, retire, recordSession, listSessions/);
 });

@@ -137,6 +137,8 @@ describe('MemoryRevocationStore', () => {
       revokeSubject: () => {},
       revokeFamily: () => 'token' as const,
       retire: () => ({ outcome: 'claimed' as const }),
+      recordSession: () => {},
+      listSessions: () => [],
     };
     const auth = makeAuth({ revocationStore: store });
     const token = auth.createAccessToken('u');

@@ -1,12 +1,12 @@
 // A revocation store on SQL (node:sqlite, Node 22.13+): the example of docs/state.md, which
 // shows this file verbatim; test/authx/state/sqlite-revocation-store.test.ts runs the
 // conformance suite of authx-node/testing against it. Synchronous, so verifyTokenSync works.
-import { DEFAULT_MAX_ENTRIES_PER_SUBJECT, type Owner, type Retirement, type RetireResult, type RevocationCheck, type RevocationStore, type RevokeResult } from '../../../lib/index.ts';
+import { DEFAULT_MAX_ENTRIES_PER_SUBJECT, type Owner, type Retirement, type RetireResult, type RevocationCheck, type RevocationStore, type RevokeResult, type SessionRecord } from '../../../lib/index.ts';
 
 /** The part of node:sqlite this store uses (typed here: @types/node 20 does not know the module). */
 interface Database {
   exec(sql: string): void;
-  prepare(sql: string): { run(...values: unknown[]): unknown; get(...values: unknown[]): Record<string, unknown> | undefined };
+  prepare(sql: string): { run(...values: unknown[]): unknown; get(...values: unknown[]): Record<string, unknown> | undefined; all(...values: unknown[]): Record<string, unknown>[] };
 }
 
 export class SqliteRevocationStore implements RevocationStore {
@@ -40,7 +40,7 @@ export class SqliteRevocationStore implements RevocationStore {
   revokeFamily(fid: string, expiresAt: number, owner: Owner): RevokeResult {
     check(fid, expiresAt, owner);
     return this.#atomically(() => {
-      this.#db.prepare(`DELETE FROM entries WHERE kind = 'm' AND id = ?`).run(fid); // the mark is of no use now
+      this.#db.prepare(`DELETE FROM entries WHERE kind IN ('m', 'n') AND id = ?`).run(fid); // the mark is of no use now, the session has ended
       return this.#owned('f', fid, expiresAt, owner);
     });
   }
@@ -65,8 +65,36 @@ export class SqliteRevocationStore implements RevocationStore {
       if (r.expiresAt > now) this.#put('c', r.key, r.owner.subject, r.owner.coversMs, r.expiresAt, r.value);
       if (r.family !== undefined) {
         this.#put('m', r.family.fid, r.owner.subject, Math.max(r.family.retiredMs, Number(mark?.covers ?? 0)), Math.max(r.family.expiresAt, Number(mark?.expires ?? 0)), null);
+        if (r.session !== undefined) {
+          this.#db.prepare(`UPDATE entries SET covers = MAX(covers, ?), expires = MAX(expires, ?) WHERE kind = 'n' AND id = ? AND expires > ?`)
+            .run(r.session.lastUsedAt, r.session.expiresAt, r.family.fid, now);
+        }
       }
       return { outcome: 'claimed' };
+    });
+  }
+
+  recordSession(session: SessionRecord): void {
+    check(session?.id, session?.expiresAt, { subject: session?.subject, coversMs: session?.lastUsedAt, cutoffExpiresAt: session?.expiresAt });
+    this.#atomically(() => {
+      const now = nowSeconds();
+      if (session.expiresAt <= now) return;
+      const known = this.#live('n', session.id, now);
+      const owner = { subject: session.subject, coversMs: session.lastUsedAt, cutoffExpiresAt: session.expiresAt };
+      if (known === undefined && this.#admit(owner, 1, now)) {
+        const cutoff = this.#db.prepare('SELECT cutoff FROM cutoffs WHERE subject = ?').get(session.subject);
+        if (cutoff !== undefined && session.lastUsedAt <= Number(cutoff.cutoff)) return;
+      }
+      const meta = JSON.stringify([session.createdAt, session.userAgent, session.network]);
+      this.#put('n', session.id, session.subject, session.lastUsedAt, session.expiresAt, meta);
+    });
+  }
+
+  listSessions(subject: string): SessionRecord[] {
+    const rows = this.#db.prepare(`SELECT id, covers, expires, value FROM entries WHERE kind = 'n' AND subject = ? AND expires > ?`).all(subject, nowSeconds());
+    return rows.map((row) => {
+      const [createdAt, userAgent, network] = JSON.parse(String(row.value)) as [number, string | null, string | null];
+      return { id: String(row.id), subject, createdAt, lastUsedAt: Number(row.covers), expiresAt: Number(row.expires), userAgent, network };
     });
   }
 
