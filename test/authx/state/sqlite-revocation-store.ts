@@ -39,6 +39,7 @@ export class SqliteRevocationStore implements RevocationStore {
 
   revokeFamily(fid: string, expiresAt: number, owner: Owner): RevokeResult {
     check(fid, expiresAt, owner);
+    if (expiresAt <= nowSeconds()) return 'token'; // revokes nothing, so drops nothing either
     return this.#atomically(() => {
       this.#db.prepare(`DELETE FROM entries WHERE kind IN ('m', 'n') AND id = ?`).run(fid); // the mark is of no use now, the session has ended
       return this.#owned('f', fid, expiresAt, owner);
@@ -61,6 +62,7 @@ export class SqliteRevocationStore implements RevocationStore {
       const claim = this.#live('c', r.key, now);
       if (claim !== undefined) return { outcome: 'taken', value: String(claim.value), markMs: Number(mark?.covers ?? 0) };
       if (r.family !== undefined && mark !== undefined && Number(mark.covers) >= r.family.retiredMs) return { outcome: 'retired' };
+      if (r.family !== undefined && this.#live('f', r.family.fid, now) !== undefined) return { outcome: 'retired' }; // logged out meanwhile
       this.#admit(r.owner, 2, now);
       if (r.expiresAt > now) this.#put('c', r.key, r.owner.subject, r.owner.coversMs, r.expiresAt, r.value);
       if (r.family !== undefined) {
@@ -80,7 +82,7 @@ export class SqliteRevocationStore implements RevocationStore {
       const now = nowSeconds();
       if (session.expiresAt <= now) return;
       const known = this.#live('n', session.id, now);
-      const owner = { subject: session.subject, coversMs: session.lastUsedAt, cutoffExpiresAt: session.expiresAt };
+      const owner = { subject: session.subject, coversMs: session.lastUsedAt, cutoffExpiresAt: session.expiresAt, keepFromMs: session.createdAt };
       if (known === undefined && this.#admit(owner, 1, now)) {
         const cutoff = this.#db.prepare('SELECT cutoff FROM cutoffs WHERE subject = ?').get(session.subject);
         if (cutoff !== undefined && session.lastUsedAt <= Number(cutoff.cutoff)) return;
@@ -114,8 +116,11 @@ export class SqliteRevocationStore implements RevocationStore {
     this.#db.prepare('DELETE FROM entries WHERE subject = ? AND expires <= ?').run(owner.subject, now);
     const { n } = this.#db.prepare('SELECT COUNT(*) AS n FROM entries WHERE subject = ?').get(owner.subject) as { n: number };
     if (Number(n) + adds <= this.#share) return false;
-    const cutoffMs = Date.now();
-    this.#cutoff(owner.subject, cutoffMs, owner.cutoffExpiresAt);
+    // Now, but never at or past the tokens this write issues (a login's pair, a successor); the
+    // cut-off lives as long as the longest entry it replaces.
+    const cutoffMs = owner.keepFromMs === undefined ? Date.now() : Math.min(Date.now(), owner.keepFromMs - 1);
+    const { longest } = this.#db.prepare('SELECT MAX(expires) AS longest FROM entries WHERE subject = ?').get(owner.subject) as { longest: number | null };
+    this.#cutoff(owner.subject, cutoffMs, Math.max(owner.cutoffExpiresAt, Number(longest ?? 0)));
     this.#db.prepare('DELETE FROM entries WHERE subject = ? AND covers <= ?').run(owner.subject, cutoffMs);
     return true;
   }
