@@ -299,6 +299,33 @@ describe('bounded state', () => {
     await assert.rejects(auth.verifyToken(retry.refresh_token, { type: 'refresh' }), RevokedTokenError, 'the whole family is revoked, no second chain');
   });
 
+  test('every failure of the rotation\'s one store write leaves no fork: write failed, answer lost, family revoked meanwhile', async () => {
+    for (const fault of ['write failed', 'answer lost'] as const) {
+      const { auth, clock, store } = setup();
+      const login = auth.createTokenPair('user1');
+      const retire = store.retire.bind(store);
+      let failing = true;
+      store.retire = (r) => {
+        if (!failing) return retire(r);
+        failing = false;
+        if (fault === 'answer lost') retire(r);
+        throw new StateUnavailableError();
+      };
+      await assert.rejects(auth.rotateRefreshToken(login.refresh_token), StateUnavailableError, fault);
+      const next = await auth.rotateRefreshToken(login.refresh_token);
+      assert.equal(next.repeated, fault === 'answer lost', fault);
+      clock.now += 60_000;
+      await auth.rotateRefreshToken(next.refresh_token);
+      clock.now += 60_000;
+      await assert.rejects(auth.rotateRefreshToken(login.refresh_token), RefreshTokenReusedError, `${fault}: the retired token is theft after the grace`);
+    }
+    const { auth } = setup();
+    const login = auth.createTokenPair('user1');
+    const payload = await auth.verifyToken(login.refresh_token, { type: 'refresh' });
+    await auth.revokeFamily(payload.fid!, 'user1');
+    await assert.rejects(auth.rotateRefreshToken(login.refresh_token), RevokedTokenError, 'a revoked family never rotates');
+  });
+
   test('retirementKey hashes an id that is long or has unusual characters', () => {
     assert.equal(retirementKey('abc'), 'rt:abc');
     assert.match(retirementKey('x'.repeat(200)), /^rt#[\w-]{43}$/);
