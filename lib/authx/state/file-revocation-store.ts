@@ -147,6 +147,10 @@ export class FileRevocationStore implements RevocationStore {
         ({ bytes: end, records } = await replaceJournal(directory, memory.exportRecords()));
       }
       const appender = await JournalAppender.open(path, end);
+      // A last line that only lost its newline goes back, terminated, where it was.
+      if (!fresh && scan.recoveredLine !== undefined) {
+        await appender.append(scan.recoveredLine);
+      }
       if (!fresh && fitted.records.length > 0) {
         await appender.append(frameLine(fitted.records));
         records += fitted.records.length;

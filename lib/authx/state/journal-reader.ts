@@ -44,6 +44,11 @@ export interface JournalScan {
   readonly records: number;
   /** Bytes after the last newline: a commit torn by a crash mid-write (0 when none). */
   readonly tornBytes: number;
+  /**
+   * A last line that is whole and checks out but lost its newline (or had it damaged): its
+   * records were applied, and the caller writes it back, terminated, at `validEnd`.
+   */
+  readonly recoveredLine?: Buffer | undefined;
   /** Damaged lines (only in `check` mode; `replay` throws at the first). */
   readonly damage: readonly JournalDamage[];
 }
@@ -174,8 +179,27 @@ class LineReader<T> {
     );
   }
 
-  /** The unterminated `tail` (a torn last write, possibly of the header) is left out. */
+  /**
+   * The unterminated `tail`. A torn last write is left out, but only what a torn write can look
+   * like: a prefix of the header, or the start of a line (hex checksum, a space, JSON) no longer
+   * than a line may be. A whole valid line whose newline was lost or damaged is kept. Anything
+   * else (zeros over the file, a flipped newline in the middle) is damage, never a reason to
+   * start afresh.
+   */
   finish(size: number, tail: Buffer | undefined): JournalScan {
+    let recoveredLine: Buffer | undefined;
+    if (tail !== undefined) {
+      const offset = size - tail.length;
+      if (this.#version === 0) {
+        const header = `authx-journal ${JOURNAL_VERSION}\n`;
+        if (!header.startsWith(tail.toString('latin1'))) this.damageOrThrow(offset, tail.length, 'not a journal: no header and no line');
+      } else {
+        recoveredLine = this.#wholeLine(tail, offset);
+        if (recoveredLine === undefined && !/^[0-9a-f]{0,8}(?: [^\n]*)?$/s.test(tail.toString('latin1'))) {
+          this.damageOrThrow(offset, tail.length, 'an unterminated end that is no torn line');
+        }
+      }
+    }
     return {
       version: this.#version === 0 ? JOURNAL_VERSION : this.#version,
       exists: true,
@@ -183,9 +207,31 @@ class LineReader<T> {
       validEnd: this.#validEnd,
       lines: this.#lines,
       records: this.#records,
-      tornBytes: tail?.length ?? 0,
+      tornBytes: recoveredLine === undefined ? (tail?.length ?? 0) : 0,
+      recoveredLine,
       damage: this.#damage,
     };
+  }
+
+  /** The tail (or the tail without its last byte, a damaged newline) as a whole valid line, applied; else `undefined`. */
+  #wholeLine(tail: Buffer, offset: number): Buffer | undefined {
+    if (this.#version !== JOURNAL_VERSION) return undefined;
+    for (const length of [tail.length, tail.length - 1]) {
+      if (length < 11) continue;
+      const line = Buffer.concat([tail.subarray(0, length), Buffer.from([LF])]);
+      const records = this.#line(line, 0, length);
+      if (typeof records === 'string') continue;
+      this.#lines++;
+      this.#records += records.length;
+      try {
+        this.#options.onLine?.(records, offset, this.#options.lines === true ? line : undefined);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+        this.damageOrThrow(offset, tail.length, 'unreadable record');
+      }
+      return line;
+    }
+    return undefined;
   }
 
   /** A format-2 line: records, or why it cannot be read. */

@@ -203,9 +203,11 @@ export class RedisGuard {
       const primaries = await this.#o.link.primaries();
       const infos = await Promise.all(primaries.map((send) => send(['CLIENT', 'TRACKINGINFO'])));
       if (infos.every(trackingOn)) tracking.proven(sentAt, losses);
-      else tracking.unproven();
+      else tracking.connectionLost();
     } catch (error) {
-      tracking.unproven();
+      // A primary that does not answer may have lost invalidations (a partition, a failover to
+      // a node this cache never read from): nothing cached is kept, not merely paused.
+      tracking.connectionLost();
       this.failed(error);
     } finally {
       this.#beating = false;

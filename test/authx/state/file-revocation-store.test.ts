@@ -114,7 +114,7 @@ test('a torn last line (a crash mid-write) is skipped; earlier lines load', asyn
   const exp = Math.floor(Date.now() / 1000) + 60;
   await store.revoke('kept', exp, own('kept'));
   await store.close();
-  appendFileSync(join(directory, 'revocations.journal'), '["j","torn",');
+  appendFileSync(join(directory, 'revocations.journal'), 'a1b2c3d4 [["j","torn",');
   const reopened = await FileRevocationStore.open({ directory });
   assert.equal(reopened.isRevoked(q({ jti: 'kept' })), true);
   await reopened.close();

@@ -61,18 +61,19 @@ test('check lists every damaged line; repair keeps every readable line, reports 
   const directory = await journalOf(['a1', 'a2', 'a3', 'a4']);
   const path = join(directory, JOURNAL);
   const damaged = readFileSync(path, 'utf8').replace('"a2"', '"b2"').replace('"a4"', '"a4');
-  writeFileSync(path, `${damaged}torn`);
+  const torn = 'deadbeef [["j","x"'; // a commit cut short by a crash
+  writeFileSync(path, `${damaged}${torn}`);
   const report = await FileRevocationStore.check(directory);
   assert.deepEqual(
     report.damage.map((d) => d.reason),
     ['checksum mismatch', 'checksum mismatch'],
   );
   assert.equal(report.records, 2);
-  assert.equal(report.tornBytes, 4);
+  assert.equal(report.tornBytes, torn.length);
   const repair = await FileRevocationStore.repair(directory);
   assert.equal(repair.repaired, true);
   assert.equal(repair.damage.length, 2);
-  assert.equal(readFileSync(repair.backup!, 'utf8'), `${damaged}torn`);
+  assert.equal(readFileSync(repair.backup!, 'utf8'), `${damaged}${torn}`);
   const store = await FileRevocationStore.open({ directory });
   try {
     assert.deepEqual(['a1', 'a2', 'a3', 'a4'].map((jti) => store.isRevoked(q(jti))), [true, false, true, false]);
@@ -105,6 +106,43 @@ test('a damaged last line that ends in a newline is not taken for a torn write',
   const path = join(directory, JOURNAL);
   writeFileSync(path, readFileSync(path, 'utf8').replace('"two"', '"twX"'));
   await assert.rejects(FileRevocationStore.open({ directory }), { code: 'ERR_STATE_JOURNAL_DAMAGED' });
+});
+
+test('a journal overwritten with zeros (no newline anywhere) is refused and kept, never replaced by an empty one', async () => {
+  const directory = await journalOf(['j0', 'j1', 'j2']);
+  const path = join(directory, JOURNAL);
+  const length = readFileSync(path).length;
+  writeFileSync(path, Buffer.alloc(length));
+  await assert.rejects(FileRevocationStore.open({ directory }), { code: 'ERR_STATE_JOURNAL_DAMAGED', offset: 0 });
+  assert.equal(readFileSync(path).length, length, 'the damaged file is left for check and repair');
+  assert.equal((await FileRevocationStore.check(directory)).damage.length, 1);
+});
+
+test('an unterminated end that is no torn line (zeros after the last line) is refused', async () => {
+  const directory = await journalOf(['kept']);
+  appendFileSync(join(directory, JOURNAL), Buffer.alloc(64));
+  await assert.rejects(FileRevocationStore.open({ directory }), { code: 'ERR_STATE_JOURNAL_DAMAGED' });
+});
+
+test('a last line whose newline was damaged is kept and terminated again, not dropped', async () => {
+  const directory = await journalOf(['one', 'two', 'three']);
+  const path = join(directory, JOURNAL);
+  const bytes = readFileSync(path);
+  bytes[bytes.length - 1] = 0x0b;
+  writeFileSync(path, bytes);
+  const store = await FileRevocationStore.open({ directory });
+  try {
+    assert.equal(store.isRevoked(q('three')), true);
+    await store.revoke('four', exp(), owner('four'));
+  } finally {
+    await store.close();
+  }
+  const again = await FileRevocationStore.open({ directory });
+  try {
+    for (const jti of ['one', 'two', 'three', 'four']) assert.equal(again.isRevoked(q(jti)), true, jti);
+  } finally {
+    await again.close();
+  }
 });
 
 test('a journal of a newer format is refused with a message naming the file and what to do; check refuses it too', async () => {
