@@ -75,6 +75,9 @@ const OPTION_NAMES = new Set(['maxEntries', 'maxEntriesPerSubject', 'sweepInterv
 
 /** An entry that belongs to a subject: expiry (s), owner, newest issue instant refused (ms). */
 interface Owned {
+  /** Which map holds it, and under which key: a subject's share refers to its entries themselves. */
+  readonly kind: Kind;
+  readonly key: string;
   expiresAt: number;
   subject: string | null;
   coversMs: number;
@@ -83,6 +86,9 @@ interface Owned {
 interface Claim extends Owned {
   value: string;
 }
+
+/** What a caller gives {@link MemoryRevocationStore}'s `#put`: the entry without its kind and key. */
+type Fields = Omit<Owned, 'kind' | 'key'> & { value?: string; createdAt?: number; userAgent?: string | null; network?: string | null };
 
 interface SessionEntry extends Owned {
   createdAt: number;
@@ -95,9 +101,9 @@ interface Cutoff {
   expiresAt: number;
 }
 
-/** A subject's share: references to its entries (kind letter + key) and its longest cut-off life. */
+/** A subject's share: its entries (the objects the maps hold, no second key) and its longest cut-off life. */
 interface Share {
-  refs: Set<string>;
+  refs: Set<Owned>;
   cutoffExpiresAt: number;
 }
 
@@ -291,17 +297,15 @@ export class MemoryRevocationStore implements RevocationStore {
     if (share === undefined) return [];
     const found: SessionRecord[] = [];
     for (const ref of share.refs) {
-      if (ref[0] !== 'n') continue;
-      const id = ref.slice(1);
-      const e = this.#sessions.get(id);
-      if (e === undefined || e.expiresAt <= now) continue;
-      found.push({ id, subject, createdAt: e.createdAt, lastUsedAt: e.coversMs, expiresAt: e.expiresAt, userAgent: e.userAgent, network: e.network });
+      if (ref.kind !== 'n' || ref.expiresAt <= now) continue;
+      const e = ref as SessionEntry;
+      found.push({ id: e.key, subject, createdAt: e.createdAt, lastUsedAt: e.coversMs, expiresAt: e.expiresAt, userAgent: e.userAgent, network: e.network });
     }
     return found;
   }
 
   #putSession(session: SessionRecord, now: number): void {
-    const entry: SessionEntry = {
+    const entry: Fields = {
       expiresAt: session.expiresAt, subject: session.subject, coversMs: session.lastUsedAt,
       createdAt: session.createdAt, userAgent: session.userAgent, network: session.network,
     };
@@ -311,7 +315,7 @@ export class MemoryRevocationStore implements RevocationStore {
   #touchSession(fid: string, lastUsedAt: number, expiresAt: number, now: number): void {
     const known = this.#live(this.#sessions, fid, now);
     if (known === undefined) return;
-    const entry: SessionEntry = { ...known, coversMs: Math.max(known.coversMs, lastUsedAt), expiresAt: Math.max(known.expiresAt, expiresAt) };
+    const entry: Fields = { ...known, coversMs: Math.max(known.coversMs, lastUsedAt), expiresAt: Math.max(known.expiresAt, expiresAt) };
     this.#put('n', fid, entry, now);
   }
 
@@ -573,12 +577,7 @@ export class MemoryRevocationStore implements RevocationStore {
     this.#raiseCutoff(subject, cutoffMs, expiresAt);
     const share = this.#shares.get(subject);
     if (share === undefined) return;
-    for (const ref of [...share.refs]) {
-      const kind = ref[0] as Kind;
-      const key = ref.slice(1);
-      const entry = this.#map(kind).get(key);
-      if (entry === undefined || entry.coversMs <= cutoffMs) this.#drop(kind, key);
-    }
+    for (const entry of [...share.refs]) if (entry.coversMs <= cutoffMs) this.#drop(entry.kind, entry.key);
   }
 
   #raiseCutoff(subject: string, cutoffMs: number, expiresAt: number): void {
@@ -591,10 +590,11 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   /** Stores an entry and indexes it in its subject's share (undoable). */
-  #put(kind: Kind, key: string, entry: Owned, now: number): void {
+  #put(kind: Kind, key: string, fields: Fields, now: number): void {
+    const entry = storedEntry(kind, key, fields);
     const map = this.#map(kind);
     const known = map.get(key);
-    if (known !== undefined && known.subject !== entry.subject) this.#unindex(known.subject, kind + key);
+    if (known !== undefined) this.#unindex(known);
     this.#set(map, key, entry);
     if (entry.subject === null) return;
     let share = this.#shares.get(entry.subject);
@@ -602,11 +602,9 @@ export class MemoryRevocationStore implements RevocationStore {
       share = { refs: new Set(), cutoffExpiresAt: 0 };
       this.#set(this.#shares, entry.subject, share);
     }
-    const ref = kind + key;
-    if (!share.refs.has(ref)) {
-      share.refs.add(ref);
-      this.#undo?.push(() => share.refs.delete(ref));
-    }
+    const refs = share.refs;
+    refs.add(entry);
+    this.#undo?.push(() => refs.delete(entry));
     const longest = Math.max(share.cutoffExpiresAt, entry.expiresAt, now);
     if (longest !== share.cutoffExpiresAt) {
       const before = share.cutoffExpiresAt;
@@ -621,15 +619,16 @@ export class MemoryRevocationStore implements RevocationStore {
     const known = map.get(key);
     if (known === undefined) return;
     this.#delete(map, key);
-    this.#unindex(known.subject, kind + key);
+    this.#unindex(known);
   }
 
-  #unindex(subject: string | null, ref: string): void {
-    if (subject === null) return;
-    const share = this.#shares.get(subject);
-    if (share === undefined || !share.refs.delete(ref)) return;
-    this.#undo?.push(() => share.refs.add(ref));
-    if (share.refs.size === 0) this.#delete(this.#shares, subject);
+  #unindex(entry: Owned): void {
+    if (entry.subject === null) return;
+    const share = this.#shares.get(entry.subject);
+    if (share === undefined || !share.refs.delete(entry)) return;
+    const refs = share.refs;
+    this.#undo?.push(() => refs.add(entry));
+    if (refs.size === 0) this.#delete(this.#shares, entry.subject);
   }
 
   #set<K, V>(map: Map<K, V>, key: K, value: V): void {
@@ -680,21 +679,15 @@ export class MemoryRevocationStore implements RevocationStore {
   #dropExpired(map: Map<string, Owned>, key: string, entry: Owned): void {
     map.delete(key);
     if (entry.subject === null) return;
-    const kind = this.#kindOf(map);
     const share = this.#shares.get(entry.subject);
     if (share === undefined) return;
-    share.refs.delete(kind + key);
+    share.refs.delete(entry);
     if (share.refs.size === 0) this.#shares.delete(entry.subject);
   }
 
   /** Drops a subject's expired entries (before deciding that its share is full). */
   #purge(subject: string, share: Share, now: number): void {
-    for (const ref of [...share.refs]) {
-      const kind = ref[0] as Kind;
-      const key = ref.slice(1);
-      const entry = this.#map(kind).get(key);
-      if (entry === undefined || entry.expiresAt <= now) this.#drop(kind, key);
-    }
+    for (const entry of [...share.refs]) if (entry.expiresAt <= now) this.#drop(entry.kind, entry.key);
     void subject;
   }
 
@@ -703,7 +696,7 @@ export class MemoryRevocationStore implements RevocationStore {
       for (const [key, entry] of map) {
         if (entry.expiresAt > now) continue;
         if (this.#undo === null) this.#dropExpired(map, key, entry);
-        else this.#drop(this.#kindOf(map), key);
+        else this.#drop(entry.kind, key);
       }
     }
     for (const [sub, c] of this.#cutoffs) if (c.expiresAt <= now) this.#delete(this.#cutoffs, sub);
@@ -711,21 +704,26 @@ export class MemoryRevocationStore implements RevocationStore {
     this.#nextSweep = now + this.#sweepInterval;
   }
 
-  #kindOf(map: Map<string, Owned>): Kind {
-    if (map === this.#tokens) return 'j';
-    if (map === this.#families) return 'f';
-    if (map === this.#marks) return 'm';
-    if (map === this.#claims) return 'c';
-    return 'n';
-  }
-
   #now(): number {
     return Math.floor(this.#clock() / 1000);
   }
 }
 
-function claimEntry(expiresAt: number, subject: string | null, coversMs: number, value: string): Claim {
+function claimEntry(expiresAt: number, subject: string | null, coversMs: number, value: string): Fields {
   return { expiresAt, subject, coversMs, value };
+}
+
+/** The object a map holds: every field from the start (one shape per kind, nothing added later). */
+function storedEntry(kind: Kind, key: string, f: Fields): Owned {
+  if (kind === 'c') {
+    const claim: Claim = { kind, key, expiresAt: f.expiresAt, subject: f.subject, coversMs: f.coversMs, value: f.value ?? '' };
+    return claim;
+  }
+  if (kind === 'n') {
+    const session: SessionEntry = { kind, key, expiresAt: f.expiresAt, subject: f.subject, coversMs: f.coversMs, createdAt: f.createdAt ?? 0, userAgent: f.userAgent ?? null, network: f.network ?? null };
+    return session;
+  }
+  return { kind, key, expiresAt: f.expiresAt, subject: f.subject, coversMs: f.coversMs };
 }
 
 /**
