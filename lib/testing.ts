@@ -185,8 +185,10 @@ export function describeRevocationStore(name: string, make: StoreFactory): void 
       const sub = id('s');
       const a = session(sub);
       const b = session(sub, { userAgent: null, network: null });
-      await store.recordSession(a);
-      await store.recordSession(b);
+      const first = await store.recordSession(a);
+      const second = await store.recordSession(b);
+      // A store may answer the subject's live session count after the write.
+      if (first !== undefined) assert.deepEqual([first, second], [1, 2]);
       await store.recordSession(session(id('s')));
       await store.recordSession(session(sub, { expiresAt: sec() - 1 }));
       assert.deepEqual(sorted(await store.listSessions(sub)), sorted([a, b]));

@@ -263,8 +263,8 @@ export class FileRevocationStore implements RevocationStore {
    * @example await store.recordSession(session)
    * @throws {TypeError | RevocationStoreFullError | StateUnavailableError} As {@link revoke}.
    */
-  async recordSession(session: SessionRecord): Promise<void> {
-    await this.#durably(() => this.#memory.recordSession(session));
+  recordSession(session: SessionRecord): Promise<number> {
+    return this.#durably(() => this.#memory.recordSession(session));
   }
 
   /**

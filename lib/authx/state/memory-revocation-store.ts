@@ -268,9 +268,10 @@ export class MemoryRevocationStore implements RevocationStore {
    * @throws {TypeError} When the record is invalid.
    * @throws {RevocationStoreFullError} When the store is full and folding frees nothing.
    */
-  recordSession(session: SessionRecord): void {
+  recordSession(session: SessionRecord): number {
     assertSession(session);
     this.#atomic(() => this.#recordSession(session));
+    return this.listSessions(session.subject).length;
   }
 
   #recordSession(session: SessionRecord): void {

@@ -160,9 +160,14 @@ return {'claimed'}`);
 const SESSION = new RedisScript(`#!lua
 local existed = redis.call('EXISTS', ARGV[1] .. ARGV[7]) == 1
 ${ADMIT.replace('local adds = tonumber(ARGV[3])', 'local adds = tonumber(ARGV[3])\nif existed then adds = 0 end')}
-if folded and tonumber(ARGV[11]) <= tonumber(redis.call('GET', KEYS[2])) then return 0 end
-keep(ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
-return 1`);
+if not (folded and tonumber(ARGV[11]) <= tonumber(redis.call('GET', KEYS[2]))) then
+  keep(ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
+end
+local sessions = 0
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf')) do
+  if string.sub(m, 1, 2) == 'u:' then sessions = sessions + 1 end
+end
+return sessions`);
 
 // KEYS[1]: share. ARGV[1]: the subject's key prefix, ARGV[2]: now. Every live session: member,
 // expiry, value. Reads only: it runs on a full Redis too.
@@ -368,10 +373,10 @@ export class RedisRevocationStore implements RevocationStore {
    * @example await store.recordSession(session)
    * @throws {TypeError | StateUnavailableError} As {@link revoke}.
    */
-  async recordSession(session: SessionRecord): Promise<void> {
+  async recordSession(session: SessionRecord): Promise<number | undefined> {
     assertSession(session);
     const now = this.#now();
-    if (session.expiresAt <= now) return;
+    if (session.expiresAt <= now) return undefined;
     const subject = this.#keys.ofSubject(session.subject);
     const prefix = `${subject.tag}:`;
     const value = `${Math.floor(session.lastUsedAt)} ${JSON.stringify([session.createdAt, session.userAgent, session.network])}`;
@@ -379,7 +384,8 @@ export class RedisRevocationStore implements RevocationStore {
       prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(Math.min(this.#clock(), session.createdAt - 1))), ttl(session.expiresAt, now),
       `u:${session.id}`, value, ttl(session.expiresAt, now), String(Math.ceil(session.expiresAt)), String(Math.floor(session.lastUsedAt)),
     ];
-    await this.#script(SESSION, [`${prefix}n`, subject.cutoff], args);
+    const count = Number(await this.#script(SESSION, [`${prefix}n`, subject.cutoff], args));
+    return Number.isSafeInteger(count) ? count : undefined;
   }
 
   /**

@@ -148,9 +148,10 @@ export interface RevocationStore {
   /**
    * Creates or replaces a session record, counted in its subject's share (it covers the tokens
    * issued up to its `lastUsedAt`, so a fold at or after that instant drops it). Revoking the
-   * family (`revokeFamily` with its `id`) deletes the record in the same write.
+   * family (`revokeFamily` with its `id`) deletes the record in the same write. It may answer how
+   * many live sessions the subject has after the write, which spares a login the read of the list.
    */
-  recordSession(session: SessionRecord): void | Promise<void>;
+  recordSession(session: SessionRecord): void | number | Promise<void | number>;
   /** The subject's sessions that have not expired, ended or been folded, in any order. */
   listSessions(subject: string): readonly SessionRecord[] | Promise<readonly SessionRecord[]>;
 }

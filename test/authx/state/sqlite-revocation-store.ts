@@ -76,7 +76,7 @@ export class SqliteRevocationStore implements RevocationStore {
     });
   }
 
-  recordSession(session: SessionRecord): void {
+  recordSession(session: SessionRecord): number {
     check(session?.id, session?.expiresAt, { subject: session?.subject, coversMs: session?.lastUsedAt, cutoffExpiresAt: session?.expiresAt });
     this.#atomically(() => {
       const now = nowSeconds();
@@ -90,6 +90,7 @@ export class SqliteRevocationStore implements RevocationStore {
       const meta = JSON.stringify([session.createdAt, session.userAgent, session.network]);
       this.#put('n', session.id, session.subject, session.lastUsedAt, session.expiresAt, meta);
     });
+    return this.listSessions(session.subject).length;
   }
 
   listSessions(subject: string): SessionRecord[] {

