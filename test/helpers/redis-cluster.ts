@@ -5,12 +5,12 @@
  * directory. Every process is the test's own, stopped by pid; the directory is removed after.
  * If it cannot start, the test fails (never skips).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './redis-server.ts';
+import { freePort, spawnRedis } from './redis-server.ts';
 
 const run = promisify(execFile);
 
@@ -190,29 +190,7 @@ class Node implements ClusterNode {
       '--cluster-node-timeout', String(this.#options.nodeTimeoutMs ?? 1000), '--maxmemory-policy', 'noeviction',
       ...(this.#options.args ?? []),
     ];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`redis-server (cluster node) did not start within 5 s: ${output.slice(-500)}`)), 5_000);
-      const fail = (error: Error): void => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(error);
-      };
-      child.once('error', (error) => fail(new Error(`cannot run redis-server (apt-get install redis-server): ${error.message}`)));
-      child.once('exit', (code) => fail(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`)));
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          child.removeAllListeners('exit');
-          resolve();
-        }
-      });
-      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    });
-    child.stdout?.resume();
-    child.stderr?.resume();
+    const child = await spawnRedis(args, 'redis-server (cluster node)');
     this.#child = child;
   }
 }

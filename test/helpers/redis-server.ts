@@ -56,12 +56,19 @@ export async function startRedis(args: readonly string[] = []): Promise<TestRedi
 }
 
 async function launch(port: number, args: readonly string[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnRedis(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args], 'redis-server');
+}
+
+/**
+ * Starts `redis-server` with `args` and resolves once it accepts connections; a start that fails
+ * or takes over 5 s rejects, with the end of its output, and kills the process. `name` is how
+ * messages call it.
+ */
+export async function spawnRedis(args: readonly string[], name: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`redis-server did not start within 5 s: ${output.slice(-500)}`)), 5_000);
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within 5 s: ${output.slice(-500)}`)), 5_000);
     const fail = (error: Error): void => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -80,6 +87,7 @@ async function launch(port: number, args: readonly string[]): Promise<ChildProce
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   });
   child.stdout?.resume();
+  child.stderr?.resume();
   return child;
 }
 
