@@ -184,7 +184,7 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
     // of the list on every login below the bound (a login on Redis stays at three round trips).
     if (typeof count !== 'number' || count > meta.max) {
       const others = (await listSessions(this.#store, subject)).filter((s) => s.id !== claims.fid);
-      for (const old of others.slice(meta.max - 1).reverse()) await this.#endSession(subject, old.id, createdAt);
+      for (const old of others.slice(meta.max - 1).reverse()) await this.#endListed(subject, old, createdAt);
     }
     return { ...pair, sessionId: claims.fid };
   }
@@ -213,18 +213,17 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    */
   async endSession(subject: string, id: string): Promise<boolean> {
     assertKey(subject, 'subject');
-    return this.#endSession(subject, id, undefined);
-  }
-
-  /** Ends a session; a fold it causes keeps tokens issued from `keepFromMs` (a login in progress). */
-  async #endSession(subject: string, id: string, keepFromMs: number | undefined): Promise<boolean> {
     if (typeof id !== 'string' || id === '' || id.length > 1024) return false;
     const found = (await this.#store.listSessions(subject)).find((s) => s.id === id && s.subject === subject);
     if (found === undefined) return false;
-    const nowMs = this.#clock();
-    const end = Math.max(found.expiresAt, this.#rotation.familyExpiry(undefined));
-    await this.#store.revokeFamily(id, end, { ...this.#owner(subject, nowMs, end), keepFromMs });
+    await this.#endListed(subject, found, undefined);
     return true;
+  }
+
+  /** Revokes the family of a session just listed (its record goes with it), with no second read. */
+  async #endListed(subject: string, session: { id: string; expiresAt: number }, keepFromMs: number | undefined): Promise<void> {
+    const end = Math.max(session.expiresAt, this.#rotation.familyExpiry(undefined));
+    await this.#store.revokeFamily(session.id, end, { ...this.#owner(subject, this.#clock(), end), keepFromMs });
   }
 
   /**
@@ -237,11 +236,10 @@ export class AuthX<Claims extends object = Record<string, unknown>> {
    */
   async endOtherSessions(subject: string, currentId: string | undefined): Promise<number> {
     assertKey(subject, 'subject');
-    let ended = 0;
-    for (const session of await listSessions(this.#store, subject)) {
-      if (session.id !== currentId && (await this.endSession(subject, session.id))) ended++;
-    }
-    return ended;
+    // One read; then one write per session ended (not a read per session as well).
+    const others = (await listSessions(this.#store, subject)).filter((s) => s.id !== currentId);
+    for (const session of others) await this.#endListed(subject, session, undefined);
+    return others.length;
   }
 
   /**
