@@ -113,3 +113,45 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** `server.ts` with `WORKERS=2`, started in its own process group. */
+export interface WorkersProcess {
+  child: ChildProcess;
+  /** The URL the first worker printed. */
+  url: string;
+  /** Everything the primary and its workers printed so far. */
+  output(): string;
+  /** Settles with the primary's exit code and signal. */
+  exited: Promise<unknown[]>;
+}
+
+/**
+ * Starts `server.ts` with `WORKERS=2` and `env`, resolved once both workers print their URL (30 s
+ * at most); the whole process group is SIGKILLed when the test ends, whatever happened.
+ */
+export async function startWorkers(t: { after(fn: () => void): void }, env: Record<string, string>): Promise<WorkersProcess> {
+  const child = spawn(process.execPath, childArgs, {
+    cwd: root,
+    env: { ...process.env, NODE_OPTIONS: '', WORKERS: '2', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = once(child, 'close');
+  const deadline = Date.now() + 30_000;
+  while ((output.match(/listening on /g)?.length ?? 0) < 2) {
+    if (Date.now() >= deadline || child.exitCode !== null) throw new Error(`two workers did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const url = /listening on (http:\/\/[^\s]+)/.exec(output)![1]!;
+  return { child, url, output: () => output, exited };
+}

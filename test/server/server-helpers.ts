@@ -149,3 +149,10 @@ export function rawRequest(port: number, data: string | Buffer, options: { endAf
 export function decodeSegment(token: string, index: 0 | 1): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8'));
 }
+
+/** POST /login as `username`; the status and the tokens (empty strings when refused). */
+export async function loginAs(url: string, username = 'user1', password = 'password1'): Promise<{ status: number; access: string; refresh: string }> {
+  const response = await fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const body = (await response.json()) as { access_token?: string; refresh_token?: string };
+  return { status: response.status, access: body.access_token ?? '', refresh: body.refresh_token ?? '' };
+}

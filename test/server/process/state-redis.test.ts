@@ -12,7 +12,7 @@ import { RedisRevocationStore, RedisTracking } from '../../../lib/index.ts';
 import { RedisCounterStore } from '../../../server/login/redis-counter-store.ts';
 import { openServerState, type ServerState } from '../../../server/process/state.ts';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.ts';
-import { startTestServer, type TestServer } from '../server-helpers.ts';
+import { loginAs, startTestServer, type TestServer } from '../server-helpers.ts';
 
 let redis: TestRedis;
 const states: ServerState[] = [];
@@ -44,11 +44,7 @@ after(async () => {
   await redis?.stop();
 });
 
-async function login(url: string, username = 'user1', password = 'password1'): Promise<{ status: number; access: string; refresh: string }> {
-  const response = await fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  const body = (await response.json()) as { access_token?: string; refresh_token?: string };
-  return { status: response.status, access: body.access_token ?? '', refresh: body.refresh_token ?? '' };
-}
+const login = loginAs;
 const auth = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
 const post = (token: string): RequestInit => ({ method: 'POST', headers: { authorization: `Bearer ${token}` } });
 
