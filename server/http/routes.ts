@@ -14,8 +14,6 @@ import { JWTDecodeError } from '../../lib/core/errors.ts';
 import { addressThrottleKey, networkHint } from '../login/address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
 
-/** How `verifyTokenSync`'s TypeError begins when the store answered with a Promise. */
-const ASYNC_STORE = 'the revocation store answers asynchronously';
 import { hitInOrder, type FailureThrottle, type KnownKeys, type LoginThrottle, type ThrottleDecision } from '../login/login-throttle.ts';
 import type { LogSink } from '../ops/request-log.ts';
 import type { UserStore } from '../login/user-store.ts';
@@ -154,18 +152,10 @@ export function createRoutes(context: RouteContext): Routes {
     });
   };
   const awaitedRoute: Route = async (req, res) => grantAccess(res, await auth.verifyToken(await auth.getAccessTokenFromRequest(req)));
+  // A cache hit answers without a Promise; a miss waits for the one read (verified once either way).
   const cachedRoute: Route = (req, res) => {
-    const found = auth.getAccessTokenFromRequestSync(req);
-    let payload: TokenPayload;
-    try {
-      payload = auth.verifyTokenSync(found);
-    } catch (error) {
-      // A cache miss: the store answered with a Promise, which verifyTokenSync refuses. Asked
-      // again, awaited: the store joins the read already on its way (one round trip).
-      if (error instanceof TypeError && error.message.startsWith(ASYNC_STORE)) return auth.verifyToken(found).then((later) => grantAccess(res, later));
-      throw error;
-    }
-    return grantAccess(res, payload);
+    const verified = auth.verifyTokenEither(auth.getAccessTokenFromRequestSync(req));
+    return verified instanceof Promise ? verified.then((payload) => grantAccess(res, payload)) : grantAccess(res, verified);
   };
   const protectedRoute: Route = context.syncTokens
     ? (req, res) => grantAccess(res, auth.verifyTokenSync(auth.getAccessTokenFromRequestSync(req)))

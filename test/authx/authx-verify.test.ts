@@ -204,6 +204,34 @@ describe('scopes', () => {
 });
 
 describe('sync and async verification', () => {
+  test('verifyTokenEither answers without a Promise for a synchronous store and with one for an asynchronous store, verifying once', async () => {
+    const sync = makeAuth();
+    const token = sync.createAccessToken('user1');
+    const direct = sync.verifyTokenEither(token);
+    assert.ok(!(direct instanceof Promise));
+    assert.equal(direct.sub, 'user1');
+    const revoked = new Set<string>();
+    let asked = 0;
+    const slow = makeAuth({
+      revocationStore: {
+        isRevoked: async (check) => (asked++, revoked.has(check.jti)),
+        revoke: async (jti) => (revoked.add(jti), 'token' as const),
+        revokeSubject: async () => {},
+        revokeFamily: async () => 'token' as const,
+        retire: async () => ({ outcome: 'claimed' as const }),
+        recordSession: async () => {},
+        listSessions: async () => [],
+      },
+    });
+    const later = slow.verifyTokenEither(token);
+    assert.ok(later instanceof Promise);
+    assert.equal((await later).sub, 'user1');
+    assert.equal(asked, 1, 'one store question');
+    await slow.revokeToken(await slow.verifyToken(token));
+    await assert.rejects(Promise.resolve(slow.verifyTokenEither(token)), { code: 'ERR_TOKEN_REVOKED' });
+    assert.throws(() => sync.verifyTokenEither('not.a.token'), (error: unknown) => error instanceof Error && 'code' in error);
+  });
+
   test('verifyTokenSync refuses an asynchronous revocation store; verifyToken awaits it', async () => {
     const revoked = new Set<string>();
     const auth = makeAuth({

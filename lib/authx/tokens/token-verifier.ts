@@ -128,6 +128,29 @@ export class TokenVerifier {
     return payload;
   }
 
+  /**
+   * Verifies once, answering without a Promise when the store did (a memory store, a cached
+   * Redis read) and with one otherwise: the signature and claims are checked a single time either way.
+   *
+   * @example const result = verifier.verifyEither(token); if (result instanceof Promise) await result
+   * @throws {JWTDecodeError | CSRFError | InsufficientScopeError | TypeError} As {@link verifySync}, or rejects so.
+   */
+  verifyEither(token: RequestToken | string, options?: VerifyTokenOptions): TokenPayload | Promise<TokenPayload> {
+    assertKnownOptions(options, OPTION_NAMES, 'verifyToken options');
+    const payload = this.#decode(token);
+    const revoked: unknown = this.#store.isRevoked(revocationCheck(payload));
+    if (!isThenable(revoked)) {
+      if (revoked) throw new RevokedTokenError();
+      this.#checkRequirements(payload, token, options);
+      return payload;
+    }
+    return Promise.resolve(revoked).then((answer) => {
+      if (answer) throw new RevokedTokenError();
+      this.#checkRequirements(payload, token, options);
+      return payload;
+    });
+  }
+
   #decode(token: RequestToken | string): TokenPayload {
     const raw = typeof token === 'string' ? token : (token as RequestToken | null)?.token;
     const compiled = this.#clock === undefined ? this.#compiled : { ...this.#compiled, fixedNowMs: this.#clock() };
