@@ -10,7 +10,10 @@ import { AccessTokenRequiredError, RefreshTokenReusedError } from '../../lib/aut
 import type { AuthX } from '../../lib/authx/authx.ts';
 import { readJsonBody } from '../../lib/authx/http/body.ts';
 import type { TokenPayload } from '../../lib/authx/tokens/token-verifier.ts';
+import type { RequestToken } from '../../lib/authx/http/request-token.ts';
+import { decodeBase64urlText } from '../../lib/core/base64url.ts';
 import { JWTDecodeError } from '../../lib/core/errors.ts';
+import { parseJsonObject } from '../../lib/core/json-segment.ts';
 import { addressThrottleKey, networkHint } from '../login/address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
 
@@ -165,11 +168,11 @@ export function createRoutes(context: RouteContext): Routes {
 
   const refresh: Route = async (req, res) => {
     const found = await auth.getRefreshTokenFromRequest(req);
-    const payload = await auth.verifyToken(found, { type: 'refresh' });
-    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
     // Minting is limited per subject (a stolen refresh token cannot mint without end); logout
-    // is not, so nobody holding a copy of a token can stop its owner from revoking it.
-    const minted = await perRefresh.hit(digest(payload.sub));
+    // is not, so nobody holding a copy of a token can stop its owner from revoking it. Only a
+    // token that verifies may spend its subject's budget: see verifiedThenCounted.
+    const [payload, minted] = await verifiedThenCounted(found);
+    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
     if (!minted.allowed) {
       return send(res, 429, { detail: 'Too many token refreshes; try again later' }, { 'retry-after': String(minted.retryAfterSeconds) });
     }
@@ -179,6 +182,29 @@ export function createRoutes(context: RouteContext): Routes {
       throw error;
     });
     send(res, 200, { access_token: rotated.access_token, token_type: 'bearer', refresh_token: rotated.refresh_token });
+  };
+
+  // The refresh limit's hit for a verified refresh token. A cached or local revocation answer
+  // comes first and the hit after it. An answer that needs the store goes out together with the
+  // hit (one round trip for both, then one for the rotation): the signature and claims were
+  // checked before either left, so the subject is the token's own, and a token the store then
+  // refuses (revoked, retired) has its hit taken back. A store that cannot take a hit back keeps
+  // the order: the check, then the hit.
+  const verifiedThenCounted = async (found: RequestToken): Promise<[TokenPayload, ThrottleDecision]> => {
+    const verified = auth.verifyTokenEither(found, { type: 'refresh' });
+    if (!(verified instanceof Promise) || !perRefresh.canTakeBack) {
+      const payload = await verified;
+      return [payload, await perRefresh.hit(digest(payload.sub))];
+    }
+    // verifyTokenEither threw on a bad signature or claim before answering this Promise.
+    const key = digest(verifiedSubject(found.token));
+    const [checked, counted] = await Promise.allSettled([verified, perRefresh.hit(key)]);
+    if (checked.status === 'rejected') {
+      if (counted.status === 'fulfilled') await perRefresh.takeBack(key);
+      throw checked.reason;
+    }
+    if (counted.status === 'rejected') throw counted.reason;
+    return [checked.value, counted.value];
   };
 
   const logout: Route = async (req, res) => {
@@ -233,6 +259,16 @@ export function createRoutes(context: RouteContext): Routes {
 function reuseEventLine(error: RefreshTokenReusedError): string {
   const clean = (id: string): string => id.slice(0, 64).replace(/[^\w.:-]/g, '?');
   return `security: refresh token reuse detected; family ${clean(error.familyId)} revoked (reused jti ${clean(error.tokenId)})\n`;
+}
+
+/**
+ * The `sub` of a compact JWS whose signature and claims were already checked (a token without a
+ * string `sub` does not verify). Read again here only because the verification's own payload
+ * arrives with its revocation answer.
+ */
+function verifiedSubject(token: string): string {
+  const payload = parseJsonObject(decodeBase64urlText(token.slice(token.indexOf('.') + 1, token.lastIndexOf('.'))), 'payload');
+  return String(payload.sub);
 }
 
 /** Throttle keys are short digests, so a 16 KiB username cannot bloat a throttle's memory. */

@@ -24,6 +24,12 @@ export interface CounterStore {
   /** Whether key's counter is in a window that has not ended; reads only, counts nothing. */
   exists(key: string): boolean | Promise<boolean>;
   /**
+   * Optional: takes one hit back from key's counter (never below zero; the window keeps its end).
+   * With it, `POST /refresh` counts its limit while the token's revocation is checked (one round
+   * trip for both) and takes the hit back when the token is refused; without it, it counts after.
+   */
+  decrement?(key: string): void | Promise<void>;
+  /**
    * Optional: {@link CounterSteps} as one atomic step (one round trip to a shared store). Without
    * it the steps run one after another through {@link increment} and {@link exists}.
    */
@@ -127,6 +133,16 @@ export class MemoryCounterStore implements CounterStore {
    */
   reset(key: string): void {
     this.#windows.delete(key);
+  }
+
+  /**
+   * Takes one hit back from `key`'s counter, within its window and never below zero.
+   *
+   * @throws Never.
+   */
+  decrement(key: string): void {
+    const window = this.#windows.get(key);
+    if (window !== undefined && window.count > 0 && this.#now() < window.endsAt) window.count--;
   }
 
   /**

@@ -84,6 +84,21 @@ export class LoginThrottle {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
   }
 
+  /** Whether the store can take a hit back ({@link takeBack}). */
+  get canTakeBack(): boolean {
+    return typeof this.#store.decrement === 'function';
+  }
+
+  /**
+   * Takes back one attempt counted by {@link hit} (never below zero; the window keeps its end);
+   * does nothing when the store cannot ({@link canTakeBack}).
+   *
+   * @throws Whatever the store throws.
+   */
+  async takeBack(key: string): Promise<void> {
+    await this.#store.decrement?.(this.#prefix + key);
+  }
+
   /** Where and how `key` is counted, for {@link hitInOrder}. */
   counter(key: string): { store: CounterStore; key: string; windowMs: number; max: number } {
     return { store: this.#store, key: this.#prefix + key, windowMs: this.#windowMs, max: this.#maxFailures };

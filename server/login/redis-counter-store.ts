@@ -45,8 +45,8 @@ redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return { 1, 0 }`);
 
-// KEYS: failures. Takes one back, never below zero; DECR keeps the TTL.
-const RELEASE_FAILURE = new RedisScript(`#!lua
+// KEYS: a counter or failures. Takes one back, never below zero; DECR keeps the TTL.
+const TAKE_BACK = new RedisScript(`#!lua
 if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
 return 1`);
 
@@ -136,7 +136,17 @@ export class RedisCounterStore implements CounterStore {
    * @throws {StateUnavailableError} When Redis does not answer in time.
    */
   async releaseFailure(key: string): Promise<void> {
-    await runScript(this.#link, RELEASE_FAILURE, [`${this.#prefix}f:${key}`], []);
+    await runScript(this.#link, TAKE_BACK, [`${this.#prefix}f:${key}`], []);
+  }
+
+  /**
+   * Takes one hit back from `key`'s counter (never below zero; the window keeps its end).
+   *
+   * @example await counters.decrement(key)
+   * @throws {StateUnavailableError} When Redis does not answer in time.
+   */
+  async decrement(key: string): Promise<void> {
+    await runScript(this.#link, TAKE_BACK, [this.#prefix + key], []);
   }
 
   /**

@@ -10,6 +10,8 @@ import { request } from 'node:http';
 import { createHandler } from '../../../server/http/app.ts';
 import { hashPassword } from '../../../server/login/password.ts';
 import { UserStore } from '../../../server/login/user-store.ts';
+import { MemoryCounterStore } from '../../../server/login/counter-store.ts';
+import { MemoryRevocationStore, type RevocationCheck, type RevocationStore } from '../../../lib/index.ts';
 import { FAST_SCRYPT, TEST_SECRET, call, startTestServer, tokensFor, withTestServer } from '../server-helpers.ts';
 
 interface Reply {
@@ -103,6 +105,50 @@ test('/refresh is limited per subject with Retry-After; other users are not affe
       assert.equal((await call(`${url}/refresh`, bearer(other.refresh))).status, 200);
     },
     { refreshLimit: { maxFailures: 2, windowSeconds: 900 } },
+  );
+});
+
+test('/refresh on a store that answers later: the limit\'s hit goes out with the revocation check, and a refused token\'s hit is taken back', async () => {
+  // A revocation store that answers like a shared one (a Promise), over a memory store.
+  // A revocation store whose check answers like a shared one's (a Promise), over a memory store.
+  const laterStore = (now: () => number): RevocationStore => {
+    const inner = new MemoryRevocationStore({ clock: now });
+    return {
+      isRevoked: (check: RevocationCheck) => new Promise((resolve) => setImmediate(() => resolve(inner.isRevoked(check)))),
+      revoke: (jti, expiresAt, owner) => inner.revoke(jti, expiresAt, owner),
+      revokeFamily: (fid, expiresAt, owner) => inner.revokeFamily(fid, expiresAt, owner),
+      revokeSubject: (subject, cutoffMs, expiresAt) => inner.revokeSubject(subject, cutoffMs, expiresAt),
+      retire: (retirement) => inner.retire(retirement),
+      recordSession: (session) => inner.recordSession(session),
+      listSessions: (subject) => inner.listSessions(subject),
+    };
+  };
+  const counts = new MemoryCounterStore();
+  const events: string[] = [];
+  const counterStore = {
+    increment: (key: string, windowMs: number) => (events.push('hit'), counts.increment(key, windowMs)),
+    reset: (key: string) => counts.reset(key),
+    exists: (key: string) => counts.exists(key),
+    decrement: (key: string) => (events.push('take back'), counts.decrement(key)),
+  };
+  await withTestServer(
+    async ({ url }) => {
+      const stolen = await tokensFor(url);
+      assert.equal((await call(`${url}/logout`, bearer(stolen.refresh))).status, 200);
+      events.length = 0;
+      for (let i = 0; i < 4; i++) assert.equal((await call(`${url}/refresh`, bearer(stolen.refresh))).status, 401);
+      assert.deepEqual(events, ['hit', 'take back', 'hit', 'take back', 'hit', 'take back', 'hit', 'take back']);
+      events.length = 0;
+      const forged = `${stolen.refresh.slice(0, -4)}AAAA`;
+      assert.equal((await call(`${url}/refresh`, bearer(forged))).status, 401);
+      assert.deepEqual(events, [], 'a token whose signature fails never reaches the limit');
+      const { refresh } = await tokensFor(url);
+      const first = await call(`${url}/refresh`, bearer(refresh));
+      assert.equal(first.status, 200, 'the owner\'s budget (2) is whole');
+      assert.equal((await call(`${url}/refresh`, bearer(String(first.body.refresh_token)))).status, 200);
+      assert.equal((await call(`${url}/refresh`, bearer(refresh))).status, 429, 'spent by the owner\'s own two');
+    },
+    (clock) => ({ refreshLimit: { maxFailures: 2, windowSeconds: 900 }, revocationStore: laterStore(clock.now), counterStore }),
   );
 });
 

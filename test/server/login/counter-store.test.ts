@@ -79,3 +79,22 @@ test('RedisCounterStore refuses an unknown option by name, suggesting the one me
   assert.throws(() => new RedisCounterStore(null as never), { name: 'TypeError', message: 'RedisCounterStore options must be an object' });
   assert.doesNotThrow(() => new RedisCounterStore({ client, prefix: 'p:', timeoutMs: 100 }));
 });
+
+test('decrement takes one hit back within the window, never below zero, and keeps the window end', () => {
+  const time = clock();
+  const store = new MemoryCounterStore({ now: time.now });
+  store.increment('k', 60_000);
+  store.increment('k', 60_000);
+  time.advance(10_000);
+  store.decrement('k');
+  assert.deepEqual(store.increment('k', 60_000), { count: 2, resetMs: 50_000 });
+  store.decrement('k');
+  store.decrement('k');
+  store.decrement('k');
+  assert.deepEqual(store.increment('k', 60_000), { count: 1, resetMs: 50_000 }, 'never below zero');
+  store.decrement('absent');
+  assert.equal(store.exists('absent'), false);
+  time.advance(50_000);
+  store.decrement('k');
+  assert.deepEqual(store.increment('k', 60_000), { count: 1, resetMs: 60_000 }, 'an ended window is not touched');
+});

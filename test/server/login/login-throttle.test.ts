@@ -39,6 +39,26 @@ test('reset forgets the attempts of one key only', async () => {
   assert.equal((await throttle.hit('b')).allowed, false);
 });
 
+test('takeBack gives one attempt back through the store (under the prefix); a store without decrement cannot, and says so', async () => {
+  const throttle = new LoginThrottle({ maxFailures: 1, windowSeconds: 60 });
+  assert.equal(throttle.canTakeBack, true);
+  assert.equal((await throttle.hit('k')).allowed, true);
+  await throttle.takeBack('k');
+  assert.equal((await throttle.hit('k')).allowed, true, 'the attempt taken back left room for one more');
+  assert.equal((await throttle.hit('k')).allowed, false);
+  const inner = new MemoryCounterStore();
+  const plain: CounterStore = { increment: (key, ms) => inner.increment(key, ms), reset: (key) => inner.reset(key), exists: (key) => inner.exists(key) };
+  const prefixed = new LoginThrottle({ maxFailures: 1, windowSeconds: 60, store: { ...plain, decrement: (key) => inner.decrement(key) }, keyPrefix: 'p:' });
+  await prefixed.hit('k');
+  await prefixed.takeBack('k');
+  assert.deepEqual(inner.increment('p:k', 60_000).count, 1);
+  const without = new LoginThrottle({ maxFailures: 1, windowSeconds: 60, store: plain });
+  assert.equal(without.canTakeBack, false);
+  await without.hit('j');
+  await without.takeBack('j');
+  assert.equal((await without.hit('j')).allowed, false, 'nothing was taken back');
+});
+
 test('concurrent attempts are each counted, so a burst cannot pass together', async () => {
   const throttle = new LoginThrottle({ maxFailures: 5, windowSeconds: 900 });
   const decisions = await Promise.all(Array.from({ length: 50 }, () => throttle.hit('victim')));
