@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { StateUnavailableError } from '../authx-errors.ts';
+import { keySlot } from './redis-keys.ts';
 
 /**
  * Sends one command (`["MGET", "k1", "k2"]`), routed to the node holding `key` on a cluster. With
@@ -31,6 +32,8 @@ interface NodeRedisClient {
 interface NodeRedisCluster {
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
   readonly masters: readonly unknown[];
+  /** Indexed by hash slot: the shard serving it, as the client last learned. */
+  readonly slots: ReadonlyArray<{ readonly master?: unknown } | undefined>;
   nodeClient(node: never): Promise<NodeRedisClient> | NodeRedisClient;
 }
 /** ioredis `Redis` or `Cluster` (`isCluster`, `nodes('master')`). */
@@ -187,8 +190,27 @@ function adapt(client: RedisClientLike): RawLink {
       return {
         cluster: true,
         send,
-        // Both commands go to the client of the key's primary, written in one batch, in order.
-        pair: (first, second, key) => Promise.all([send(first, key), send(second, key)]),
+        // Both commands go to the key's primary's own client, written in one batch, in order, so
+        // WAIT follows the write on its connection. Not through sendCommand: it would follow a
+        // MOVED for the write alone and leave WAIT on the old node, counting nothing of it.
+        pair: async (first, second, key) => {
+          for (let attempt = 0; ; attempt++) {
+            const master = cluster.slots[keySlot(key)]?.master;
+            if (master === undefined) throw new RedisUnavailableError('CLUSTERDOWN');
+            const one = await cluster.nodeClient(master as never);
+            const [reply, acked] = await Promise.allSettled([one.sendCommand([...first]), one.sendCommand([...second])]);
+            if (reply.status === 'fulfilled') {
+              if (acked.status === 'rejected') throw acked.reason;
+              return [reply.value, acked.value];
+            }
+            // A redirect means the write did not run there. Once: a read through the cluster client
+            // follows it and updates the slot map, and the pair goes to the new owner. A slot in
+            // migration (ASK) answers ASK again: refused (503) until the migration ends.
+            const redirected = reply.reason instanceof Error && /^(MOVED|ASK) /.test(reply.reason.message);
+            if (!redirected || attempt > 0) throw reply.reason;
+            await send(['EXISTS', key], key);
+          }
+        },
         primaries: async () => {
           const clients = await Promise.all(cluster.masters.map((node) => cluster.nodeClient(node as never)));
           return clients.map((one) => (args: readonly string[]) => one.sendCommand([...args]));

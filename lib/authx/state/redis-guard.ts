@@ -7,7 +7,7 @@
  *   reconnect may reach another server) and every `checkIntervalMs`; while any primary says
  *   otherwise, every operation fails with `StateUntrustedError` (503).
  * - **No amnesia.** Each hash slot holds an epoch record, `authx:{<slot tag>}:epoch` = the
- *   millisecond it was written, with no TTL. It is written (`SET NX`) for every slot whenever
+ *   millisecond it was written (the later of the instance's clock and Redis `TIME`), with no TTL. It is written (`SET NX`) for every slot whenever
  *   the guard (re)gains trust, and read with every state read at no extra round trip. A record
  *   that is missing means the slot's data was lost (`FLUSHALL`, a restart without persistence,
  *   a failover to a replica that lagged): the read refuses, and the records are written again
@@ -33,13 +33,20 @@ export interface RedisGuardOptions {
   heartbeatMs: number;
 }
 
-// KEYS: every slot's epoch record (a single Redis). ARGV: now (ms). Returns how many were missing.
+// KEYS: slots' epoch records (every slot's on a single Redis, one on a cluster node). ARGV: the
+// instance's now (ms). The record is the later of that and Redis's own clock (TIME), so an
+// instance whose clock is behind cannot date it before tokens other instances issued. Returns
+// how many were missing, and the instant written.
 const WRITE_EPOCHS = new RedisScript(`#!lua
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if tonumber(ARGV[1]) > now then now = tonumber(ARGV[1]) end
+local value = string.format('%d', now)
 local written = 0
 for _, key in ipairs(KEYS) do
-  if redis.call('SET', key, ARGV[1], 'NX') then written = written + 1 end
+  if redis.call('SET', key, value, 'NX') then written = written + 1 end
 end
-return written`);
+return { written, value }`);
 
 /** Log lines about lost data are repeated at most this often. */
 const LOSS_LOG_INTERVAL_MS = 10_000;
@@ -164,21 +171,22 @@ export class RedisGuard {
    */
   #writeEpochs(): Promise<void> {
     this.#writingEpochs ??= (async () => {
-      const now = this.#o.clock();
-      const value = String(Math.floor(now));
+      const value = String(Math.floor(this.#o.clock()));
       let written = 0;
+      let now = Number(value);
+      const count = (reply: unknown): void => {
+        if (!Array.isArray(reply) || reply.length !== 2) throw new RedisUnavailableError('an epoch write answered in an unknown shape');
+        written += Number(reply[0]);
+        now = Math.max(now, Number(reply[1]));
+      };
       if (!this.#o.link.cluster) {
-        const keys = Array.from({ length: SLOTS }, (_, slot) => this.#o.keys.epochOfSlot(slot));
-        written = Number(await runScript(this.#o.bulkLink, WRITE_EPOCHS, keys, [value]));
+        count(await runScript(this.#o.bulkLink, WRITE_EPOCHS, Array.from({ length: SLOTS }, (_, slot) => this.#o.keys.epochOfSlot(slot)), [value]));
       } else {
         for (let from = 0; from < SLOTS; from += EPOCH_BATCH) {
           const replies = await Promise.all(
-            Array.from({ length: Math.min(EPOCH_BATCH, SLOTS - from) }, (_, i) => {
-              const key = this.#o.keys.epochOfSlot(from + i);
-              return this.#o.bulkLink.send(['SET', key, value, 'NX'], key);
-            }),
+            Array.from({ length: Math.min(EPOCH_BATCH, SLOTS - from) }, (_, i) => runScript(this.#o.bulkLink, WRITE_EPOCHS, [this.#o.keys.epochOfSlot(from + i)], [value])),
           );
-          for (const reply of replies) if (reply !== null && reply !== undefined) written++;
+          for (const reply of replies) count(reply);
         }
       }
       if (written === SLOTS) {

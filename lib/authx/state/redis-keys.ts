@@ -34,6 +34,19 @@ export function slotOf(tag: string): number {
   return crc & (SLOTS - 1);
 }
 
+/**
+ * The hash slot of a key, as Redis Cluster computes it: of the text between the first `{` and the
+ * first `}` after it when that is not empty, else of the whole key.
+ *
+ * @example keySlot("authx:{alice}:s") === slotOf("alice")
+ * @throws Never.
+ */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? slotOf(key.slice(open + 1, close)) : slotOf(key);
+}
+
 let slotTags: string[] | undefined;
 
 /**

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { BasicClientSideCache, createClient } from 'redis';
 import { AuthX, RedisRevocationStore, RedisTracking, StateUnavailableError, StateUntrustedError, type TokenPayload } from '../../../lib/index.ts';
 import { issuedAtMs } from '../../../lib/authx/tokens/token-id.ts';
+import { slotOf, slotTag, subjectTag } from '../../../lib/authx/state/redis-keys.ts';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.ts';
 import { startProxy, type TestProxy } from '../../helpers/tcp-proxy.ts';
 
@@ -46,7 +47,7 @@ async function redisServer(args: string[] = []): Promise<TestRedis> {
 }
 
 /** One instance: its own connection, a store (tracked unless told otherwise), an AuthX on the real clock. */
-async function instance(url: string, options: { tracked?: boolean; minReplicas?: number; timeoutMs?: number; prepare?: boolean } = {}): Promise<Instance> {
+async function instance(url: string, options: { tracked?: boolean; minReplicas?: number; timeoutMs?: number; prepare?: boolean; clock?: () => number } = {}): Promise<Instance> {
   const tracking = options.tracked === false ? undefined : new RedisTracking();
   const client = createClient({
     url,
@@ -60,6 +61,7 @@ async function instance(url: string, options: { tracked?: boolean; minReplicas?:
   const logs: string[] = [];
   const store = new RedisRevocationStore({
     client, timeoutMs: options.timeoutMs ?? 300, checkIntervalMs: 50, minReplicas: options.minReplicas ?? 0, log: (line) => logs.push(line),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(tracking === undefined ? {} : { tracking }),
   });
   const one = { auth: new AuthX({ secretKey: SECRET, revocationStore: store }), store, client, tracking, logs };
@@ -161,6 +163,21 @@ describe('lost data', () => {
       assert.ok(a.logs.some((line) => /Redis lost data/.test(line)), a.logs.join('\n'));
       assert.equal(await a.store.isRevoked(check(revoked)), true);
     }
+  });
+
+  test('after FLUSHALL, an instance whose clock is a minute behind writes the epoch records at Redis\'s own clock (TIME): tokens other instances issued before the loss stay refused', async () => {
+    const redis = await redisServer();
+    const a = await instance(redis.url, { tracked: false });
+    const late = await instance(redis.url, { tracked: false, clock: () => Date.now() - 60_000 });
+    const kept = decode(a.auth.createAccessToken('carol'));
+    assert.equal(await a.store.isRevoked(check(kept)), false);
+    await cli(redis, 'FLUSHALL');
+    assert.equal(await late.store.isRevoked(check(kept)), true, 'the loss is seen');
+    await until(async () => (await cli(redis, 'DBSIZE')) === 16_384, 2000, 'every epoch record written again');
+    const epoch = Number(await cli(redis, 'GET', `authx:{${slotTag(slotOf(subjectTag('carol')))}}:epoch`));
+    assert.ok(epoch >= check(kept).issuedAtMs, `the record (${epoch}) is not dated before a token issued before the loss (${check(kept).issuedAtMs})`);
+    assert.equal(await a.store.isRevoked(check(kept)), true, 'issued before the loss: refused on every instance');
+    assert.equal(await late.store.isRevoked(check(kept)), true);
   });
 
   test('a full maxmemory with noeviction: a logout fails with 503 (nothing half written), verification still answers', async () => {

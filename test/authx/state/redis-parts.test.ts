@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RedisRevocationStore, RedisTracking, RedisUnavailableError, StateUnavailableError, redisCommand } from '../../../lib/index.ts';
-import { RedisKeys, slotOf, slotTag, subjectTag } from '../../../lib/authx/state/redis-keys.ts';
+import { RedisKeys, keySlot, slotOf, slotTag, subjectTag } from '../../../lib/authx/state/redis-keys.ts';
+import { redisLink } from '../../../lib/authx/state/redis-client.ts';
 
 describe('hash slots and tags', () => {
   test('slotOf is CRC16/XMODEM mod 16384: the specification check value, and non-ASCII through UTF-8', () => {
@@ -43,6 +44,14 @@ describe('hash slots and tags', () => {
   });
 });
 
+test('keySlot hashes the first non-empty {tag}, else the whole key, as Redis Cluster does', () => {
+  assert.equal(keySlot('authx:{alice}:s'), slotOf('alice'));
+  assert.equal(keySlot('{user1000}.following'), keySlot('{user1000}.followers'));
+  assert.equal(keySlot('foo{}{bar}'), slotOf('foo{}{bar}'), 'an empty tag: the whole key');
+  assert.equal(keySlot('foo{{bar}}zap'), slotOf('{bar'));
+  assert.equal(keySlot('123456789'), 12_739);
+});
+
 describe('the client adapter', () => {
   test('a failure keeps the reply\'s error code and drops the client\'s text (addresses)', async () => {
     const failing = (message: string) => redisCommand(async () => {
@@ -74,6 +83,56 @@ describe('the client adapter', () => {
     const send = redisCommand(async (args, key) => (seen.push([args, key]), 'OK'), 100);
     await send(['GET', 'authx:{a}:s'], 'authx:{a}:s');
     assert.deepEqual(seen, [[['GET', 'authx:{a}:s'], 'authx:{a}:s']]);
+  });
+});
+
+describe('a write that waits for replicas on a cluster (official client)', () => {
+  // A cluster client as createCluster() makes one: sendCommand(firstKey, readonly, args), its
+  // primaries, their own clients, and its slot map, which a redirect followed through it updates.
+  function fakeCluster(owner: { node: string }, stale: string) {
+    const log: string[] = [];
+    const node = (name: string) => ({
+      sendCommand: async (args: string[]) => {
+        log.push(`${name}: ${args[0]}`);
+        if (args[0] === 'WAIT') return 1;
+        if (name !== owner.node) throw new Error(`MOVED 3999 127.0.0.1:7002`);
+        return 'OK';
+      },
+    });
+    let known = stale;
+    const slots = new Array(16_384).fill(undefined).map(() => ({ get master() { return known; } }));
+    const cluster = {
+      masters: ['a', 'b'],
+      slots,
+      nodeClient: (name: never) => node(name as string),
+      sendCommand: async (_key: string | undefined, _readonly: boolean | undefined, args: string[]) => {
+        log.push(`cluster: ${args[0]}`);
+        known = owner.node; // it followed the MOVED and learned the new owner
+        return 0;
+      },
+    };
+    return { cluster, log };
+  }
+
+  test('the write and its WAIT go to the primary\'s own connection together; after a MOVED the map is renewed and the pair goes to the new owner, never WAIT alone to the old one', async () => {
+    const owner = { node: 'a' };
+    const { cluster, log } = fakeCluster(owner, 'a');
+    const linked = redisLink(cluster as never, 200);
+    assert.equal(await linked.sendReplicated(['SET', 'authx:{x}:k', '1'], 'authx:{x}:k', 1), 'OK');
+    assert.deepEqual(log, ['a: SET', 'a: WAIT']);
+    log.length = 0;
+    owner.node = 'b'; // the slot moved; the client's map still says a
+    assert.equal(await linked.sendReplicated(['SET', 'authx:{x}:k', '1'], 'authx:{x}:k', 1), 'OK');
+    assert.deepEqual(log, ['a: SET', 'a: WAIT', 'cluster: EXISTS', 'b: SET', 'b: WAIT']);
+  });
+
+  test('a slot that keeps redirecting (a migration, ASK) is refused with 503, the write never acknowledged', async () => {
+    const { cluster, log } = fakeCluster({ node: 'c' }, 'a');
+    cluster.sendCommand = async (_key, _readonly, args) => (log.push(`cluster: ${args[0]}`), 0);
+    const error = await redisLink(cluster as never, 200).sendReplicated(['SET', 'authx:{x}:k', '1'], 'authx:{x}:k', 1).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof RedisUnavailableError);
+    assert.equal(error.reason, 'MOVED');
+    assert.deepEqual(log, ['a: SET', 'a: WAIT', 'cluster: EXISTS', 'a: SET', 'a: WAIT']);
   });
 });
 

@@ -36,8 +36,9 @@ describe('two instances on one Redis', () => {
   const clients: { quit(): Promise<unknown> }[] = [];
   const servers: TestServer[] = [];
   const stores: RedisRevocationStore[] = [];
-  // A Redis store on its own client per instance, on a clock near now (Redis TTLs are real time).
-  const clock = testClock(Date.now());
+  // A Redis store on its own client per instance, on a clock near now (Redis TTLs are real time)
+  // and ahead of Redis's own, which dates the epoch records when that is later than the store's.
+  const clock = testClock(Date.now() + 60_000);
   const pair = async (overrides: Partial<ServerOptions> = {}): Promise<[TestServer, TestServer]> => {
     const made: TestServer[] = [];
     const prefix = `rot${servers.length}:`; // both instances of a pair share one key space
