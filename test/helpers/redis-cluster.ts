@@ -41,7 +41,7 @@ export interface TestCluster {
    * half-moved slot TRYAGAIN; after it, the old owner answers MOVED.
    */
   migrate(slot: number, toPort: number): Promise<SlotMigration>;
-  /** Resolves once every live node reports `cluster_state:ok` and agrees on the slot owners. */
+  /** Resolves once every live node reports `cluster_state:ok` and agrees on the slot owners, and every replica's link to its primary is up. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every node and removes the directory. */
   stop(): Promise<void>;
@@ -139,7 +139,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
           );
           if (states.every(Boolean)) {
             const views = await Promise.all(nodes.filter((n) => n.alive).map((n) => cli(n.port, 'CLUSTER', 'SLOTS').then((text) => text, () => '')));
-            if (views.every((v) => v === views[0])) return;
+            // Every replica in sync with its primary: a write that waits for a replica (WAIT) can be answered.
+            const links = await Promise.all(
+              nodes.filter((n) => n.alive).map((n) => cli(n.port, 'INFO', 'replication').then((text) => !/role:slave/.test(text) || /master_link_status:up/.test(text), () => false)),
+            );
+            if (views.every((v) => v === views[0]) && links.every(Boolean)) return;
           }
           if (Date.now() > deadline) throw new Error('the cluster did not become healthy');
           await new Promise((resolve) => setTimeout(resolve, 100));

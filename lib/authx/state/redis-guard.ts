@@ -33,20 +33,13 @@ export interface RedisGuardOptions {
   heartbeatMs: number;
 }
 
-// KEYS: slots' epoch records (every slot's on a single Redis, one on a cluster node). ARGV: the
-// instance's now (ms). The record is the later of that and Redis's own clock (TIME), so an
-// instance whose clock is behind cannot date it before tokens other instances issued. Returns
-// how many were missing, and the instant written.
+// KEYS: every slot's epoch record (a single Redis). ARGV: the instant. Returns how many were missing.
 const WRITE_EPOCHS = new RedisScript(`#!lua
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if tonumber(ARGV[1]) > now then now = tonumber(ARGV[1]) end
-local value = string.format('%d', now)
 local written = 0
 for _, key in ipairs(KEYS) do
-  if redis.call('SET', key, value, 'NX') then written = written + 1 end
+  if redis.call('SET', key, ARGV[1], 'NX') then written = written + 1 end
 end
-return { written, value }`);
+return written`);
 
 /** Log lines about lost data are repeated at most this often. */
 const LOSS_LOG_INTERVAL_MS = 10_000;
@@ -171,22 +164,28 @@ export class RedisGuard {
    */
   #writeEpochs(): Promise<void> {
     this.#writingEpochs ??= (async () => {
-      const value = String(Math.floor(this.#o.clock()));
+      // The instant is read once, before any record is written (a token issued while they are
+      // written is after it): the later of the instance's clock and Redis's own (TIME), so an
+      // instance whose clock runs behind cannot date the records before tokens others issued.
+      const [first] = await this.#o.link.primaries();
+      // A client that cannot answer TIME (a function client of its own) leaves the instance's clock.
+      const time = first === undefined ? undefined : await first(['TIME']).catch(() => undefined);
+      const redisMs = Array.isArray(time) && time.length === 2 ? Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000) : Number.NaN;
+      const now = Math.floor(Number.isFinite(redisMs) ? Math.max(this.#o.clock(), redisMs) : this.#o.clock());
+      const value = String(now);
       let written = 0;
-      let now = Number(value);
-      const count = (reply: unknown): void => {
-        if (!Array.isArray(reply) || reply.length !== 2) throw new RedisUnavailableError('an epoch write answered in an unknown shape');
-        written += Number(reply[0]);
-        now = Math.max(now, Number(reply[1]));
-      };
       if (!this.#o.link.cluster) {
-        count(await runScript(this.#o.bulkLink, WRITE_EPOCHS, Array.from({ length: SLOTS }, (_, slot) => this.#o.keys.epochOfSlot(slot)), [value]));
+        const keys = Array.from({ length: SLOTS }, (_, slot) => this.#o.keys.epochOfSlot(slot));
+        written = Number(await runScript(this.#o.bulkLink, WRITE_EPOCHS, keys, [value]));
       } else {
         for (let from = 0; from < SLOTS; from += EPOCH_BATCH) {
           const replies = await Promise.all(
-            Array.from({ length: Math.min(EPOCH_BATCH, SLOTS - from) }, (_, i) => runScript(this.#o.bulkLink, WRITE_EPOCHS, [this.#o.keys.epochOfSlot(from + i)], [value])),
+            Array.from({ length: Math.min(EPOCH_BATCH, SLOTS - from) }, (_, i) => {
+              const key = this.#o.keys.epochOfSlot(from + i);
+              return this.#o.bulkLink.send(['SET', key, value, 'NX'], key);
+            }),
           );
-          for (const reply of replies) count(reply);
+          for (const reply of replies) if (reply !== null && reply !== undefined) written++;
         }
       }
       if (written === SLOTS) {
