@@ -120,6 +120,31 @@ export function describeRevocationStore(name: string, make: StoreFactory): void 
       assert.deepEqual(retry, { outcome: 'retired' }, 'the mark never moves down');
     });
 
+    test('retire: a token revoked since its verification (its jti, its family, its subject\'s cut-off) answers revoked and writes nothing', async () => {
+      const store = await make(big);
+      const sub = id('s');
+      const issuedAtMs = now() - 10;
+      const retiring = (jti: string, fid: string) => ({
+        key: `rt:${jti}`, value: 'next', expiresAt: sec() + 30, family: { fid, retiredMs: issuedAtMs, expiresAt: sec() + 300 },
+        owner: owner(sub, issuedAtMs), token: check({ jti, sub, fid, issuedAtMs }),
+      });
+      const byJti = { jti: id('j'), fid: id('f') };
+      await store.revoke(byJti.jti, sec() + 60, owner(sub, issuedAtMs));
+      assert.deepEqual(await store.retire(retiring(byJti.jti, byJti.fid)), { outcome: 'revoked' });
+      const byFamily = { jti: id('j'), fid: id('f') };
+      await store.revokeFamily(byFamily.fid, sec() + 60, owner(sub, issuedAtMs));
+      assert.deepEqual(await store.retire(retiring(byFamily.jti, byFamily.fid)), { outcome: 'revoked' });
+      // Nothing was written: the same token of a family nobody revoked still claims afterwards.
+      const fresh = { jti: byJti.jti, fid: id('f') };
+      assert.deepEqual(await store.retire({ ...retiring(fresh.jti, fresh.fid), token: undefined }), { outcome: 'claimed' }, 'no claim was left by the refused retirement');
+      const other = id('s');
+      const byCutoff = { jti: id('j'), fid: id('f') };
+      await store.revokeSubject(sub, issuedAtMs, sec() + 60);
+      assert.deepEqual(await store.retire(retiring(byCutoff.jti, byCutoff.fid)), { outcome: 'revoked' });
+      assert.deepEqual(await store.retire({ ...retiring(byCutoff.jti, byCutoff.fid), token: check({ jti: byCutoff.jti, sub, fid: byCutoff.fid, issuedAtMs: issuedAtMs + 1 }), owner: owner(sub, issuedAtMs + 1) }), { outcome: 'claimed' }, 'issued after the cut-off');
+      assert.deepEqual(await store.retire({ ...retiring(id('j'), id('f')), owner: owner(other, issuedAtMs), token: check({ sub: other, issuedAtMs }) }), { outcome: 'claimed' }, 'another subject');
+    });
+
     test('retire without a family keeps the claim alone', async () => {
       const store = await make(big);
       const key = `rt:${id('j')}`;

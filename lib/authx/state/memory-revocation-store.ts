@@ -245,6 +245,8 @@ export class MemoryRevocationStore implements RevocationStore {
 
   #retire(retirement: Retirement): RetireResult {
     const { key, value, expiresAt, family, owner } = retirement;
+    // Revoked since its verification (a logout racing the rotation): no successor, nothing written.
+    if (retirement.token !== undefined && this.isRevoked(retirement.token)) return { outcome: 'revoked' };
     const now = this.#now();
     const mark = family === undefined ? undefined : this.#live(this.#marks, family.fid, now);
     const known = this.#live(this.#claims, key, now);

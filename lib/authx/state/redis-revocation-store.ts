@@ -127,11 +127,21 @@ return 'token'`);
 // (the retired token's issue ms), ARGV[16]: session last used ms (0: none), ARGV[17]: session
 // ttl, ARGV[18]: session expiresAt. A slot without its epoch record lost its data ('lost'); a
 // token issued before the record predates what the slot remembers ('retired', as a
-// verification would refuse it).
+// verification would refuse it). KEYS[8], KEYS[9]: the retired token's revocation and its
+// family's; ARGV[19]: its issue ms, or '' when not given: a token revoked since its verification
+// ('revoked'; an unreadable cut-off refuses too) gets nothing written.
 const RETIRE = new RedisScript(`#!lua
 local epoch = redis.call('GET', KEYS[7])
 if not epoch then return {'lost'} end
 if tonumber(ARGV[15]) <= (tonumber(epoch) or math.huge) then return {'retired'} end
+if ARGV[19] ~= '' then
+  if redis.call('EXISTS', KEYS[8]) == 1 or redis.call('EXISTS', KEYS[9]) == 1 then return {'revoked'} end
+  local raw = redis.call('GET', KEYS[2])
+  if raw then
+    local cut = tonumber(raw)
+    if not cut or tonumber(ARGV[19]) <= cut then return {'revoked'} end
+  end
+end
 local claim = redis.call('GET', KEYS[3])
 local mark = 0
 if ARGV[11] ~= '' then mark = tonumber(redis.call('GET', KEYS[4]) or '0') or 0 end
@@ -348,7 +358,12 @@ export class RedisRevocationStore implements RevocationStore {
     const markMember = family === undefined ? '' : `m:${family.fid}`;
     const adds = (claimTtl === '0' ? 0 : 1) + (family === undefined ? 0 : 1);
     const fid = family?.fid ?? '';
-    const keys = [`${prefix}n`, subject.cutoff, `${prefix}c:${key}`, `${prefix}m:${fid}`, `${prefix}u:${fid}`, `${prefix}f:${fid}`, subject.epoch];
+    const token = retirement.token;
+    const keys = [
+      `${prefix}n`, subject.cutoff, `${prefix}c:${key}`, `${prefix}m:${fid}`, `${prefix}u:${fid}`, `${prefix}f:${fid}`, subject.epoch,
+      // No entry has an empty id: the keys of a check not asked for.
+      `${prefix}j:${token?.jti ?? ''}`, `${prefix}f:${token?.fid ?? ''}`,
+    ];
     const session = retirement.session;
     const args = [
       prefix, String(now), String(adds), String(this.#maxPerSubject), String(Math.floor(foldCutoffMs(this.#clock(), owner))), ttl(owner.cutoffExpiresAt, now),
@@ -356,12 +371,14 @@ export class RedisRevocationStore implements RevocationStore {
       markMember, String(Math.floor(family?.retiredMs ?? 0)), family === undefined ? '1' : ttl(family.expiresAt, now), String(Math.ceil(family?.expiresAt ?? 0)),
       String(Math.floor(owner.coversMs)),
       String(Math.floor(session?.lastUsedAt ?? 0)), session === undefined ? '1' : ttl(session.expiresAt, now), String(Math.ceil(session?.expiresAt ?? 0)),
+      token === undefined ? '' : String(Math.floor(token.issuedAtMs)),
     ];
     const reply = await this.#script(RETIRE, keys, args);
     if (!Array.isArray(reply)) throw new RedisUnavailableError('reply');
     const [outcome, found, mark] = (reply as unknown[]).map((v) => (v === null || v === undefined ? '' : String(v)));
     if (outcome === 'claimed') return { outcome: 'claimed' };
     if (outcome === 'taken') return { outcome: 'taken', value: found ?? '', markMs: Number(mark) };
+    if (outcome === 'revoked') return { outcome: 'revoked' };
     if (outcome === 'lost') this.#guard.epochMissing();
     return { outcome: 'retired' };
   }

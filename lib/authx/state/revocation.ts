@@ -81,6 +81,14 @@ export interface Retirement {
    * (seconds) move up to these in the same write. No session record is created by a retirement.
    */
   readonly session?: { readonly lastUsedAt: number; readonly expiresAt: number } | undefined;
+  /**
+   * The token being retired, as {@link RevocationStore.isRevoked} is asked about it. When it is
+   * revoked (its `jti`, its family, or its subject's cut-off covers it), nothing is written and
+   * the answer is `revoked`: checked in the same atomic step as the claim, so a logout that lands
+   * between the rotation's verification and its write never gets a successor out. The rotation
+   * always passes it.
+   */
+  readonly token?: RevocationCheck | undefined;
 }
 
 /**
@@ -106,14 +114,16 @@ export interface SessionRecord {
 }
 
 /**
- * What {@link RevocationStore.retire} found: `claimed` (this call stored the claim and the mark),
- * `taken` (a claim was already there: its value, and the family's mark in ms, 0 when none), or
- * `retired` (no claim, but the family's mark already covers the token: it was rotated before).
+ * What {@link RevocationStore.retire} found: `revoked` (the retired token is revoked: nothing
+ * written), `claimed` (this call stored the claim and the mark), `taken` (a claim was already
+ * there: its value, and the family's mark in ms, 0 when none), or `retired` (no claim, but the
+ * family's mark already covers the token: it was rotated before).
  */
 export type RetireResult =
   | { readonly outcome: 'claimed' }
   | { readonly outcome: 'taken'; readonly value: string; readonly markMs: number }
-  | { readonly outcome: 'retired' };
+  | { readonly outcome: 'retired' }
+  | { readonly outcome: 'revoked' };
 
 /**
  * Where revocations live. Every method may answer synchronously or with a Promise (files, Redis).
@@ -139,7 +149,8 @@ export interface RevocationStore {
    */
   revokeSubject(subject: string, cutoffMs: number, expiresAt: number): void | Promise<void>;
   /**
-   * Atomically, across every process sharing the store: when `key` holds a claim, answers
+   * Atomically, across every process sharing the store: when `token` is given and revoked,
+   * answers `revoked` and changes nothing; else when `key` holds a claim, answers
    * `taken` and changes nothing; else when the family is revoked or its mark covers
    * `family.retiredMs`, answers `retired` and changes nothing; else stores the claim and moves the family's mark up to
    * `family.retiredMs` (never down, its expiry never shortened) in one write, and answers `claimed`.
@@ -223,6 +234,16 @@ export function assertRetirement(retirement: Retirement): void {
     assertTime(retirement.family.expiresAt, 'family.expiresAt');
   }
   assertOwner(retirement.owner);
+  if (retirement.token !== undefined) {
+    const token = retirement.token;
+    if (typeof token !== 'object' || token === null) throw new TypeError('token must be an object { jti, sub, issuedAtMs, fid }');
+    assertKey(token.jti, 'token.jti');
+    assertKey(token.sub, 'token.sub');
+    if (typeof token.issuedAtMs !== 'number' || !Number.isFinite(token.issuedAtMs)) throw new TypeError('token.issuedAtMs must be a finite number');
+    if (token.fid !== undefined) assertKey(token.fid, 'token.fid');
+    // Its state lives with its subject's (one hash slot on a Redis Cluster).
+    if (token.sub !== retirement.owner.subject) throw new TypeError('token.sub must be owner.subject');
+  }
   if (retirement.session !== undefined) {
     if (typeof retirement.session !== 'object' || retirement.session === null) throw new TypeError('session must be an object { lastUsedAt, expiresAt }');
     assertTime(retirement.session.lastUsedAt, 'session.lastUsedAt');

@@ -21,13 +21,13 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { assertKnownOptions } from '../../core/option-names.ts';
-import { RefreshTokenReusedError } from '../authx-errors.ts';
+import { RefreshTokenReusedError, RevokedTokenError } from '../authx-errors.ts';
 import type { ResolvedAuthXConfig } from '../config/config.ts';
 import type { RequestToken } from '../http/request-token.ts';
 import type { RevocationStore } from '../state/revocation.ts';
 import { createTokenId, issuedAtMs } from './token-id.ts';
 import { RESERVED_CLAIMS, type TokenFactory, type TokenPair } from './tokens.ts';
-import type { TokenPayload, TokenVerifier } from './token-verifier.ts';
+import { revocationCheck, type TokenPayload, type TokenVerifier } from './token-verifier.ts';
 
 /** Options of `AuthX#rotateRefreshToken`. */
 export interface RotateOptions {
@@ -114,7 +114,11 @@ export class RefreshRotation {
     const family = { fid: familyId, retiredMs: issuedMs, expiresAt: successorEnd };
     // The session, if the family is one, is used now: its last use moves up in the same write.
     const session = { lastUsedAt: successorMs, expiresAt: successorEnd };
-    const found = await this.#store.retire({ key: retirementKey(payload.jti), value: encodeSuccessor(candidate), expiresAt: claimEnd, family, owner, session });
+    // The token itself goes along: a logout that landed since its verification is seen in the
+    // same atomic step as the claim, so it never gets a successor out.
+    const retired = revocationCheck(payload);
+    const found = await this.#store.retire({ key: retirementKey(payload.jti), value: encodeSuccessor(candidate), expiresAt: claimEnd, family, owner, session, token: retired });
+    if (found?.outcome === 'revoked') throw new RevokedTokenError();
     if (found?.outcome === 'claimed') return this.#issue(payload, candidate, false);
     if (found?.outcome === 'taken') {
       const successor = decodeSuccessor(found.value);

@@ -216,7 +216,8 @@ export function toTokenPayload(payload: JwtPayload): TokenPayload {
 }
 
 /** The one question verification asks the store: jti, subject cut-off and family at once. */
-function revocationCheck(payload: TokenPayload): RevocationCheck {
+/** What a revocation store is asked about a verified token. */
+export function revocationCheck(payload: TokenPayload): RevocationCheck {
   return { jti: payload.jti, sub: payload.sub, issuedAtMs: issuedAtMs(payload.jti, payload.iat), fid: payload.fid };
 }
 

@@ -57,6 +57,7 @@ export class SqliteRevocationStore implements RevocationStore {
     if (r.family !== undefined && (typeof r.family.fid !== 'string' || r.family.fid === '' || !Number.isFinite(r.family.retiredMs))) throw new TypeError('invalid retirement family');
     check(r.key, r.expiresAt, r.owner);
     return this.#atomically((): RetireResult => {
+      if (r.token !== undefined && this.isRevoked(r.token)) return { outcome: 'revoked' }; // logged out since verified
       const now = nowSeconds();
       const mark = r.family === undefined ? undefined : this.#live('m', r.family.fid, now);
       const claim = this.#live('c', r.key, now);

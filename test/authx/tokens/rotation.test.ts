@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   MemoryRevocationStore, RefreshTokenRequiredError, RefreshTokenReusedError, RevokedTokenError, errorToHttp, retirementKey, StateUnavailableError,
-  type AuthX,
+  type AuthX, type Retirement, type RetireResult,
 } from '../../../lib/index.ts';
 import { inspect, makeAuth, START_MS, testClock, type TestClock } from '../authx-helpers.ts';
 
@@ -207,6 +207,45 @@ describe('rotateRefreshToken', () => {
     await assert.rejects(auth.rotateRefreshToken(refresh_token, { reuseGraceSeconds: 1.5 }), RangeError);
   });
 
+});
+
+describe('a logout racing a rotation', () => {
+  // A logout that lands after the rotation verified the token and before its one store write: the
+  // store's retire runs it first, as another process would have just then.
+  class RacedStore extends MemoryRevocationStore {
+    race: ((retirement: Retirement) => void) | undefined;
+    override retire(retirement: Retirement): RetireResult {
+      const race = this.race;
+      this.race = undefined;
+      race?.(retirement);
+      return super.retire(retirement);
+    }
+  }
+  const raced = () => {
+    const clock = testClock();
+    const store = new RacedStore({ clock });
+    return { clock, store, auth: makeAuth({ clock, revocationStore: store }) };
+  };
+
+  for (const [what, land] of [
+    ['log out everywhere (a subject cut-off)', (store: RacedStore, payload: Record<string, unknown>, nowMs: number) => store.revokeSubject(String(payload.sub), nowMs, Number(payload.exp) + 60)],
+    ['the refresh token alone (its jti)', (store: RacedStore, payload: Record<string, unknown>) => store.revoke(String(payload.jti), Number(payload.exp), { subject: String(payload.sub), coversMs: Number(payload.iat) * 1000, cutoffExpiresAt: Number(payload.exp) })],
+  ] as const) {
+    test(`${what}: the rotation answers 401 revoked and hands out no successor`, async () => {
+      const { auth, clock, store } = raced();
+      const { refresh_token } = auth.createTokenPair('user1');
+      clock.now += 1000;
+      const payload = claims(refresh_token);
+      store.race = () => land(store, payload, clock.now);
+      const error = await refused(auth.rotateRefreshToken(refresh_token));
+      assert.ok(error instanceof RevokedTokenError && !(error instanceof RefreshTokenReusedError), String(error));
+      assert.equal(errorToHttp(error).status, 401);
+      assert.equal(store.race, undefined, 'the logout landed');
+      // Nothing was claimed for it: presenting it again is refused as revoked, not as reused.
+      const again = await refused(auth.rotateRefreshToken(refresh_token));
+      assert.ok(again instanceof RevokedTokenError && !(again instanceof RefreshTokenReusedError), String(again));
+    });
+  }
 });
 
 describe('bounded state', () => {
