@@ -113,6 +113,9 @@ export async function openRedisState(settings: RedisSettings, log: (line: string
       rootNodes: settings.urls.map((url) => ({ url })),
       defaults: { ...common, ...credentials, socket: { ...socket, ...(first.protocol === 'rediss:' ? { tls: true } : {}) } },
       ...common,
+      // A primary that stops answering: the topology is read again 500 ms after the first
+      // reconnection attempt (the client's default waits 5 s), so a failover is followed sooner.
+      topologyRefreshOnReconnectionAttemptStrategy: 500,
       ...(tracking === undefined ? {} : { clientSideCache: tracking.cacheFor(redis.BasicPooledClientSideCache) }),
     });
   } else {
