@@ -143,6 +143,12 @@ export function describeRevocationStore(name: string, make: StoreFactory): void 
       assert.deepEqual(await store.retire(retiring(byCutoff.jti, byCutoff.fid)), { outcome: 'revoked' });
       assert.deepEqual(await store.retire({ ...retiring(byCutoff.jti, byCutoff.fid), token: check({ jti: byCutoff.jti, sub, fid: byCutoff.fid, issuedAtMs: issuedAtMs + 1 }), owner: owner(sub, issuedAtMs + 1) }), { outcome: 'claimed' }, 'issued after the cut-off');
       assert.deepEqual(await store.retire({ ...retiring(id('j'), id('f')), owner: owner(other, issuedAtMs), token: check({ sub: other, issuedAtMs }) }), { outcome: 'claimed' }, 'another subject');
+      // A claim already there and the token revoked since: revoked comes first (no successor again).
+      const claimed = { jti: id('j'), fid: id('f') };
+      const later = { ...retiring(claimed.jti, claimed.fid), token: check({ jti: claimed.jti, sub, fid: claimed.fid, issuedAtMs: issuedAtMs + 5 }), owner: owner(sub, issuedAtMs + 5) };
+      assert.deepEqual(await store.retire(later), { outcome: 'claimed' });
+      await store.revoke(claimed.jti, sec() + 60, owner(sub, issuedAtMs + 5));
+      assert.deepEqual(await store.retire(later), { outcome: 'revoked' }, 'a claim does not answer for a revoked token');
     });
 
     test('retire without a family keeps the claim alone', async () => {

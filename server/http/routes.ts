@@ -10,7 +10,7 @@ import { AccessTokenRequiredError, RefreshTokenReusedError } from '../../lib/aut
 import type { AuthX } from '../../lib/authx/authx.ts';
 import { readJsonBody } from '../../lib/authx/http/body.ts';
 import type { TokenPayload } from '../../lib/authx/tokens/token-verifier.ts';
-import type { RequestToken } from '../../lib/authx/http/request-token.ts';
+import type { RotatedTokens } from '../../lib/authx/tokens/rotation.ts';
 import { decodeBase64urlText } from '../../lib/core/base64url.ts';
 import { JWTDecodeError } from '../../lib/core/errors.ts';
 import { parseJsonObject } from '../../lib/core/json-segment.ts';
@@ -170,41 +170,41 @@ export function createRoutes(context: RouteContext): Routes {
     const found = await auth.getRefreshTokenFromRequest(req);
     // Minting is limited per subject (a stolen refresh token cannot mint without end); logout
     // is not, so nobody holding a copy of a token can stop its owner from revoking it. Only a
-    // token that verifies may spend its subject's budget: see verifiedThenCounted.
-    const [payload, minted] = await verifiedThenCounted(found);
-    if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
-    if (!minted.allowed) {
-      return send(res, 429, { detail: 'Too many token refreshes; try again later' }, { 'retry-after': String(minted.retryAfterSeconds) });
-    }
-    // Rotation (docs/rotation.md): the presented token is retired, its one successor answered.
-    const rotated = await auth.rotateRefreshToken(found, { reuseGraceSeconds: context.reuseGraceSeconds }).catch((error: unknown) => {
-      if (error instanceof RefreshTokenReusedError) context.log.write(reuseEventLine(error));
-      throw error;
-    });
-    send(res, 200, { access_token: rotated.access_token, token_type: 'bearer', refresh_token: rotated.refresh_token });
-  };
-
-  // The refresh limit's hit for a verified refresh token. A cached or local revocation answer
-  // comes first and the hit after it. An answer that needs the store goes out together with the
-  // hit (one round trip for both, then one for the rotation): the signature and claims were
-  // checked before either left, so the subject is the token's own, and a token the store then
-  // refuses (revoked, retired) has its hit taken back. A store that cannot take a hit back keeps
-  // the order: the check, then the hit.
-  const verifiedThenCounted = async (found: RequestToken): Promise<[TokenPayload, ThrottleDecision]> => {
+    // token that verifies counts against its subject's budget.
+    const rotate = (): Promise<RotatedTokens> =>
+      // Rotation (docs/rotation.md): the presented token is retired, its one successor answered.
+      auth.rotateRefreshToken(found, { reuseGraceSeconds: context.reuseGraceSeconds }).catch((error: unknown) => {
+        if (error instanceof RefreshTokenReusedError) context.log.write(reuseEventLine(error));
+        throw error;
+      });
+    const tooMany = (decision: ThrottleDecision & { allowed: false }): void =>
+      send(res, 429, { detail: 'Too many token refreshes; try again later' }, { 'retry-after': String(decision.retryAfterSeconds) });
     const verified = auth.verifyTokenEither(found, { type: 'refresh' });
-    if (!(verified instanceof Promise) || !perRefresh.canTakeBack) {
+    if (!(verified instanceof Promise) || !perRefresh.canPeek) {
+      // A local or cached answer (or a store that cannot be read): the check, the hit, the rotation.
       const payload = await verified;
-      return [payload, await perRefresh.hit(digest(payload.sub))];
+      if (!users.has(payload.sub)) throw new JWTDecodeError(NOT_A_USER);
+      const minted = await perRefresh.hit(digest(payload.sub));
+      if (!minted.allowed) return tooMany(minted);
+      const rotated = await rotate();
+      return send(res, 200, { access_token: rotated.access_token, token_type: 'bearer', refresh_token: rotated.refresh_token });
     }
-    // verifyTokenEither threw on a bad signature or claim before answering this Promise.
+    // An answer from the store (Redis): two round trips. First the revocation check with a read of
+    // the budget; then the rotation with the hit. verifyTokenEither threw on a bad signature or
+    // claim before answering this Promise, so the subject read here is the token's own; a token
+    // the store refuses never counts, however many of its requests are in flight. Concurrent
+    // refreshes of one user can pass the limit by as many as are in flight at once (each read
+    // the budget before the others counted).
     const key = digest(verifiedSubject(found.token));
-    const [checked, counted] = await Promise.allSettled([verified, perRefresh.hit(key)]);
-    if (checked.status === 'rejected') {
-      if (counted.status === 'fulfilled') await perRefresh.takeBack(key);
-      throw checked.reason;
-    }
-    if (counted.status === 'rejected') throw counted.reason;
-    return [checked.value, counted.value];
+    const [checked, budget] = await Promise.allSettled([verified, perRefresh.peek(key)]);
+    if (checked.status === 'rejected') throw checked.reason;
+    if (!users.has(checked.value.sub)) throw new JWTDecodeError(NOT_A_USER);
+    if (budget.status === 'rejected') throw budget.reason;
+    if (!budget.value.allowed) return tooMany(budget.value);
+    const [rotated] = await Promise.allSettled([rotate(), perRefresh.hit(key)]);
+    // The successor is answered even when the hit failed: the token is already retired.
+    if (rotated.status === 'rejected') throw rotated.reason;
+    send(res, 200, { access_token: rotated.value.access_token, token_type: 'bearer', refresh_token: rotated.value.refresh_token });
   };
 
   const logout: Route = async (req, res) => {

@@ -24,11 +24,12 @@ export interface CounterStore {
   /** Whether key's counter is in a window that has not ended; reads only, counts nothing. */
   exists(key: string): boolean | Promise<boolean>;
   /**
-   * Optional: takes one hit back from key's counter (never below zero; the window keeps its end).
-   * With it, `POST /refresh` counts its limit while the token's revocation is checked (one round
-   * trip for both) and takes the hit back when the token is refused; without it, it counts after.
+   * Optional: key's count in its current window and the ms left, or `null` when no window is
+   * open; reads only, counts nothing. With it, `POST /refresh` reads the budget while the token's
+   * revocation is checked and counts with the rotation (two round trips on a shared store), so a
+   * token that does not verify never counts; without it, it checks, then counts, then rotates.
    */
-  decrement?(key: string): void | Promise<void>;
+  read?(key: string): CounterHit | null | Promise<CounterHit | null>;
   /**
    * Optional: {@link CounterSteps} as one atomic step (one round trip to a shared store). Without
    * it the steps run one after another through {@link increment} and {@link exists}.
@@ -136,13 +137,14 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   /**
-   * Takes one hit back from `key`'s counter, within its window and never below zero.
+   * `key`'s count in its current window and the ms left, or `null` when none is open.
    *
    * @throws Never.
    */
-  decrement(key: string): void {
+  read(key: string): CounterHit | null {
     const window = this.#windows.get(key);
-    if (window !== undefined && window.count > 0 && this.#now() < window.endsAt) window.count--;
+    const now = this.#now();
+    return window === undefined || now >= window.endsAt ? null : { count: window.count, resetMs: window.endsAt - now };
   }
 
   /**

@@ -84,19 +84,21 @@ export class LoginThrottle {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(resetMs / 1000)) };
   }
 
-  /** Whether the store can take a hit back ({@link takeBack}). */
-  get canTakeBack(): boolean {
-    return typeof this.#store.decrement === 'function';
+  /** Whether the store can read a count without counting ({@link peek}). */
+  get canPeek(): boolean {
+    return typeof this.#store.read === 'function';
   }
 
   /**
-   * Takes back one attempt counted by {@link hit} (never below zero; the window keeps its end);
-   * does nothing when the store cannot ({@link canTakeBack}).
+   * Whether one more attempt for `key` would be allowed now, counting nothing (the store must
+   * {@link canPeek}; a store that cannot says allowed).
    *
    * @throws Whatever the store throws.
    */
-  async takeBack(key: string): Promise<void> {
-    await this.#store.decrement?.(this.#prefix + key);
+  async peek(key: string): Promise<ThrottleDecision> {
+    const seen = await this.#store.read?.(this.#prefix + key);
+    if (seen === null || seen === undefined || seen.count < this.#maxFailures) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(seen.resetMs / 1000)) };
   }
 
   /** Where and how `key` is counted, for {@link hitInOrder}. */

@@ -45,10 +45,14 @@ redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return { 1, 0 }`);
 
-// KEYS: a counter or failures. Takes one back, never below zero; DECR keeps the TTL.
-const TAKE_BACK = new RedisScript(`#!lua
+// KEYS: failures. Takes one back, never below zero; DECR keeps the TTL.
+const RELEASE_FAILURE = new RedisScript(`#!lua
 if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
 return 1`);
+
+// KEYS: counter. Reads only: { count (0: none), ms left (<= 0: none) }.
+const READ = new RedisScript(`#!lua flags=no-writes
+return { tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1]) }`);
 
 // KEYS: the counters in order, then the known key (or none). ARGV: window ms and max of each
 // counter, in order. Counts each until one passes its max; the last may be let through by a
@@ -136,17 +140,20 @@ export class RedisCounterStore implements CounterStore {
    * @throws {StateUnavailableError} When Redis does not answer in time.
    */
   async releaseFailure(key: string): Promise<void> {
-    await runScript(this.#link, TAKE_BACK, [`${this.#prefix}f:${key}`], []);
+    await runScript(this.#link, RELEASE_FAILURE, [`${this.#prefix}f:${key}`], []);
   }
 
   /**
-   * Takes one hit back from `key`'s counter (never below zero; the window keeps its end).
+   * `key`'s count in its current window and the ms left, or `null` when none is open (reads only).
    *
-   * @example await counters.decrement(key)
+   * @example await counters.read(key)
    * @throws {StateUnavailableError} When Redis does not answer in time.
    */
-  async decrement(key: string): Promise<void> {
-    await runScript(this.#link, TAKE_BACK, [this.#prefix + key], []);
+  async read(key: string): Promise<CounterHit | null> {
+    const reply = await runScript(this.#link, READ, [this.#prefix + key], []);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new StateUnavailableError();
+    const [count, left] = [Number(reply[0]), Number(reply[1])];
+    return count > 0 && left > 0 ? { count, resetMs: left } : null;
   }
 
   /**

@@ -97,7 +97,7 @@ export class RedisGuard {
       this.#lossLoggedAt = now;
       this.#o.log(
         `state: Redis lost data (an epoch record is missing: FLUSHALL, a restart without persistence or a failover to a lagging replica); ` +
-          `every token issued before ${new Date(now).toISOString()} is refused and users must log in again`,
+          'every token issued before the new epoch records is refused and users must log in again',
       );
     }
     void this.#writeEpochs().catch(() => {});
@@ -171,6 +171,7 @@ export class RedisGuard {
       // A client that cannot answer TIME (a function client of its own) leaves the instance's clock.
       const time = first === undefined ? undefined : await first(['TIME']).catch(() => undefined);
       const redisMs = Array.isArray(time) && time.length === 2 ? Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000) : Number.NaN;
+      if (!Number.isFinite(redisMs)) this.#o.log("state: Redis TIME could not be read; the epoch records are dated by this instance's clock");
       const now = Math.floor(Number.isFinite(redisMs) ? Math.max(this.#o.clock(), redisMs) : this.#o.clock());
       const value = String(now);
       let written = 0;

@@ -129,12 +129,13 @@ return 'token'`);
 // token issued before the record predates what the slot remembers ('retired', as a
 // verification would refuse it). KEYS[8], KEYS[9]: the retired token's revocation and its
 // family's; ARGV[19]: its issue ms, or '' when not given: a token revoked since its verification
-// ('revoked'; an unreadable cut-off refuses too) gets nothing written.
+// ('revoked': its own entry, its family's, its subject's cut-off, or issued before the epoch
+// record, as a verification would see it; an unreadable cut-off refuses too) gets nothing written.
 const RETIRE = new RedisScript(`#!lua
 local epoch = redis.call('GET', KEYS[7])
 if not epoch then return {'lost'} end
-if tonumber(ARGV[15]) <= (tonumber(epoch) or math.huge) then return {'retired'} end
 if ARGV[19] ~= '' then
+  if tonumber(ARGV[19]) <= (tonumber(epoch) or math.huge) then return {'revoked'} end
   if redis.call('EXISTS', KEYS[8]) == 1 or redis.call('EXISTS', KEYS[9]) == 1 then return {'revoked'} end
   local raw = redis.call('GET', KEYS[2])
   if raw then
@@ -142,6 +143,7 @@ if ARGV[19] ~= '' then
     if not cut or tonumber(ARGV[19]) <= cut then return {'revoked'} end
   end
 end
+if tonumber(ARGV[15]) <= (tonumber(epoch) or math.huge) then return {'retired'} end
 local claim = redis.call('GET', KEYS[3])
 local mark = 0
 if ARGV[11] ~= '' then mark = tonumber(redis.call('GET', KEYS[4]) or '0') or 0 end

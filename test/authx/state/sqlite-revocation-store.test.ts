@@ -18,6 +18,7 @@ test('docs/state.md shows the SQL store exactly as it is tested', () => {
   const source = readFileSync(new URL('./sqlite-revocation-store.ts', import.meta.url), 'utf8');
   const listing = /<!-- sqlite-store -->\n```typescript\n([^]*?)```/.exec(page)?.[1];
   assert.ok(listing !== undefined, 'docs/state.md has the SQL store listing');
+  assert.match(listing, /from 'authx-node'/, 'the listing imports the package, as a user would');
   assert.equal(listing.replace("'authx-node'", "'../../../lib/index.ts'"), source);
 });
 

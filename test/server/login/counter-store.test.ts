@@ -80,21 +80,15 @@ test('RedisCounterStore refuses an unknown option by name, suggesting the one me
   assert.doesNotThrow(() => new RedisCounterStore({ client, prefix: 'p:', timeoutMs: 100 }));
 });
 
-test('decrement takes one hit back within the window, never below zero, and keeps the window end', () => {
+test('read tells the count and the ms left in the current window, counting nothing; null when none is open', () => {
   const time = clock();
   const store = new MemoryCounterStore({ now: time.now });
+  assert.equal(store.read('k'), null);
   store.increment('k', 60_000);
   store.increment('k', 60_000);
   time.advance(10_000);
-  store.decrement('k');
-  assert.deepEqual(store.increment('k', 60_000), { count: 2, resetMs: 50_000 });
-  store.decrement('k');
-  store.decrement('k');
-  store.decrement('k');
-  assert.deepEqual(store.increment('k', 60_000), { count: 1, resetMs: 50_000 }, 'never below zero');
-  store.decrement('absent');
-  assert.equal(store.exists('absent'), false);
+  assert.deepEqual(store.read('k'), { count: 2, resetMs: 50_000 });
+  assert.deepEqual(store.read('k'), { count: 2, resetMs: 50_000 }, 'a read counts nothing');
   time.advance(50_000);
-  store.decrement('k');
-  assert.deepEqual(store.increment('k', 60_000), { count: 1, resetMs: 60_000 }, 'an ended window is not touched');
+  assert.equal(store.read('k'), null, 'the window ended');
 });

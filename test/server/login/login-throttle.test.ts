@@ -39,24 +39,25 @@ test('reset forgets the attempts of one key only', async () => {
   assert.equal((await throttle.hit('b')).allowed, false);
 });
 
-test('takeBack gives one attempt back through the store (under the prefix); a store without decrement cannot, and says so', async () => {
-  const throttle = new LoginThrottle({ maxFailures: 1, windowSeconds: 60 });
-  assert.equal(throttle.canTakeBack, true);
-  assert.equal((await throttle.hit('k')).allowed, true);
-  await throttle.takeBack('k');
-  assert.equal((await throttle.hit('k')).allowed, true, 'the attempt taken back left room for one more');
+test('peek says whether one more attempt would pass, counting nothing; a store that cannot read says allowed', async () => {
+  const time = clock();
+  const throttle = new LoginThrottle({ maxFailures: 2, windowSeconds: 60, now: time.now });
+  assert.equal(throttle.canPeek, true);
+  assert.deepEqual(await throttle.peek('k'), { allowed: true });
+  await throttle.hit('k');
+  assert.deepEqual(await throttle.peek('k'), { allowed: true });
+  await throttle.hit('k');
+  time.advance(15_000);
+  assert.deepEqual(await throttle.peek('k'), { allowed: false, retryAfterSeconds: 45 });
+  assert.deepEqual(await throttle.peek('k'), { allowed: false, retryAfterSeconds: 45 }, 'peeking counts nothing');
   assert.equal((await throttle.hit('k')).allowed, false);
   const inner = new MemoryCounterStore();
   const plain: CounterStore = { increment: (key, ms) => inner.increment(key, ms), reset: (key) => inner.reset(key), exists: (key) => inner.exists(key) };
-  const prefixed = new LoginThrottle({ maxFailures: 1, windowSeconds: 60, store: { ...plain, decrement: (key) => inner.decrement(key) }, keyPrefix: 'p:' });
+  const prefixed = new LoginThrottle({ maxFailures: 1, windowSeconds: 60, store: { ...plain, read: (key) => inner.read(key) }, keyPrefix: 'p:' });
   await prefixed.hit('k');
-  await prefixed.takeBack('k');
-  assert.deepEqual(inner.increment('p:k', 60_000).count, 1);
+  assert.equal((await prefixed.peek('k')).allowed, false, 'read under the prefix');
   const without = new LoginThrottle({ maxFailures: 1, windowSeconds: 60, store: plain });
-  assert.equal(without.canTakeBack, false);
-  await without.hit('j');
-  await without.takeBack('j');
-  assert.equal((await without.hit('j')).allowed, false, 'nothing was taken back');
+  assert.equal(without.canPeek, false);
 });
 
 test('concurrent attempts are each counted, so a burst cannot pass together', async () => {

@@ -129,8 +129,8 @@ test('round trips in sequence: a login 3, GET /protected 1 then none once cached
     assert.equal(cachedRounds, 0, 'a cached verification asks Redis nothing');
     const [refreshed, refreshRounds] = await measure(() => fetch(`${server.url}/refresh`, post(session.refresh)));
     assert.equal(refreshed.status, 200);
-    // The revocation check with the refresh limit's hit, then the rotation's one script (its own
-    // check of the token is answered by the client-side cache).
+    // The revocation check with a read of the refresh budget, then the rotation's one script with
+    // the budget's hit (the rotation's own check of the token is answered by the client-side cache).
     assert.equal(refreshRounds, 2, `a refresh took ${refreshRounds} round trips`);
     const [out, logoutRounds] = await measure(() => fetch(`${server.url}/logout`, post(session.access)));
     assert.equal(out.status, 200);
@@ -142,8 +142,8 @@ test('round trips in sequence: a login 3, GET /protected 1 then none once cached
   }
 });
 
-test('a revoked refresh token presented again and again spends none of its owner\'s refresh budget (the hit sent with the check is taken back)', async () => {
-  // No client-side cache: every check asks Redis, so every presentation is counted and taken back.
+test('a revoked refresh token presented again and again spends none of its owner\'s refresh budget (the budget is read with the check, counted with the rotation)', async () => {
+  // No client-side cache: every check asks Redis, with a read of the budget.
   const client = createClient({ url: redis.url });
   client.on('error', () => {});
   await client.connect();
