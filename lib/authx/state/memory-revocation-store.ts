@@ -113,6 +113,8 @@ interface Share {
 
 /** Slots the entry table starts with; it doubles when full. */
 const FIRST_SLOTS = 256;
+/** The kind of a free slot. */
+const FREE = 255;
 
 /**
  * In-memory revocation store of one process. Lookups drop what they find expired; writes sweep
@@ -127,13 +129,22 @@ const FIRST_SLOTS = 256;
  * per entry and a `Set` per share (docs/performance.md, "DATA_DIR at a million revocations").
  */
 export class MemoryRevocationStore implements RevocationStore {
-  /** Key to slot, one map per kind (indexed by {@link Kind}). */
-  readonly #maps: readonly Map<string, number>[] = [new Map(), new Map(), new Map(), new Map(), new Map()];
+  /**
+   * Kind and key to slot: an open-addressing hash table (linear probing) of `slot + 1`, 0 for an
+   * empty cell and -1 for a deleted one, at most half full. Cheaper than a `Map` per kind in both
+   * memory and replay time (docs/performance.md); the hash is seeded per store.
+   */
+  #index = new Int32Array(FIRST_SLOTS * 2);
+  #deletedCells = 0;
+  readonly #seed = (Math.random() * 0x1_0000_0000) | 0;
+  /** Entries held, by kind. */
+  readonly #counts = [0, 0, 0, 0, 0];
   readonly #cutoffs = new Map<string, Cutoff>();
   readonly #shares = new Map<string, Share>();
   // The entry table: slot -> kind, expiry (s), newest instant covered (ms), the next and previous
   // slot of its subject's list (the next free slot for a free one), key, share, extra.
   #kindOf = new Uint8Array(FIRST_SLOTS);
+  #hashOf = new Int32Array(FIRST_SLOTS);
   #expiresAt = new Float64Array(FIRST_SLOTS);
   #coversMs = new Float64Array(FIRST_SLOTS);
   #next = new Int32Array(FIRST_SLOTS);
@@ -174,7 +185,7 @@ export class MemoryRevocationStore implements RevocationStore {
   /** Number of entries held, expired ones not yet swept included. */
   get size(): number {
     let size = this.#cutoffs.size;
-    for (const map of this.#maps) size += map.size;
+    for (const count of this.#counts) size += count;
     return size;
   }
 
@@ -385,14 +396,20 @@ export class MemoryRevocationStore implements RevocationStore {
     const coversMs = this.#coversMs;
     const subjectOf = (slot: number): string | null => this.#shareOf[slot]?.subject ?? null;
     for (const [sub, c] of this.#cutoffs) if (c.expiresAt > now) records.push(['s', sub, c.cutoffMs, c.expiresAt]);
-    for (const [jti, s] of this.#maps[TOKEN]!) if (expiresAt[s]! > now) records.push(['j', jti, expiresAt[s]!, subjectOf(s), coversMs[s]!]);
-    for (const [fid, s] of this.#maps[FAMILY]!) if (expiresAt[s]! > now) records.push(['f', fid, expiresAt[s]!, subjectOf(s), coversMs[s]!]);
-    for (const [fid, s] of this.#maps[MARK]!) if (expiresAt[s]! > now) records.push(['m', fid, coversMs[s]!, expiresAt[s]!, subjectOf(s)]);
-    for (const [key, s] of this.#maps[CLAIM]!) if (expiresAt[s]! > now) records.push(['c', key, this.#extras.get(s) as string, expiresAt[s]!, subjectOf(s), coversMs[s]!]);
-    for (const [id, s] of this.#maps[SESSION]!) {
-      const subject = subjectOf(s);
-      const meta = this.#extras.get(s) as SessionMeta;
-      if (expiresAt[s]! > now && subject !== null) records.push(['n', id, subject, meta.createdAt, coversMs[s]!, expiresAt[s]!, meta.userAgent, meta.network]);
+    // Kind by kind, in this order: a family revocation replays before marks and sessions it would drop.
+    for (const kind of [TOKEN, FAMILY, MARK, CLAIM, SESSION] as const) {
+      for (let s = 0; s < this.#used; s++) {
+        if (this.#kindOf[s] !== kind || expiresAt[s]! <= now) continue;
+        const key = this.#keyOf[s]!;
+        const subject = subjectOf(s);
+        if (kind === TOKEN || kind === FAMILY) records.push([kind === TOKEN ? 'j' : 'f', key, expiresAt[s]!, subject, coversMs[s]!]);
+        else if (kind === MARK) records.push(['m', key, coversMs[s]!, expiresAt[s]!, subject]);
+        else if (kind === CLAIM) records.push(['c', key, this.#extras.get(s) as string, expiresAt[s]!, subject, coversMs[s]!]);
+        else if (subject !== null) {
+          const meta = this.#extras.get(s) as SessionMeta;
+          records.push(['n', key, subject, meta.createdAt, coversMs[s]!, expiresAt[s]!, meta.userAgent, meta.network]);
+        }
+      }
     }
     return records;
   }
@@ -449,10 +466,11 @@ export class MemoryRevocationStore implements RevocationStore {
         if (valid[2] <= now) return; // dead when written or since: it changed nothing then either
         // As the live path: the later expiry and the higher instant win, whatever the order.
         const kind = valid[0] === 'j' ? TOKEN : FAMILY;
-        const known = this.#maps[kind]!.get(valid[1]);
+        const hash = this.#hash(kind, valid[1]);
+        const known = this.#find(kind, valid[1], hash);
         if (known === undefined && this.#undo === null) {
-          // The common case, a key not seen before: one lookup and one insertion in its map.
-          this.#add(kind, valid[1], valid[2], valid[3], valid[4]);
+          // The common case, a key not seen before: one hash, one probe, one insertion.
+          this.#add(kind, valid[1], valid[2], valid[3], valid[4], hash);
           if (kind === FAMILY) {
             this.#drop(MARK, valid[1]);
             this.#drop(SESSION, valid[1]);
@@ -476,7 +494,7 @@ export class MemoryRevocationStore implements RevocationStore {
         return;
       case 'm': {
         if (valid[3] <= now) return;
-        const known = this.#maps[MARK]!.get(valid[1]);
+        const known = this.#find(MARK, valid[1]);
         const expiresAt = known === undefined ? valid[3] : Math.max(valid[3], this.#expiresAt[known]!);
         const coversMs = known === undefined ? valid[2] : Math.max(valid[2], this.#coversMs[known]!);
         this.#put(MARK, valid[1], expiresAt, valid[4], coversMs, undefined, 0);
@@ -493,7 +511,7 @@ export class MemoryRevocationStore implements RevocationStore {
       }
       case 'n': {
         if (valid[5] <= now) return;
-        const known = this.#maps[SESSION]!.get(valid[1]);
+        const known = this.#find(SESSION, valid[1]);
         this.#putSession({
           id: valid[1], subject: valid[2], createdAt: valid[3], lastUsedAt: known === undefined ? valid[4] : Math.max(valid[4], this.#coversMs[known]!),
           expiresAt: known === undefined ? valid[5] : Math.max(valid[5], this.#expiresAt[known]!), userAgent: valid[6], network: valid[7],
@@ -551,7 +569,7 @@ export class MemoryRevocationStore implements RevocationStore {
   #ownedEntry(kind: typeof TOKEN | typeof FAMILY, key: string, expiresAt: number, owner: Owner): RevokeResult {
     const now = this.#now();
     if (expiresAt <= now) return 'token'; // already dead: nothing to remember
-    const known = this.#maps[kind]!.get(key);
+    const known = this.#find(kind, key);
     // Its values as they were before a fold or a sweep could drop it: the higher ones win.
     const keptExpiry = known === undefined ? expiresAt : Math.max(expiresAt, this.#expiresAt[known]!);
     const keptCovers = known === undefined ? owner.coversMs : Math.max(owner.coversMs, this.#coversMs[known]!);
@@ -677,16 +695,16 @@ export class MemoryRevocationStore implements RevocationStore {
    * share, whose cut-off life grows to cover it (undoable).
    */
   #put(kind: Kind, key: string, expiresAt: number, subject: string | null, coversMs: number, extra: Extra | undefined, now: number): void {
-    const map = this.#maps[kind]!;
-    const known = map.get(key);
+    const hash = this.#hash(kind, key);
+    const known = this.#find(kind, key, hash);
     const share = subject === null ? null : (this.#shares.get(subject) ?? { subject, head: -1, count: 0, cutoffExpiresAt: 0 });
     if (known === undefined) {
-      this.#insert(kind, key, share, expiresAt, coversMs, extra);
-      this.#undo?.push(() => this.#remove(kind, key, map.get(key)!));
+      this.#insert(kind, key, share, expiresAt, coversMs, extra, hash);
+      this.#undo?.push(() => this.#remove(this.#find(kind, key, hash)!));
     } else {
       if (this.#undo !== null) {
         const before = [this.#shareOf[known]!, this.#expiresAt[known]!, this.#coversMs[known]!, this.#extras.get(known)] as const;
-        this.#undo.push(() => this.#rewrite(map.get(key)!, ...before));
+        this.#undo.push(() => this.#rewrite(this.#find(kind, key, hash)!, ...before));
       }
       this.#rewrite(known, share, expiresAt, coversMs, extra);
     }
@@ -700,26 +718,26 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   /** {@link #put} of a key its map does not hold, outside a transaction: no lookup, nothing to undo. */
-  #add(kind: Kind, key: string, expiresAt: number, subject: string | null, coversMs: number): void {
-    if (subject === null) return this.#insert(kind, key, null, expiresAt, coversMs, undefined);
+  #add(kind: Kind, key: string, expiresAt: number, subject: string | null, coversMs: number, hash: number): void {
+    if (subject === null) return this.#insert(kind, key, null, expiresAt, coversMs, undefined, hash);
     const share = this.#shares.get(subject) ?? { subject, head: -1, count: 0, cutoffExpiresAt: 0 };
-    this.#insert(kind, key, share, expiresAt, coversMs, undefined);
+    this.#insert(kind, key, share, expiresAt, coversMs, undefined, hash);
     if (expiresAt > share.cutoffExpiresAt) share.cutoffExpiresAt = expiresAt;
   }
 
   /** Removes the entry under `key` and its place in its share (undoable). */
   #drop(kind: Kind, key: string): void {
-    const slot = this.#maps[kind]!.get(key);
+    const slot = this.#find(kind, key);
     if (slot === undefined) return;
     if (this.#undo !== null) {
-      const before = [this.#shareOf[slot]!, this.#expiresAt[slot]!, this.#coversMs[slot]!, this.#extras.get(slot)] as const;
+      const before = [this.#shareOf[slot]!, this.#expiresAt[slot]!, this.#coversMs[slot]!, this.#extras.get(slot), this.#hashOf[slot]!] as const;
       this.#undo.push(() => this.#insert(kind, key, ...before));
     }
-    this.#remove(kind, key, slot);
+    this.#remove(slot);
   }
 
-  /** A new slot for `key`, linked into `share`'s list (not undoable by itself). */
-  #insert(kind: Kind, key: string, share: Share | null, expiresAt: number, coversMs: number, extra: Extra | undefined): void {
+  /** A new slot for `key` (which the table must not hold), linked into `share`'s list (not undoable by itself). */
+  #insert(kind: Kind, key: string, share: Share | null, expiresAt: number, coversMs: number, extra: Extra | undefined, hash: number): void {
     let slot = this.#free;
     if (slot >= 0) this.#free = this.#next[slot]!;
     else {
@@ -733,12 +751,25 @@ export class MemoryRevocationStore implements RevocationStore {
     this.#shareOf[slot] = null;
     if (extra !== undefined) this.#extras.set(slot, extra);
     if (share !== null) this.#link(slot, share);
-    this.#maps[kind]!.set(key, slot);
+    this.#hashOf[slot] = hash;
+    this.#counts[kind]!++;
+    const mask = this.#index.length - 1;
+    let cell = hash & mask;
+    while (this.#index[cell]! > 0) cell = (cell + 1) & mask;
+    if (this.#index[cell] === -1) this.#deletedCells--;
+    this.#index[cell] = slot + 1;
+    if ((this.size + this.#deletedCells) * 2 > this.#index.length) this.#rehash();
   }
 
-  /** Frees `slot`, the entry under `key` (not undoable by itself). */
-  #remove(kind: Kind, key: string, slot: number): void {
-    this.#maps[kind]!.delete(key);
+  /** Frees `slot` (not undoable by itself). */
+  #remove(slot: number): void {
+    const mask = this.#index.length - 1;
+    let cell = this.#hashOf[slot]! & mask;
+    while (this.#index[cell] !== slot + 1) cell = (cell + 1) & mask;
+    this.#index[cell] = -1;
+    this.#deletedCells++;
+    this.#counts[this.#kindOf[slot]!]!--;
+    this.#kindOf[slot] = FREE;
     this.#unlink(slot);
     this.#keyOf[slot] = undefined;
     this.#extras.delete(slot);
@@ -783,11 +814,50 @@ export class MemoryRevocationStore implements RevocationStore {
     if (--share.count === 0 && this.#shares.get(share.subject) === share) this.#shares.delete(share.subject);
   }
 
+  /** The slot of the entry of `kind` under `key`, or `undefined`. */
+  #find(kind: Kind, key: string, hash = this.#hash(kind, key)): number | undefined {
+    const index = this.#index;
+    const mask = index.length - 1;
+    for (let cell = hash & mask; ; cell = (cell + 1) & mask) {
+      const held = index[cell]!;
+      if (held === 0) return undefined;
+      const slot = held - 1;
+      if (held > 0 && this.#hashOf[slot] === hash && this.#kindOf[slot] === kind && this.#keyOf[slot] === key) return slot;
+    }
+  }
+
+  /** FNV-1a over the key's UTF-16 code units and the kind, seeded, then MurmurHash3's finalizer (linear probing wants every bit mixed). */
+  #hash(kind: Kind, key: string): number {
+    let h = this.#seed ^ 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ kind, 0x01000193);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return h ^ (h >>> 16);
+  }
+
+  /** Rebuilds the hash table at twice the cells its entries need at most, so it stays at most half full, without deleted cells. */
+  #rehash(): void {
+    let cells = FIRST_SLOTS * 2;
+    while (cells < this.size * 4) cells *= 2;
+    const index = new Int32Array(cells);
+    const mask = cells - 1;
+    for (let slot = 0; slot < this.#used; slot++) {
+      if (this.#kindOf[slot] === FREE) continue;
+      let cell = this.#hashOf[slot]! & mask;
+      while (index[cell] !== 0) cell = (cell + 1) & mask;
+      index[cell] = slot + 1;
+    }
+    this.#index = index;
+    this.#deletedCells = 0;
+  }
+
   /** Doubles the entry table. */
   #grow(): void {
     const slots = this.#kindOf.length * 2;
     const grown = <A extends Uint8Array | Float64Array | Int32Array>(from: A, to: A): A => (to.set(from), to);
     this.#kindOf = grown(this.#kindOf, new Uint8Array(slots));
+    this.#hashOf = grown(this.#hashOf, new Int32Array(slots));
     this.#expiresAt = grown(this.#expiresAt, new Float64Array(slots));
     this.#coversMs = grown(this.#coversMs, new Float64Array(slots));
     this.#next = grown(this.#next, new Int32Array(slots));
@@ -817,21 +887,19 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /** The slot of the entry under `key` if it has not expired, else -1; an expired one is dropped on the way. */
   #live(kind: Kind, key: string, now: number): number {
-    const slot = this.#maps[kind]!.get(key);
+    const slot = this.#find(kind, key);
     if (slot === undefined) return -1;
     if (this.#expiresAt[slot]! > now) return slot;
-    if (this.#undo === null) this.#remove(kind, key, slot);
+    if (this.#undo === null) this.#remove(slot);
     return -1;
   }
 
   #sweep(now: number): void {
-    for (let kind = 0; kind < this.#maps.length; kind++) {
-      const map = this.#maps[kind]!;
-      for (const [key, slot] of map) {
-        if (this.#expiresAt[slot]! > now) continue;
-        if (this.#undo === null) this.#remove(kind as Kind, key, slot);
-        else this.#drop(kind as Kind, key);
-      }
+    for (let slot = 0; slot < this.#used; slot++) {
+      const kind = this.#kindOf[slot]!;
+      if (kind === FREE || this.#expiresAt[slot]! > now) continue;
+      if (this.#undo === null) this.#remove(slot);
+      else this.#drop(kind as Kind, this.#keyOf[slot]!);
     }
     for (const [sub, c] of this.#cutoffs) if (c.expiresAt <= now) this.#delete(this.#cutoffs, sub);
     this.#lastSweep = now;
