@@ -136,7 +136,7 @@ export class MemoryRevocationStore implements RevocationStore {
    */
   #index = new Int32Array(FIRST_SLOTS * 2);
   #deletedCells = 0;
-  readonly #seed = (Math.random() * 0x1_0000_0000) | 0;
+  readonly #seed = crypto.getRandomValues(new Int32Array(1))[0]!;
   /** Entries held, by kind. */
   readonly #counts = [0, 0, 0, 0, 0];
   readonly #cutoffs = new Map<string, Cutoff>();

@@ -167,3 +167,18 @@ test('random writes: a replay of their records and of the export rebuilds the sa
   }
   assert.ok(refused > 0 && refused < subjects.length * keys.length * 3, 'the checks see both answers');
 });
+
+test('entries that come and go by the thousand leave every live one found and every gone one forgotten', () => {
+  const clock = testClock();
+  const store = new MemoryRevocationStore({ clock, maxEntries: 1000, sweepInterval: 1 });
+  // Waves of 500 tokens living 2 s each, 1 s apart: the table fills with deleted cells and is rebuilt.
+  for (let wave = 0; wave < 40; wave++) {
+    const now = SEC + wave;
+    for (let i = 0; i < 500; i++) store.revoke(`w${wave}-${i}`, now + 2, owner(`user${i % 50}`, clock.now - 1));
+    for (const [w, live] of [[wave, true], [wave - 1, true], [wave - 2, false]] as const) {
+      for (let i = 0; i < 500; i += 7) assert.equal(revoked(store, `w${w}-${i}`, `user${i % 50}`), w >= 0 && live, `w${w}-${i} at wave ${wave}`);
+    }
+    clock.now += 1000;
+  }
+  assert.ok(store.size <= 1000);
+});
