@@ -124,9 +124,10 @@ const FREE = 255;
  * that frees nothing does a write throw {@link RevocationStoreFullError} (503).
  *
  * Entries live in one table of parallel arrays, a slot per entry (kind, expiry and covered
- * instant as raw numbers, the links of the subject's list, the key and the share), found through
- * one `Map` per kind from key to slot: a million entries cost about half the heap of an object
- * per entry and a `Set` per share (docs/performance.md, "DATA_DIR at a million revocations").
+ * instant as raw numbers, the links of the subject's list, the key and the share), found by kind
+ * and key through a hash table of slots: a million entries cost less than 60 % of the memory of
+ * an object per entry, a `Map` per kind and a `Set` per share, and replay in about 60 % of the
+ * time (docs/performance.md, "DATA_DIR at a million revocations").
  */
 export class MemoryRevocationStore implements RevocationStore {
   /**
