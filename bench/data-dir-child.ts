@@ -1,7 +1,7 @@
 /**
  * A child process of bench/data-dir.ts (`npm run bench`, DATA_DIR at scale): opens a
  * FileRevocationStore on DIRECTORY with CAPACITY entries, and prints one JSON line: the open's
- * time, the heap after a full GC, the longest event-loop stall during the open and, when the
+ * time, the heap after a full GC (its ArrayBuffers included), the longest event-loop stall during the open and, when the
  * journal is due for a compaction (COMPACTION=1), during that background compaction while a
  * commit runs every 5 ms; then the commits (each one `fdatasync`) that 20 refreshes cost. Run with --expose-gc.
  */
@@ -26,7 +26,8 @@ const store = await FileRevocationStore.open({ directory, maxEntries: capacity }
 const openMs = performance.now() - started;
 phase = 'idle';
 (globalThis as { gc?: () => void }).gc?.();
-const heapBytes = process.memoryUsage().heapUsed;
+// The store's typed arrays live outside the JavaScript heap (ArrayBuffers): counted with it.
+const heapBytes = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 const rssBytes = process.memoryUsage().rss;
 
 let compactionMs: number | undefined;

@@ -17,6 +17,7 @@ import '../authx/state/contract-edges.test.ts';
 import '../authx/state/file-revocation-store.test.ts';
 import '../authx/state/file-store-faults.test.ts';
 import '../authx/state/journal.test.ts';
+import '../authx/state/memory-store-table.test.ts';
 import '../authx/adapters/hono-adapter.test.ts';
 import '../authx/http/http-errors.test.ts';
 import '../authx/http/implicit-refresh.test.ts';

@@ -129,13 +129,12 @@ export class FileRevocationStore implements RevocationStore {
       const path = join(directory, JOURNAL_FILE);
       // A compaction killed before its rename left its file: the journal is still the truth.
       for (const stale of [`${path}${COMPACT_SUFFIX}`, `${path}.tmp`, join(directory, PROBE_FILE)]) await unlink(stale).catch(() => {});
+      const replay = memory.replayer();
       const scan = await readJournal(path, {
         mode: 'replay',
-        // applyRecord checks each record as it applies it (a TypeError marks the line unreadable).
-        parse: (value) => (Array.isArray(value) ? (value as unknown as StateRecord) : null),
-        onLine: (records) => {
-          for (const record of records) memory.applyRecord(record);
-        },
+        // applyRecords checks a line's records before it applies them (a TypeError marks the line unreadable).
+        parse: (value) => (Array.isArray(value) ? (value as unknown[]) : null),
+        onLine: replay,
       });
       // A store smaller than its journal (maxEntries lowered) folds the heaviest subjects.
       const fitted = memory.transact(() => memory.fitCapacity());

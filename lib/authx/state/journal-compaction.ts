@@ -9,7 +9,7 @@
 import { open, unlink } from 'node:fs/promises';
 import { constants, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { MemoryRevocationStore, parseStateRecord, type StateRecord } from './memory-revocation-store.ts';
+import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
 import { frameLine, JOURNAL_HEADER, writeAll } from './journal.ts';
 import { readJournal } from './journal-reader.ts';
 
@@ -67,13 +67,13 @@ export type CompactionStep = 'written' | 'appended' | 'renamed' | 'synced';
  */
 export async function writeCompacted(request: CompactionRequest): Promise<CompactionResult> {
   const memory = new MemoryRevocationStore({ maxEntries: request.maxEntries, clock: () => request.nowMs });
+  const replay = memory.replayer();
   await readJournal(request.path, {
     mode: 'replay',
     end: request.end,
-    parse: parseStateRecord,
-    onLine: (records) => {
-      for (const record of records) memory.applyRecord(record);
-    },
+    // applyRecords checks a line's records before it applies them (a TypeError marks the line unreadable).
+    parse: (value) => (Array.isArray(value) ? (value as unknown[]) : null),
+    onLine: replay,
   });
   return writeJournalFile(request.temp, memory.exportRecords());
 }
