@@ -1,7 +1,7 @@
 /**
  * `RedisCounterStore`: the example server's throttle counters (`CounterStore`,
- * server/login/counter-store.ts) in Redis or a Redis Cluster, so every instance counts against one
- * limit. One Lua script per hit (sent by SHA-1 once loaded): INCR, and the window's PEXPIRE when the
+ * server/login/counter-store.ts) in Redis, a Redis Cluster or behind Sentinel, so every instance
+ * counts against one limit. One Lua script per hit (sent by SHA-1 once loaded): INCR, and the window's PEXPIRE when the
  * key is new (or lost its TTL), so the count and its expiry are set atomically and no key ever
  * lives without a TTL. Each counter is one key, so on a cluster each hit is one command on the
  * node of its slot. Example server only.

@@ -1,6 +1,6 @@
 /**
  * Where the example server keeps its state (docs/state.md), chosen once at start-up from the
- * environment: `REDIS_URL` or `REDIS_CLUSTER` (shared by every instance; server/process/redis-state.ts),
+ * environment: `REDIS_URL`, `REDIS_CLUSTER` or `REDIS_SENTINEL` (shared by every instance; server/process/redis-state.ts),
  * else `DATA_DIR` (durable on this machine,
  * default `./data`), or `DATA_DIR=:memory:` (this process only; tests). Example server only; the
  * stores themselves are the library's (`lib/authx/`). `stateReady()` is the health check (for
@@ -19,7 +19,7 @@ export const MEMORY_DATA_DIR = ':memory:';
 
 /** The state of one server process. */
 export interface ServerState {
-  /** `memory`, `file` (DATA_DIR) or `redis` (REDIS_URL or REDIS_CLUSTER). */
+  /** `memory`, `file` (DATA_DIR) or `redis` (REDIS_URL, REDIS_CLUSTER or REDIS_SENTINEL). */
   readonly mode: 'memory' | 'file' | 'redis';
   /** Revocations, cut-offs, families and claims. */
   readonly revocationStore: RevocationStore;
@@ -46,12 +46,13 @@ export interface OpenStateOptions {
  *
  * @example const state = await openServerState(process.env)
  * @throws {ServerConfigError} When `DATA_DIR` cannot be created, written or locked (the message
- *   names `DATA_DIR`), `REDIS_URL`/`REDIS_CLUSTER` is not valid, the `redis` package is missing,
+ *   names `DATA_DIR`), `REDIS_URL`/`REDIS_CLUSTER`/`REDIS_SENTINEL` is not valid, the `redis` package is missing,
  *   or Redis may evict keys (`maxmemory-policy`).
  */
 export async function openServerState(env: Readonly<Record<string, string | undefined>>, options: OpenStateOptions = {}): Promise<ServerState> {
   const log = options.log ?? ((line: string) => void writeSafely(process.stderr, `${line}\n`));
-  if ((env.REDIS_URL ?? '') !== '' || (env.REDIS_CLUSTER ?? '') !== '') {
+  // REDIS_SENTINEL_NAME alone too: readRedisSettings refuses it rather than a silent DATA_DIR.
+  if (['REDIS_URL', 'REDIS_CLUSTER', 'REDIS_SENTINEL', 'REDIS_SENTINEL_NAME'].some((name) => (env[name] ?? '') !== '')) {
     // Loaded only with Redis, like the `redis` package itself (docs/performance.md, start-up).
     const { openRedisState, readRedisSettings } = await import('./redis-state.ts');
     return openRedisState(readRedisSettings(env)!, log, options.redisTimeoutMs ?? 500);

@@ -10,7 +10,7 @@ import { ServerConfigError } from './server-config.ts';
 export const MAX_WORKERS = 64;
 
 /**
- * Reads `WORKERS` (default 1). More than one needs `REDIS_URL` or `REDIS_CLUSTER` (shared revocations and throttles)
+ * Reads `WORKERS` (default 1). More than one needs `REDIS_URL`, `REDIS_CLUSTER` or `REDIS_SENTINEL` (shared revocations and throttles)
  * and `JWT_SECRET_KEY` (or each worker would make up its own secret and refuse the others' tokens).
  *
  * @example readWorkerCount(process.env) // 1
@@ -24,9 +24,9 @@ export function readWorkerCount(env: Readonly<Record<string, string | undefined>
   }
   const count = Number(value);
   if (count === 1) return 1;
-  if ((env.REDIS_URL ?? '') === '' && (env.REDIS_CLUSTER ?? '') === '') {
+  if ((env.REDIS_URL ?? '') === '' && (env.REDIS_CLUSTER ?? '') === '' && (env.REDIS_SENTINEL ?? '') === '') {
     throw new ServerConfigError(
-      `WORKERS=${count} needs REDIS_URL (or REDIS_CLUSTER): without a shared store each worker keeps its own revocations and login throttles, ` +
+      `WORKERS=${count} needs REDIS_URL (or REDIS_CLUSTER, REDIS_SENTINEL): without a shared store each worker keeps its own revocations and login throttles, ` +
         'so a token logged out on one worker would still work on another. Set REDIS_URL, or run one process (WORKERS=1).',
     );
   }

@@ -5,7 +5,7 @@
  * supervisor sees the crash loop), and on SIGTERM/SIGINT asks every worker to drain and exits
  * 0 once all of them have finished their requests. Workers serve; the primary holds no state.
  *
- * Allowed only when the state is shared between processes (`REDIS_URL` or `REDIS_CLUSTER`): revocations and login
+ * Allowed only when the state is shared between processes (`REDIS_URL`, `REDIS_CLUSTER` or `REDIS_SENTINEL`): revocations and login
  * throttles kept in one process's memory or claimed by one process would let a logged-out token
  * work on another worker, and multiply the login limit by N. Not part of the package.
  */

@@ -62,9 +62,9 @@ async function launch(port: number, args: readonly string[]): Promise<ChildProce
 /**
  * Starts `redis-server` with `args` and resolves once it accepts connections; a start that fails
  * or takes over 5 s rejects, with the end of its output, and kills the process. `name` is how
- * messages call it.
+ * messages call it; `readyLine` what it prints once ready (a Sentinel prints `+monitor master`).
  */
-export async function spawnRedis(args: readonly string[], name: string): Promise<ChildProcess> {
+export async function spawnRedis(args: readonly string[], name: string, readyLine = 'Ready to accept connections'): Promise<ChildProcess> {
   const child = spawn('redis-server', [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
@@ -78,7 +78,7 @@ export async function spawnRedis(args: readonly string[], name: string): Promise
     child.once('exit', (code) => fail(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
+      if (output.includes(readyLine)) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
         resolve();

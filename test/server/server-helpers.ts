@@ -156,3 +156,26 @@ export async function loginAs(url: string, username = 'user1', password = 'passw
   const body = (await response.json()) as { access_token?: string; refresh_token?: string };
   return { status: response.status, access: body.access_token ?? '', refresh: body.refresh_token ?? '' };
 }
+
+/**
+ * Requests `/protected` with `token` until `stop`, pausing `pauseMs` between requests; every
+ * status seen, counted (0: no answer). For tests that break Redis under load.
+ */
+export function hammer(url: string, token: string, pauseMs = 0): { stop: () => Promise<Map<number, number>> } {
+  const seen = new Map<number, number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const status = await fetch(`${url}/protected`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status, () => 0);
+      seen.set(status, (seen.get(status) ?? 0) + 1);
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return seen;
+    },
+  };
+}

@@ -2,8 +2,9 @@
  * A Redis client as the library's Redis stores use it (exported by `authx-node` as a type and
  * `redisCommand`): one function sending one command, routed by a key. The library depends on no
  * Redis package; it adapts the client the user passes in: the official `redis` client
- * (`createClient`: `sendCommand(args)`; `createCluster`: `sendCommand(key, readonly, args)`),
- * `ioredis` (`Redis` or `Cluster`: `call`), or any function of that shape. Every call has a
+ * (`createClient`: `sendCommand(args)`; `createCluster`: `sendCommand(key, readonly, args)`;
+ * `createSentinel`: `sendCommand(readonly, args)`, to the master the Sentinels name), `ioredis`
+ * (`Redis` or `Cluster`: `call`), or any function of that shape. Every call has a
  * deadline, and every failure becomes `StateUnavailableError` (503) without the client's error
  * text, which may hold an address; only the reply's error code (`OOM`, `NOSCRIPT`, ...) is kept.
  *
@@ -36,13 +37,23 @@ interface NodeRedisCluster {
   readonly slots: ReadonlyArray<{ readonly master?: unknown } | undefined>;
   nodeClient(node: never): Promise<NodeRedisClient> | NodeRedisClient;
 }
+/** The official client's `createSentinel()`: the current master's pool, `sendCommand(isReadonly, args)`, and pipelines. */
+interface NodeRedisSentinel {
+  sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  multi(): NodeRedisSentinelPipeline;
+  getMasterNode(): unknown;
+}
+interface NodeRedisSentinelPipeline {
+  addCommand(isReadonly: boolean | undefined, args: string[]): NodeRedisSentinelPipeline;
+  execAsPipeline(): Promise<unknown[]>;
+}
 /** ioredis `Redis` or `Cluster` (`isCluster`, `nodes('master')`). */
 interface IoRedisClient {
   call(command: string, ...args: string[]): Promise<unknown>;
 }
 
-/** What the stores accept: an official `redis` client or cluster, an `ioredis` client or cluster, or a {@link RedisCommand}. */
-export type RedisClientLike = RedisCommand | NodeRedisClient | NodeRedisCluster | IoRedisClient;
+/** What the stores accept: an official `redis` client, cluster or sentinel, an `ioredis` client or cluster, or a {@link RedisCommand}. */
+export type RedisClientLike = RedisCommand | NodeRedisClient | NodeRedisCluster | NodeRedisSentinel | IoRedisClient;
 
 /**
  * A reply error or a failure of the link, as `StateUnavailableError` (503): `reason` is the reply's
@@ -71,6 +82,8 @@ export interface RedisLink {
   primaries(): Promise<RedisCommand[]>;
   /** Whether the client is a cluster client. */
   readonly cluster: boolean;
+  /** Whether the client is the official client's Sentinel client (its pooled connections cannot be proven tracked, so no tracking cache). */
+  readonly sentinel: boolean;
 }
 
 /**
@@ -96,6 +109,7 @@ export function redisLink(client: RedisClientLike, timeoutMs: number): RedisLink
   return {
     send,
     cluster: raw.cluster,
+    sentinel: raw.sentinel === true,
     sendReplicated: (args, key, replicas) =>
       deadline(async () => {
         const wait = ['WAIT', String(replicas), String(timeoutMs)];
@@ -112,6 +126,7 @@ export function redisLink(client: RedisClientLike, timeoutMs: number): RedisLink
 
 interface RawLink {
   cluster: boolean;
+  sentinel?: boolean;
   send(args: readonly string[], key: string | undefined): Promise<unknown>;
   /** Two commands on one connection, in order, written together. */
   pair(first: readonly string[], second: readonly string[], key: string): Promise<[unknown, unknown]>;
@@ -161,7 +176,7 @@ function adapt(client: RedisClientLike): RawLink {
     };
   }
   if (typeof client !== 'object' || client === null) throw new TypeError('client must be a redis or ioredis client or cluster, or a function sending one command');
-  const maybe = client as { call?: unknown; sendCommand?: unknown; masters?: unknown; nodeClient?: unknown; isCluster?: unknown; nodes?: unknown; pipeline?: unknown };
+  const maybe = client as { call?: unknown; sendCommand?: unknown; masters?: unknown; nodeClient?: unknown; isCluster?: unknown; nodes?: unknown; pipeline?: unknown; getMasterNode?: unknown; multi?: unknown };
   // ioredis has both `call` and a `sendCommand` that takes its own Command objects: test `call` first.
   if (typeof maybe.call === 'function') {
     const io = client as IoRedisClient;
@@ -184,6 +199,7 @@ function adapt(client: RedisClientLike): RawLink {
     return { cluster: false, send: (args) => call(args), pair: (first, second) => Promise.all([call(first), call(second)]), primaries: async () => [call] };
   }
   if (typeof maybe.sendCommand === 'function') {
+    if (typeof maybe.getMasterNode === 'function' && typeof maybe.multi === 'function') return adaptSentinel(client as NodeRedisSentinel);
     if (Array.isArray(maybe.masters) && typeof maybe.nodeClient === 'function') {
       const cluster = client as NodeRedisCluster;
       const send = (args: readonly string[], key: string | undefined): Promise<unknown> => cluster.sendCommand(key, false, [...args]);
@@ -222,6 +238,29 @@ function adapt(client: RedisClientLike): RawLink {
     return { cluster: false, send, pair: (first, second) => Promise.all([send(first), send(second)]), primaries: async () => [send] };
   }
   throw new TypeError('client must be a redis or ioredis client or cluster, or a function sending one command');
+}
+
+/**
+ * A Sentinel client: every command to the current master (never a replica: `isReadonly` false,
+ * so a read cannot miss a write). The pair is one pipeline: both commands are written together
+ * on one connection of the master's pool, and when the client retries after a failover
+ * (`READONLY`, a lost connection) it sends both again, in order, to the new master. Two
+ * `sendCommand`s would be retried one by one, and a `WAIT` re-sent alone on a fresh connection
+ * counts replicas without having seen the write.
+ */
+function adaptSentinel(sentinel: NodeRedisSentinel): RawLink {
+  const send = (args: readonly string[]): Promise<unknown> => sentinel.sendCommand(false, [...args]);
+  return {
+    cluster: false,
+    sentinel: true,
+    send,
+    pair: async (first, second) => {
+      const replies = await sentinel.multi().addCommand(false, [...first]).addCommand(false, [...second]).execAsPipeline();
+      if (!Array.isArray(replies) || replies.length !== 2) throw new RedisUnavailableError('connection');
+      return [replies[0], replies[1]];
+    },
+    primaries: async () => [send],
+  };
 }
 
 interface IoRedisClusterShape {

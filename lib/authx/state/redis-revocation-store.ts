@@ -1,6 +1,6 @@
 /**
  * `RedisRevocationStore` (exported by `authx-node`): the revocation model in Redis or a Redis
- * Cluster, shared by every process using it (docs/state.md, "Redis and Redis Cluster in detail").
+ * Cluster, shared by every process using it (docs/state.md, "Redis, Redis Cluster and Sentinel in detail").
  * Every key of one subject lives under its hash tag (`authx:{<sub>}:...`, lib/authx/state/redis-keys.ts),
  * so a verification is one `MGET` of one slot (the token's keys and the slot's epoch record),
  * and a logout or a rotation one Lua script on one node. Scripts go by SHA-1
@@ -33,7 +33,7 @@ import {
 
 /** Options of {@link RedisRevocationStore}. */
 export interface RedisRevocationStoreOptions {
-  /** A connected official `redis` client or cluster, an `ioredis` client or cluster, or a function sending one command. */
+  /** A connected official `redis` client, cluster or sentinel, an `ioredis` client or cluster, or a function sending one command. */
   client: RedisClientLike;
   /** Prefix of every key, without braces; default `"authx:"`. */
   prefix?: string;
@@ -49,7 +49,7 @@ export interface RedisRevocationStoreOptions {
    * primary has it, so a failover right after can lose it (docs/state.md).
    */
   minReplicas?: number;
-  /** A local cache kept exact by Redis' invalidations (the official client with RESP3); default none. */
+  /** A local cache kept exact by Redis' invalidations (the official client with RESP3, not its Sentinel client); default none. */
   tracking?: RedisTracking;
   /** Where the store reports lost data and an untrusted Redis (one line each, never an address); default nowhere. */
   log?: (line: string) => void;
@@ -248,6 +248,9 @@ export class RedisRevocationStore implements RevocationStore {
     if (tracking !== undefined && !(tracking instanceof RedisTracking)) throw new TypeError('tracking must be a RedisTracking');
     this.#keys = new RedisKeys(prefix);
     this.#link = redisLink(options.client, timeoutMs);
+    // The heartbeat proves one connection's invalidation stream; a Sentinel client spreads its
+    // reads over a pool of them it does not let the store address (docs/state.md, Sentinel).
+    if (tracking !== undefined && this.#link.sentinel) throw new TypeError('tracking is not supported with a Sentinel client: leave it out (every verification is one MGET)');
     this.#clock = clock;
     this.#maxPerSubject = share;
     this.#replicas = minReplicas;

@@ -1,8 +1,8 @@
 /**
  * The Redis store's parts that need no Redis: hash slots and tags (lib/authx/state/redis-keys.ts),
  * the client adapter's errors (lib/authx/state/redis-client.ts), the tracking cache's rules
- * (lib/authx/state/redis-tracking.ts). Against real Redis: redis-faults.test.ts and the
- * cluster process test.
+ * (lib/authx/state/redis-tracking.ts), the official Sentinel client's adapter. Against real
+ * Redis: redis-faults.test.ts and the cluster and Sentinel process tests.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -133,6 +133,54 @@ describe('a write that waits for replicas on a cluster (official client)', () =>
     assert.ok(error instanceof RedisUnavailableError);
     assert.equal(error.reason, 'MOVED');
     assert.deepEqual(log, ['a: SET', 'a: WAIT', 'cluster: EXISTS', 'a: SET', 'a: WAIT']);
+  });
+});
+
+describe('the official client\'s Sentinel client (createSentinel)', () => {
+  test('is told apart by its shape from createClient and createCluster, and refuses a tracking cache (its pool cannot be proven tracked)', async () => {
+    const { createClient, createCluster, createSentinel } = await import('redis');
+    const sentinel = createSentinel({ name: 'm', sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }] }); // never connected
+    assert.equal(redisLink(sentinel as never, 100).sentinel, true);
+    assert.equal(redisLink(createClient() as never, 100).sentinel, false);
+    assert.equal(redisLink(createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] }) as never, 100).sentinel, false);
+    assert.throws(() => new RedisRevocationStore({ client: sentinel as never, tracking: new RedisTracking() }), /^TypeError: tracking is not supported with a Sentinel client/);
+    assert.doesNotThrow(() => new RedisRevocationStore({ client: sentinel as never }).close());
+  });
+
+  // sendCommand(isReadonly, args) to the master's pool, and pipelines (multi().addCommand().execAsPipeline()).
+  function fakeSentinel(pipelineReplies: () => Promise<unknown[]>) {
+    const log: string[] = [];
+    const sentinel = {
+      getMasterNode: () => ({ host: '127.0.0.1', port: 1 }),
+      sendCommand: async (readonly: boolean | undefined, args: string[]) => (log.push(`send ${String(readonly)}: ${args.join(' ')}`), 'OK'),
+      multi: () => {
+        const queued: string[] = [];
+        const pipeline = {
+          addCommand: (readonly: boolean | undefined, args: string[]) => (queued.push(`${String(readonly)}: ${args.join(' ')}`), pipeline),
+          execAsPipeline: () => (log.push(`pipeline [${queued.join(' | ')}]`), pipelineReplies()),
+        };
+        return pipeline;
+      },
+    };
+    return { sentinel, log };
+  }
+
+  test('commands go to the master (never readonly); a write and its WAIT are one pipeline, so a retry after a failover sends both again, in order', async () => {
+    const { sentinel, log } = fakeSentinel(async () => ['OK', 1]);
+    const linked = redisLink(sentinel as never, 200);
+    assert.equal(await linked.send(['MGET', 'a', 'b'], 'a'), 'OK');
+    assert.equal(await linked.sendReplicated(['SET', 'k', '1'], 'k', 1), 'OK');
+    const [primary] = await linked.primaries();
+    await primary!(['CONFIG', 'GET', 'maxmemory-policy']);
+    assert.deepEqual(log, ['send false: MGET a b', 'pipeline [false: SET k 1 | false: WAIT 1 200]', 'send false: CONFIG GET maxmemory-policy']);
+  });
+
+  test('too few replicas in time, or a pipeline refused (READONLY: a demoted master), is a 503, never acknowledged', async () => {
+    const fewer = await redisLink(fakeSentinel(async () => ['OK', 0]).sentinel as never, 200).sendReplicated(['SET', 'k', '1'], 'k', 1).then(() => undefined, (e: unknown) => e);
+    assert.ok(fewer instanceof RedisUnavailableError && fewer.reason === 'NOREPLICAS');
+    const demoted = fakeSentinel(async () => { throw new Error('READONLY You can\'t write against a read only replica.'); });
+    const refused = await redisLink(demoted.sentinel as never, 200).sendReplicated(['SET', 'k', '1'], 'k', 1).then(() => undefined, (e: unknown) => e);
+    assert.ok(refused instanceof RedisUnavailableError && refused.reason === 'READONLY');
   });
 });
 

@@ -16,7 +16,7 @@ import { issuedAtMs } from '../../../lib/authx/tokens/token-id.ts';
 import { openServerState, type ServerState } from '../../../server/process/state.ts';
 import { startCluster, type TestCluster } from '../../helpers/redis-cluster.ts';
 import { startWorkers } from '../../helpers/server-process.ts';
-import { loginAs, startTestServer, TEST_SECRET, type TestServer } from '../server-helpers.ts';
+import { hammer, loginAs, startTestServer, TEST_SECRET, type TestServer } from '../server-helpers.ts';
 
 let cluster: TestCluster;
 const states: ServerState[] = [];
@@ -49,25 +49,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function errorStats(): Promise<string> {
   const texts = await Promise.all(cluster.nodes.filter((n) => n.alive).map((n) => cluster.cli(n.port, 'INFO', 'errorstats').catch(() => '')));
   return texts.join('\n');
-}
-
-/** Requests `/protected` with `token` until `stop`; every status seen, counted. */
-function hammer(url: string, token: string): { stop: () => Promise<Map<number, number>> } {
-  const seen = new Map<number, number>();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const status = await fetch(`${url}/protected`, auth(token)).then((r) => r.status, () => 0);
-      seen.set(status, (seen.get(status) ?? 0) + 1);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return seen;
-    },
-  };
 }
 
 test('CLUSTER KEYSLOT agrees with the library: every subject key and its epoch record share one slot', async () => {

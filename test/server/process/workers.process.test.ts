@@ -218,9 +218,10 @@ describe('WORKERS setting', () => {
   });
 
   test('refuses more than one worker without REDIS_URL, saying why', () => {
-    assert.throws(() => readWorkerCount({ WORKERS: '2', JWT_SECRET_KEY: SECRET }), /WORKERS=2 needs REDIS_URL \(or REDIS_CLUSTER\): .*logged out on one worker would still work on another/);
+    assert.throws(() => readWorkerCount({ WORKERS: '2', JWT_SECRET_KEY: SECRET }), /WORKERS=2 needs REDIS_URL \(or REDIS_CLUSTER, REDIS_SENTINEL\): .*logged out on one worker would still work on another/);
     assert.throws(() => readWorkerCount({ WORKERS: '2', REDIS_URL: '', JWT_SECRET_KEY: SECRET }), /needs REDIS_URL/);
     assert.equal(readWorkerCount({ WORKERS: '2', REDIS_CLUSTER: 'redis://127.0.0.1:7000', JWT_SECRET_KEY: SECRET }), 2);
+    assert.equal(readWorkerCount({ WORKERS: '2', REDIS_SENTINEL: 'redis://127.0.0.1:26379', JWT_SECRET_KEY: SECRET }), 2);
   });
 
   test('refuses more than one worker with a generated secret', () => {
