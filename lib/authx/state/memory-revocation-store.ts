@@ -703,11 +703,21 @@ export class MemoryRevocationStore implements RevocationStore {
     const share = subject === null ? null : (this.#shares.get(subject) ?? { subject, head: -1, count: 0, cutoffExpiresAt: 0 });
     if (known === undefined) {
       this.#insert(kind, key, share, expiresAt, coversMs, extra, hash);
-      this.#undo?.push(() => this.#remove(this.#find(kind, key, hash)!));
+      // A lookup outside the transaction (while its journal write is pending) may have dropped the
+      // entry as expired by the time of the undo: then there is nothing left to take out.
+      this.#undo?.push(() => {
+        const slot = this.#find(kind, key, hash);
+        if (slot !== undefined) this.#remove(slot);
+      });
     } else {
       if (this.#undo !== null) {
         const before = [this.#shareOf[known]!, this.#expiresAt[known]!, this.#coversMs[known]!, this.#extras.get(known)] as const;
-        this.#undo.push(() => this.#rewrite(this.#find(kind, key, hash)!, ...before));
+        // Dropped meanwhile (as above): the entry comes back as it was before the transaction.
+        this.#undo.push(() => {
+          const slot = this.#find(kind, key, hash);
+          if (slot !== undefined) this.#rewrite(slot, ...before);
+          else this.#insert(kind, key, ...before, hash);
+        });
       }
       this.#rewrite(known, share, expiresAt, coversMs, extra);
     }

@@ -182,3 +182,25 @@ test('entries that come and go by the thousand leave every live one found and ev
   }
   assert.ok(store.size <= 1000);
 });
+
+test('an undo after a lookup outside the transaction dropped its entry as expired (a journal write pending, then failed): nothing hangs, and a later fold drops no other subject\'s entry', () => {
+  let now = START_MS;
+  const store = new MemoryRevocationStore({ clock: () => now, maxEntriesPerSubject: 3 });
+  const alice = (coversMs: number): Owner => ({ subject: 'alice', coversMs, cutoffExpiresAt: SEC + 3600 });
+  // The undo of an insert whose entry is gone.
+  const inserted = store.transact(() => store.revoke('short', now / 1000 + 1, alice(START_MS - 10)));
+  now += 2000;
+  assert.equal(revoked(store, 'short', 'alice'), false, 'expired: the lookup drops it');
+  inserted.undo();
+  // The undo of a rewrite whose entry is gone: bob's revoked token must survive alice's next fold.
+  store.revoke('victim', SEC + 3600, { subject: 'bob', coversMs: START_MS - 5, cutoffExpiresAt: SEC + 3600 });
+  store.revoke('j1', now / 1000 + 1, alice(START_MS - 10));
+  now += 2000;
+  const rewritten = store.transact(() => store.revoke('j1', now / 1000 + 1, alice(START_MS - 10)));
+  now += 2000;
+  assert.equal(revoked(store, 'j1', 'alice'), false);
+  rewritten.undo();
+  for (let i = 0; i < 5; i++) store.revoke(`a${i}`, now / 1000 + 3600, alice(now - 100));
+  assert.equal(store.isRevoked({ jti: 'victim', sub: 'bob', issuedAtMs: START_MS - 5, fid: undefined }), true, 'bob\'s revoked token stays revoked');
+  for (let i = 0; i < 5; i++) assert.equal(store.isRevoked({ jti: `a${i}`, sub: 'alice', issuedAtMs: now - 100, fid: undefined }), true);
+});
