@@ -11,7 +11,8 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d
 const DURATION_PATTERN = /^(\d{1,9})\s?([smhdw])$/;
 /** Largest first: the unit a suggested string is written in. */
 const UNITS: readonly (readonly [string, number])[] = [['w', 604800], ['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
-const UNIT_NAMES: readonly (readonly [string, number])[] = [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
+/** Down to minutes: a duration is humanized only past a minute (see millisecondsMessage). */
+const UNIT_NAMES: readonly (readonly [string, number])[] = [['day', 86400], ['hour', 3600], ['minute', 60]];
 /** More seconds than a year is no lifetime anyone writes as a number: it is milliseconds. */
 const YEAR_SECONDS = 365 * 86400;
 /** A whole number of minutes in milliseconds (900000 for 15 minutes) is plainly milliseconds too. */
@@ -67,7 +68,7 @@ function unitString(seconds: number): string | undefined {
   return count < 1e9 ? `"${String(count)}${unit}"` : undefined;
 }
 
-/** `10.4 days`: seconds (at least one) in the largest unit they fill, to one decimal. */
+/** `10.4 days`: seconds (at least a minute) in the largest unit they fill, to one decimal. */
 function humanize(seconds: number): string {
   const [unit, size] = UNIT_NAMES.find(([, s]) => seconds >= s)!;
   const count = Math.round((seconds / size) * 10) / 10;

@@ -64,3 +64,9 @@ test('negative, NaN and infinite numbers and unitless strings keep their own err
   assert.throws(() => durationToSeconds(Number.POSITIVE_INFINITY, 'x'), { name: 'RangeError', message: 'x must be a finite number of seconds >= 0, got Infinity' });
   assert.throws(() => durationToSeconds('900000', 'x'), { name: 'TypeError' });
 });
+
+test('only a real string is read as one: an array or an object that prints as "15m" is refused', () => {
+  for (const value of [['15m'], { toString: () => '15m' }, true, null]) {
+    assert.throws(() => durationToSeconds(value as never, 'x'), { name: 'TypeError', message: 'x must be a number of seconds or a string such as "30s", "15m", "2h", "30d", "1w"' });
+  }
+});

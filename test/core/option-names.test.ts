@@ -165,6 +165,9 @@ test('a JWT_ prefix is ignored only at the start, and a short name gets no three
   assert.equal(closestName('jwt_audience', ['audience']), 'audience');
   assert.equal(closestName('ajwt_b', ['ab']), undefined); // "ajwtb" is three edits from "ab"
   assert.equal(closestName('a_jwt_b', ['ab']), undefined);
+  // A short name: only the stripped prefix brings it within reach (neither edits nor containment would).
+  assert.equal(closestName('JWT_ALG', ['alg']), 'alg');
+  assert.equal(closestName('jwt_typ', ['typ']), 'typ');
 });
 
 test('counts every edit from the first character: two-letter names three edits apart are not close', () => {
