@@ -450,6 +450,7 @@ export class MemoryRevocationStore implements RevocationStore {
   replayer(): (records: readonly unknown[]) => void {
     const now = this.#now();
     return (records) => {
+      if (!Array.isArray(records)) throw new TypeError('a journal line must be an array of state records');
       const first = records.length === 1 ? parseStateRecord(records[0]) : undefined;
       const valid = first === undefined ? records.map(parseStateRecord) : [first];
       if (valid.includes(null)) throw new TypeError('unknown or malformed state record');

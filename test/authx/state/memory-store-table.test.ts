@@ -204,3 +204,12 @@ test('an undo after a lookup outside the transaction dropped its entry as expire
   assert.equal(store.isRevoked({ jti: 'victim', sub: 'bob', issuedAtMs: START_MS - 5, fid: undefined }), true, 'bob\'s revoked token stays revoked');
   for (let i = 0; i < 5; i++) assert.equal(store.isRevoked({ jti: `a${i}`, sub: 'alice', issuedAtMs: now - 100, fid: undefined }), true);
 });
+
+test('applyRecords takes an array only: an array-like object is refused before anything is applied', () => {
+  const store = new MemoryRevocationStore({ clock: testClock() });
+  const record: StateRecord = ['j', 'jti-x', SEC + 3600, 'user1', START_MS - 1];
+  assert.throws(() => store.applyRecords({ length: 1, 0: record } as never), { name: 'TypeError', message: 'a journal line must be an array of state records' });
+  assert.equal(revoked(store, 'jti-x', 'user1'), false);
+  store.applyRecords([record]);
+  assert.equal(revoked(store, 'jti-x', 'user1'), true);
+});
