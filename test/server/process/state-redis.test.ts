@@ -127,14 +127,26 @@ test('round trips in sequence: a login 3, GET /protected 1 then none once cached
       if (n !== 0) await new Promise((r) => setTimeout(r, 10));
     }
     assert.equal(cachedRounds, 0, 'a cached verification asks Redis nothing');
-    const [refreshed, refreshRounds] = await measure(() => fetch(`${server.url}/refresh`, post(session.refresh)));
-    assert.equal(refreshed.status, 200);
-    // The revocation check with a read of the refresh budget, then the rotation's one script with
-    // the budget's hit (the rotation's own check of the token is answered by the client-side cache).
-    assert.equal(refreshRounds, 2, `a refresh took ${refreshRounds} round trips`);
-    const [out, logoutRounds] = await measure(() => fetch(`${server.url}/logout`, post(session.access)));
-    assert.equal(out.status, 200);
-    assert.equal(logoutRounds, 1, 'a logout with a cached token: the revocation script only');
+    // The cache answers only while its heartbeat is fresh (50 ms): on a loaded machine a lapse
+    // costs one more round trip. So a fresh session each time, until one finds the cache fresh
+    // throughout; the counts must be met in one of five (they never are if the code takes more).
+    const seen: string[] = [];
+    let met = false;
+    for (let attempt = 0; attempt < 5 && !met; attempt++) {
+      const fresh = attempt === 0 ? session : await login(server.url, 'user2', 'password2');
+      assert.equal(fresh.status, 200);
+      for (let i = 0; i < 50 && (await measure(() => fetch(`${server.url}/protected`, auth(fresh.access))))[1] !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const [refreshed, refreshRounds] = await measure(() => fetch(`${server.url}/refresh`, post(fresh.refresh)));
+      assert.equal(refreshed.status, 200);
+      const [out, logoutRounds] = await measure(() => fetch(`${server.url}/logout`, post(fresh.access)));
+      assert.equal(out.status, 200);
+      seen.push(`refresh ${refreshRounds}, logout ${logoutRounds}`);
+      // The revocation check with a read of the refresh budget, then the rotation's one script with
+      // the budget's hit (the rotation's own check of the token is answered by the client-side
+      // cache); a logout with a cached token: the revocation script only.
+      met = refreshRounds === 2 && logoutRounds === 1;
+    }
+    assert.ok(met, `round trips seen: ${seen.join('; ')}`);
   } finally {
     await server.close();
     store.close();
