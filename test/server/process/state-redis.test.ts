@@ -67,9 +67,16 @@ test('GET /protected on a cache miss asks Redis once, then answers from the loca
   const before = await mgets();
   assert.equal((await fetch(`${b.url}/protected`, auth(session.access))).status, 200);
   assert.equal((await mgets()) - before, 1, 'one MGET for the miss (the synchronous try and the awaited one share it)');
-  for (let i = 0; i < 20; i++) assert.equal((await fetch(`${b.url}/protected`, auth(session.access))).status, 200);
-  const misses = (await mgets()) - before;
-  assert.ok(misses <= 3, `later verifications are local lookups (${misses} MGETs)`);
+  // Later verifications are local lookups. The cache answers only while its heartbeat is fresh
+  // (50 ms), which a loaded machine can miss now and then: up to three batches of 20, one of
+  // which must ask Redis at most twice (every one would ask it without the cache).
+  const batches: number[] = [];
+  while (batches.length < 3 && !(batches.at(-1)! <= 2)) {
+    const from = await mgets();
+    for (let i = 0; i < 20; i++) assert.equal((await fetch(`${b.url}/protected`, auth(session.access))).status, 200);
+    batches.push((await mgets()) - from);
+  }
+  assert.ok(batches.at(-1)! <= 2, `later verifications are local lookups (MGETs per batch of 20: ${batches.join(', ')})`);
   assert.equal((await fetch(`${a.url}/logout`, post(session.access))).status, 200);
   const started = performance.now();
   let status = 200;
