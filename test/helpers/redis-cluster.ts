@@ -77,7 +77,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const dir = mkdtempSync(join(tmpdir(), 'authx-cluster-'));
   const nodes: Node[] = [];
   const stop = async (): Promise<void> => {
-    await Promise.all(nodes.map((node) => node.kill()));
+    // Every SIGKILL is sent, and the directory removed, before the first await: the test runner
+    // may end the process while an after hook still waits (seen on Node 20), and the directory
+    // must not outlive it. Removed again once the nodes are gone, for a file written meanwhile.
+    const exits = nodes.map((node) => node.kill());
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    await Promise.all(exits);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

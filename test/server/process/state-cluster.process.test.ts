@@ -27,8 +27,15 @@ before(async () => {
   cluster = await startCluster({ primaries: 3, replicasPerPrimary: 1 });
 });
 after(async () => {
-  for (const server of servers) await server.close();
-  for (const state of states) await state.close();
+  // The servers and states first, for at most 5 s, then the cluster (whose stop removes its
+  // directory before its first await: see test/helpers/redis-cluster.ts).
+  const closing = (async () => {
+    for (const server of servers) await server.close();
+    for (const state of states) await state.close();
+  })().catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+  clearTimeout(timer);
   await cluster?.stop();
 });
 
