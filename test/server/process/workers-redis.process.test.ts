@@ -24,7 +24,7 @@ function call(url: string, method: string, path: string, headers: Record<string,
   });
 }
 
-test('WORKERS=2 with REDIS_URL: a logout on one worker is refused by both, and SIGTERM exits 0', async (t) => {
+test('WORKERS=2 with REDIS_URL: a logout on one worker is refused by both within 50 ms, and SIGTERM exits 0', async (t) => {
   const redis = await startRedis();
   t.after(() => redis.stop());
   const { child, url, output: printed, exited } = await startWorkers(t, { REDIS_URL: redis.url, JWT_SECRET_KEY: SECRET });
@@ -35,9 +35,21 @@ test('WORKERS=2 with REDIS_URL: a logout on one worker is refused by both, and S
   for (let i = 0; i < 4; i++) assert.equal((await call(url, 'GET', '/protected', auth)).status, 200, `request ${i} before logout`);
 
   assert.equal((await call(url, 'POST', '/logout', auth)).status, 200);
-  for (let i = 0; i < 4; i++) {
+  // Each worker answers a token it has seen from its cache, which Redis invalidates at once but
+  // not in the same instant: the guarantee (docs/state.md) is a refusal by every worker within
+  // 50 ms. So a request sent 50 ms or more after the logout's answer must be refused; four such.
+  const loggedOutAt = performance.now();
+  let refused = 0;
+  for (let i = 0; refused < 4; i++) {
+    const sentAt = performance.now();
     const after = await call(url, 'GET', '/protected', auth);
-    assert.equal(after.status, 401, `request ${i} after logout answered ${after.status}: ${after.body}`);
+    if (sentAt - loggedOutAt >= 50) {
+      assert.equal(after.status, 401, `request ${i}, sent ${Math.round(sentAt - loggedOutAt)} ms after the logout, answered ${after.status}: ${after.body}`);
+      refused++;
+    } else {
+      assert.ok(after.status === 200 || after.status === 401, `request ${i} answered ${after.status}: ${after.body}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   child.kill('SIGTERM');
