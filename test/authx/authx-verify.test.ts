@@ -12,8 +12,23 @@ import {
   InsufficientScopeError,
   RefreshTokenRequiredError,
   type RequestToken,
+  type RevocationStore,
 } from '../../lib/index.ts';
 import { inspect, makeAuth, SECRET, sendJson, startServer, type TestServer } from './authx-helpers.ts';
+
+/** A store that answers every call with a Promise, as a shared one does; `onAsk` sees each revocation check. */
+function asyncStore(onAsk: () => void = () => {}): RevocationStore {
+  const revoked = new Set<string>();
+  return {
+    isRevoked: async (check) => (onAsk(), revoked.has(check.jti)),
+    revoke: async (jti) => (revoked.add(jti), 'token' as const),
+    revokeSubject: async () => {},
+    revokeFamily: async () => 'token' as const,
+    retire: async () => ({ outcome: 'claimed' as const }),
+    recordSession: async () => {},
+    listSessions: async () => [],
+  };
+}
 
 describe('token type and freshness over node:http', () => {
   const auth = makeAuth({ tokenLocation: ['headers'] });
@@ -210,19 +225,8 @@ describe('sync and async verification', () => {
     const direct = sync.verifyTokenEither(token);
     assert.ok(!(direct instanceof Promise));
     assert.equal(direct.sub, 'user1');
-    const revoked = new Set<string>();
     let asked = 0;
-    const slow = makeAuth({
-      revocationStore: {
-        isRevoked: async (check) => (asked++, revoked.has(check.jti)),
-        revoke: async (jti) => (revoked.add(jti), 'token' as const),
-        revokeSubject: async () => {},
-        revokeFamily: async () => 'token' as const,
-        retire: async () => ({ outcome: 'claimed' as const }),
-        recordSession: async () => {},
-        listSessions: async () => [],
-      },
-    });
+    const slow = makeAuth({ revocationStore: asyncStore(() => asked++) });
     const later = slow.verifyTokenEither(token);
     assert.ok(later instanceof Promise);
     assert.equal((await later).sub, 'user1');
@@ -233,18 +237,7 @@ describe('sync and async verification', () => {
   });
 
   test('verifyTokenSync refuses an asynchronous revocation store; verifyToken awaits it', async () => {
-    const revoked = new Set<string>();
-    const auth = makeAuth({
-      revocationStore: {
-        isRevoked: async (check) => revoked.has(check.jti),
-        revoke: async (jti) => (revoked.add(jti), 'token' as const),
-        revokeSubject: async () => {},
-        revokeFamily: async () => 'token' as const,
-        retire: async () => ({ outcome: 'claimed' as const }),
-        recordSession: async () => {},
-        listSessions: async () => [],
-      },
-    });
+    const auth = makeAuth({ revocationStore: asyncStore() });
     const token = auth.createAccessToken('user1');
     assert.throws(() => auth.verifyTokenSync(token), /verifyToken instead/);
     const payload = await auth.verifyToken(token);
