@@ -6,11 +6,11 @@
  * event loop never waits for it (docs/performance.md). The store then appends what was committed
  * meanwhile and renames (file-revocation-store.ts); any failure leaves the old journal in place.
  */
-import { open, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { constants, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { MemoryRevocationStore, type StateRecord } from './memory-revocation-store.ts';
-import { frameLine, JOURNAL_HEADER, writeAll } from './journal.ts';
+import { frameLine, JOURNAL_HEADER, writeAll, writeNewFile } from './journal.ts';
 import { readJournal } from './journal-reader.ts';
 
 /** What to compact. */
@@ -85,10 +85,9 @@ export async function writeCompacted(request: CompactionRequest): Promise<Compac
  * @throws {Error} The `fs` error (`ENOSPC`, `EIO`, ...).
  */
 export async function writeJournalFile(path: string, records: readonly StateRecord[]): Promise<CompactionResult> {
-  const handle = await open(path, 'w', 0o600);
-  let position = 0;
-  let lines = 0;
-  try {
+  return writeNewFile(path, async (handle) => {
+    let position = 0;
+    let lines = 0;
     let chunk: Buffer[] = [Buffer.from(JOURNAL_HEADER, 'latin1')];
     let chunkBytes = chunk[0]!.length;
     for (let i = 0; i < records.length; i += RECORDS_PER_LINE) {
@@ -105,14 +104,8 @@ export async function writeJournalFile(path: string, records: readonly StateReco
     }
     await writeAll(handle, Buffer.concat(chunk, chunkBytes), position);
     position += chunkBytes;
-    await handle.datasync();
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await unlink(path).catch(() => {});
-    throw error;
-  }
-  await handle.close();
-  return { bytes: position, lines, records: records.length };
+    return { bytes: position, lines, records: records.length };
+  });
 }
 
 /**

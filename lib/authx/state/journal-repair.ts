@@ -6,10 +6,10 @@
  * rename, directory sync) and keeps the old file beside it as a backup. It takes the directory's
  * lock, so it never runs under a live server.
  */
-import { link, open, rename, unlink } from 'node:fs/promises';
+import { link, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockDirectory } from './data-dir-lock.ts';
-import { frameLine, JOURNAL_FILE, JOURNAL_HEADER, JOURNAL_VERSION, syncDirectory, writeAll } from './journal.ts';
+import { frameLine, JOURNAL_FILE, JOURNAL_HEADER, JOURNAL_VERSION, syncDirectory, writeAll, writeNewFile } from './journal.ts';
 import { readJournal, type JournalDamage } from './journal-reader.ts';
 import { parseStateRecord } from './memory-revocation-store.ts';
 
@@ -77,17 +77,7 @@ export async function repairJournal(directory: string, now: Date = new Date()): 
     const report = { path, exists: scan.exists, version: scan.version, size: scan.size, lines: scan.lines, records: scan.records, tornBytes: scan.tornBytes, damage: scan.damage };
     if (!scan.exists || (scan.damage.length === 0 && scan.tornBytes === 0 && !legacy)) return { ...report, repaired: false, backup: undefined };
     const temp = `${path}.repair`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      const data = Buffer.concat([Buffer.from(JOURNAL_HEADER, 'latin1'), ...kept]);
-      await writeAll(handle, data, 0);
-      await handle.datasync();
-    } catch (error) {
-      await handle.close().catch(() => {});
-      await unlink(temp).catch(() => {});
-      throw error;
-    }
-    await handle.close();
+    await writeNewFile(temp, (handle) => writeAll(handle, Buffer.concat([Buffer.from(JOURNAL_HEADER, 'latin1'), ...kept]), 0));
     const backup = `${path}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`;
     try {
       await link(path, backup);

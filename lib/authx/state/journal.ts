@@ -13,7 +13,7 @@
  * format 2 at the next open. A journal of a newer format is refused.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 
 /** The journal's file name in its directory. */
@@ -71,6 +71,28 @@ export async function writeAll(handle: Pick<FileHandle, 'write'>, data: Uint8Arr
     if (!(bytesWritten > 0)) throw Object.assign(new Error(`write stored 0 of ${data.length - done} bytes`), { code: 'EIO' });
     done += bytesWritten;
   }
+}
+
+/**
+ * Writes a new file at `path` (mode 0600) with `fill`, then `fdatasync`s and closes it; on any
+ * failure the file is closed and removed before the error is passed on, so no half-written file
+ * is left for a rename to install. Answers what `fill` answered.
+ *
+ * @throws {Error} The `fs` error (`ENOSPC`, `EIO`, ...) or whatever `fill` throws.
+ */
+export async function writeNewFile<T>(path: string, fill: (handle: FileHandle) => Promise<T>): Promise<T> {
+  const handle = await open(path, 'w', 0o600);
+  let result: T;
+  try {
+    result = await fill(handle);
+    await handle.datasync();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw error;
+  }
+  await handle.close();
+  return result;
 }
 
 /** The file operations an appender needs: a `FileHandle` (tests pass one that fails on cue). */
