@@ -14,6 +14,7 @@ import { AuthX } from '../../lib/authx/authx.ts';
 import { FileRevocationStore } from '../../lib/authx/state/file-revocation-store.ts';
 import { MemoryRevocationStore } from '../../lib/authx/state/memory-revocation-store.ts';
 import { DEFAULT_REUSE_GRACE_SECONDS } from '../../lib/authx/tokens/rotation.ts';
+import { DEFAULT_MAX_SESSIONS } from '../../lib/authx/tokens/sessions.ts';
 import { EmptyBodyError, InvalidJsonBodyError } from '../../lib/authx/http/body-errors.ts';
 import { errorHeaders } from '../../lib/authx/http/http-errors.ts';
 import { positiveInteger } from '../../lib/authx/config/option-checks.ts';
@@ -115,7 +116,7 @@ export function createHandler(options: ServerOptions): (req: IncomingMessage, re
   }
   const logoutRevokesFamily = options.logoutRevokesFamily ?? true;
   if (typeof logoutRevokesFamily !== 'boolean') throw new TypeError('logoutRevokesFamily must be a boolean');
-  const maxSessions = positiveInteger(options.maxSessions, 100, 'maxSessions');
+  const maxSessions = positiveInteger(options.maxSessions, DEFAULT_MAX_SESSIONS, 'maxSessions');
   const { root, login, protectedRoute, refresh, logout, listSessions, endOtherSessions, endSession } = createRoutes({
     auth, users, perUsernameAddress, perUsername, perAddress, knownPairs, perRefresh, maxPendingPasswordChecks, maxSessions,
     trustProxy: options.trustProxy === true, send, syncTokens, cachedTokens, log: eventSink(log, options.logFormat ?? 'text'), reuseGraceSeconds, logoutRevokesFamily,

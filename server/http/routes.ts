@@ -11,9 +11,8 @@ import type { AuthX } from '../../lib/authx/authx.ts';
 import { readJsonBody } from '../../lib/authx/http/body.ts';
 import type { TokenPayload } from '../../lib/authx/tokens/token-verifier.ts';
 import type { RotatedTokens } from '../../lib/authx/tokens/rotation.ts';
-import { decodeBase64urlText } from '../../lib/core/base64url.ts';
+import { decodeJwt } from '../../lib/core/jwt.ts';
 import { JWTDecodeError } from '../../lib/core/errors.ts';
-import { parseJsonObject } from '../../lib/core/json-segment.ts';
 import { addressThrottleKey, networkHint } from '../login/address-key.ts';
 import { validateStringFields } from './fastapi-validation.ts';
 
@@ -191,11 +190,12 @@ export function createRoutes(context: RouteContext): Routes {
     }
     // An answer from the store (Redis): two round trips. First the revocation check with a read of
     // the budget; then the rotation with the hit. verifyTokenEither threw on a bad signature or
-    // claim before answering this Promise, so the subject read here is the token's own; a token
-    // the store refuses never counts, however many of its requests are in flight. Concurrent
+    // claim before answering this Promise, so the subject read again here (decodeJwt: no second
+    // signature check) is the token's own; a token the store refuses never counts, however many
+    // of its requests are in flight. Concurrent
     // refreshes of one user can pass the limit by as many as are in flight at once (each read
     // the budget before the others counted).
-    const key = digest(verifiedSubject(found.token));
+    const key = digest(String(decodeJwt(found.token).payload.sub));
     const [checked, budget] = await Promise.allSettled([verified, perRefresh.peek(key)]);
     if (checked.status === 'rejected') throw checked.reason;
     if (!users.has(checked.value.sub)) throw new JWTDecodeError(NOT_A_USER);
@@ -259,16 +259,6 @@ export function createRoutes(context: RouteContext): Routes {
 function reuseEventLine(error: RefreshTokenReusedError): string {
   const clean = (id: string): string => id.slice(0, 64).replace(/[^\w.:-]/g, '?');
   return `security: refresh token reuse detected; family ${clean(error.familyId)} revoked (reused jti ${clean(error.tokenId)})\n`;
-}
-
-/**
- * The `sub` of a compact JWS whose signature and claims were already checked (a token without a
- * string `sub` does not verify). Read again here only because the verification's own payload
- * arrives with its revocation answer.
- */
-function verifiedSubject(token: string): string {
-  const payload = parseJsonObject(decodeBase64urlText(token.slice(token.indexOf('.') + 1, token.lastIndexOf('.'))), 'payload');
-  return String(payload.sub);
 }
 
 /** Throttle keys are short digests, so a 16 KiB username cannot bloat a throttle's memory. */

@@ -403,7 +403,7 @@ export class RedisRevocationStore implements RevocationStore {
     const prefix = `${subject.tag}:`;
     const value = `${Math.floor(session.lastUsedAt)} ${JSON.stringify([session.createdAt, session.userAgent, session.network])}`;
     const args = [
-      prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(Math.min(this.#clock(), session.createdAt - 1))), ttl(session.expiresAt, now),
+      prefix, String(now), '1', String(this.#maxPerSubject), String(Math.floor(foldCutoffMs(this.#clock(), { subject: session.subject, coversMs: session.lastUsedAt, cutoffExpiresAt: session.expiresAt, keepFromMs: session.createdAt }))), ttl(session.expiresAt, now),
       `u:${session.id}`, value, ttl(session.expiresAt, now), String(Math.ceil(session.expiresAt)), String(Math.floor(session.lastUsedAt)),
     ];
     const count = Number(await this.#script(SESSION, [`${prefix}n`, subject.cutoff], args));
