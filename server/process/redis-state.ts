@@ -69,7 +69,10 @@ export function readRedisSettings(env: Readonly<Record<string, string | undefine
   const value = env[variable]!;
   const urls = variable === 'REDIS_URL' ? [value] : value.split(',').map((s) => s.trim()).filter(Boolean);
   const pattern = variable === 'REDIS_SENTINEL' ? /^redis:\/\/[^\s/?#]+$/ : /^rediss?:\/\/[^\s]+$/;
-  for (const one of urls) if (!pattern.test(one) || !URL.canParse(one)) throw new ServerConfigError(URL_RULES[variable]);
+  for (const one of urls) if (!pattern.test(one) || !URL.canParse(one) || !credentialsDecode(one)) throw new ServerConfigError(URL_RULES[variable]);
+  // One scheme for every node: the client takes TLS from the first, and refuses a node whose URL
+  // says otherwise in a message that quotes that URL, password included, then waits for ever.
+  if (new Set(urls.map((one) => one.slice(0, one.indexOf(':')))).size > 1) throw new ServerConfigError(`${variable} must use one scheme for every node: all redis:// or all rediss://`);
   if (urls.length === 0) throw new ServerConfigError(`${variable} must name at least one ${variable === 'REDIS_SENTINEL' ? 'Sentinel' : 'seed node'}`);
   if (variable === 'REDIS_SENTINEL' && masterName === '') {
     throw new ServerConfigError('REDIS_SENTINEL_NAME must be set with REDIS_SENTINEL: the name the Sentinels monitor the master under (sentinel monitor <name> ...)');
@@ -83,6 +86,18 @@ export function readRedisSettings(env: Readonly<Record<string, string | undefine
     throw new ServerConfigError('REDIS_TRACKING=on is not supported with REDIS_SENTINEL: its pooled connections cannot be proven to hear every invalidation; unset REDIS_TRACKING');
   }
   return { variable, urls, ...(variable === 'REDIS_SENTINEL' ? { masterName } : {}), minReplicas: replicas === '' ? 0 : Number(replicas), tracking: tracking === 'on' };
+}
+
+/** Whether a URL's user and password are valid percent-encoding (they are decoded at connect). */
+function credentialsDecode(url: string): boolean {
+  const { username, password } = new URL(url);
+  try {
+    decodeURIComponent(username);
+    decodeURIComponent(password);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface EventSource {

@@ -36,6 +36,9 @@ describe('the server\'s Redis settings', () => {
     refused({ REDIS_URL: 'redis://:hunter2@a:1', REDIS_MIN_REPLICAS: 'two' }, /REDIS_MIN_REPLICAS must be an integer from 0 to 99/);
     refused({ REDIS_URL: 'redis://:hunter2@a:1', REDIS_TRACKING: 'yes' }, /REDIS_TRACKING must be on or off/);
     refused({ REDIS_URL: 'redis://:hunter2@a:1:2:3' }, /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/);
+    refused({ REDIS_CLUSTER: 'rediss://:hunter2@a:1,redis://:hunter2@b:1' }, /^REDIS_CLUSTER must use one scheme for every node: all redis:\/\/ or all rediss:\/\/$/);
+    refused({ REDIS_URL: 'redis://:hunter2%zz@a:1' }, /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/);
+    refused({ REDIS_CLUSTER: 'redis://us%e0er:hunter2@a:1' }, /^REDIS_CLUSTER must be a comma-separated list/);
   });
 
   test('REDIS_SENTINEL is exclusive, needs REDIS_SENTINEL_NAME, takes redis:// Sentinels and no tracking', () => {
