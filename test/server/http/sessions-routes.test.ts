@@ -57,6 +57,14 @@ test('DELETE /sessions/{id}: 204 and its tokens refused at once; 404 for another
     assert.deepEqual(notMine.body, { detail: 'Session not found' });
     assert.deepEqual([unknown.status, unknown.text], [404, notMine.text], 'the same answer: ids of others cannot be probed');
     assert.equal((await call(`${url}/sessions/not-an-id`, as(a.access, 'DELETE'))).status, 404);
+    // Near misses of the id of a session of the caller's own: each a 404 (this route's, or no
+    // route's for a path it does not take), never a 500, and none ends the session.
+    for (const id of [idOfB.toUpperCase(), `${idOfB}/`, `${idOfB}/x`, idOfB.replaceAll('-', '%2D'), `${idOfB}%00`, 'a'.repeat(5000), '%', '..%2F..%2Fprotected']) {
+      const near = await call(`${url}/sessions/${id}`, as(a.access, 'DELETE'));
+      assert.equal(near.status, 404, id.slice(0, 60));
+      assert.ok([notMine.text, '{"detail":"Not Found"}'].includes(near.text), `${id.slice(0, 60)}: ${near.text}`);
+    }
+    assert.equal((await call(`${url}/protected`, as(b.access))).status, 200, 'no near miss ended B');
     assert.equal((await call(`${url}/protected`, as(other.access))).status, 200, 'the other user\'s session is untouched');
     const ended = await call(`${url}/sessions/${idOfB}`, as(a.access, 'DELETE'));
     assert.equal(ended.status, 204);
@@ -85,6 +93,16 @@ test('DELETE /sessions ends every session but the current one; GET /sessions wit
     assert.equal(bare.headers.get('www-authenticate'), 'Bearer');
     assert.equal((await call(`${url}/sessions`, as(current.refresh))).status, 401, 'a refresh token is no access token');
     assert.equal((await call(`${url}/sessions`, { method: 'POST', headers: { authorization: `Bearer ${current.access}` } })).status, 405);
+    // The DELETE routes refuse a missing or bad token like GET /sessions, and end nothing.
+    for (const path of ['/sessions', `/sessions/00000000-0000-4000-8000-000000000000`]) {
+      for (const init of [{ method: 'DELETE' }, as(`${current.access.slice(0, -4)}AAAA`, 'DELETE'), as(current.refresh, 'DELETE')]) {
+        const refused = await call(`${url}${path}`, init);
+        assert.equal(refused.status, 401, path);
+        assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer/);
+      }
+    }
+    assert.equal((await call(`${url}/sessions/00000000-0000-4000-8000-000000000000`, as(current.access))).status, 405, 'GET of one session');
+    assert.equal((await call(`${url}/protected`, as(current.access))).status, 200);
   });
 });
 
