@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { AuthX, FileRevocationStore, MemoryRevocationStore, RedisRevocationStore, RevokedTokenError } from '../../../lib/index.ts';
+import { cleanUserAgent } from '../../../lib/authx/tokens/sessions.ts';
 import { SECRET, START_MS, testClock } from '../authx-helpers.ts';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.ts';
 
@@ -155,4 +156,14 @@ describe('sessions (Redis): shared by every instance', () => {
     await assert.rejects(a.rotateRefreshToken(rotated.refresh_token), RevokedTokenError);
     assert.deepEqual(await a.listSessions('alice'), []);
   });
+});
+
+test('a User-Agent is kept cleaned and bounded: no C0 or C1 controls nor line separators, at most 256 characters, blanks as none', () => {
+  const long = cleanUserAgent(`A\u0085\u009fB\u2028${'x'.repeat(5000)}`)!;
+  assert.equal(long.length, 256);
+  assert.ok(long.startsWith('ABx'));
+  assert.doesNotMatch(long, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+  assert.equal(cleanUserAgent(' \t \r\n'), null);
+  assert.equal(cleanUserAgent(undefined), null);
+  assert.throws(() => cleanUserAgent(['Firefox']), { name: 'TypeError', message: 'userAgent must be a string' });
 });
